@@ -1,0 +1,102 @@
+"""The ``memlab`` command line. Run ``memlab COMMAND --help`` for each command's options."""
+
+import argparse
+import json
+import sys
+
+import torch
+
+from . import zoo
+from .data import DATASETS
+from .errors import MemlabError
+from .registry import MODELS, get_spec
+
+
+def cmd_train(args):
+    from .training import train
+
+    card = train(get_spec(args.model_id), args.out, args.steps, args.max_minutes, args.resume, args.device)
+    print(f"{card['id']}: {card['steps']} steps, final loss {card['loss_final']:.4f}, "
+          f"checkpoints in {args.out}/{card['id']}/")
+
+
+def cmd_sample(args):
+    from .images import save_grid
+
+    if args.n < 1:
+        raise ValueError("--n must be at least 1.")
+    model = zoo.load(args.model_id)
+    images = model.sample(args.n, torch.Generator().manual_seed(args.seed), args.steps)
+    print(f"wrote {save_grid(images, args.out)} ({args.n} samples of {args.model_id}, seed {args.seed})")
+
+
+def cmd_search(args):
+    from .images import load_queries
+    from .pipeline import find_nearest
+
+    dataset = get_spec(args.model).dataset if args.model else args.dataset
+    queries = load_queries(args.query)
+    labels, _, result = find_nearest(queries, dataset, args.model, args.k, args.whole_set)
+    if args.json:
+        print(json.dumps(result.to_json(labels), indent=2))
+        return
+    for q, neighbours in enumerate(result.to_json(labels)["queries"]):
+        print(f"query {q}: predicted class {neighbours['predicted_label']}")
+        for n in neighbours["neighbours"]:
+            print(f"  index {n['index']:>5}  label {n['label']}  rmse {n['rmse']:.5f}  "
+                  f"article {n['rmse_article']:.6f}")
+
+
+def cmd_zoo(args):
+    print(zoo.card_table())
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="memlab", description="Do generative models store copies of "
+                                     "their training data? Train, sample and search MNIST models.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    ids = ", ".join(MODELS)
+
+    p = sub.add_parser("train", help="train a registry model (resumable)", description=f"Models: {ids}")
+    p.add_argument("model_id")
+    p.add_argument("--steps", type=int, help="total steps to reach (default: the registry's)")
+    p.add_argument("--max-minutes", type=float, help="save and stop after this many minutes")
+    p.add_argument("--resume", action="store_true", help="continue from OUT/MODEL_ID/checkpoint.pt")
+    p.add_argument("--out", default="runs", help="folder for checkpoints (default: runs)")
+    p.add_argument("--device", help="cpu or cuda (default: cuda when available)")
+    p.set_defaults(run=cmd_train)
+
+    p = sub.add_parser("sample", help="save a grid of samples as a PNG", description=f"Models: {ids}")
+    p.add_argument("model_id")
+    p.add_argument("--n", type=int, default=16, help="number of samples (default 16)")
+    p.add_argument("--seed", type=int, default=0, help="the same seed gives the same images")
+    p.add_argument("--steps", type=int, help="sampler steps (diffusion; default: the model's)")
+    p.add_argument("--out", required=True, help="PNG file to write")
+    p.set_defaults(run=cmd_sample)
+
+    p = sub.add_parser("search", help="find the nearest training images of a query by RMSE")
+    p.add_argument("query", help="a PNG/JPEG image or a .npy array of shape (N, 28, 28)")
+    p.add_argument("--dataset", default="mnist", choices=list(DATASETS))
+    p.add_argument("--model", help="search only this model's training subset")
+    p.add_argument("--k", type=int, default=5, help="neighbours per query (default 5)")
+    p.add_argument("--whole-set", action="store_true", help="search every class, not only the predicted one")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(run=cmd_search)
+
+    p = sub.add_parser("zoo", help="list the models and their cards")
+    p.set_defaults(run=cmd_zoo)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        args.run(args)
+    except (MemlabError, ValueError) as err:
+        print(f"memlab: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("memlab: interrupted; checkpoints already written are kept (resume with --resume).",
+              file=sys.stderr)
+        return 130
+    return 0

@@ -1,0 +1,87 @@
+"""Trained models behind one small interface, so the app and the CLI treat them alike.
+
+* every generator has ``sample(n, generator=None, steps=None) -> (n, 28, 28)`` float32 on 0..1;
+* the classifier has ``predict(images) -> (labels, confidences)`` and ``features(images)``.
+
+``from_payload`` builds the right one from a checkpoint dict (see ``memlab.checkpoint``).
+"""
+
+import numpy as np
+import torch
+
+from .classifier import Classifier
+from .gan import Generator
+from .pixels import as_unit_images, model_to_unit, unit_to_model
+from .registry import spec_from_dict
+from .sampling import sample_diffusion, sample_gan
+from .schedule import NoiseSchedule
+from .unet import UNet
+
+
+class TrainedModel:
+    """A network in eval mode with the spec and card it was saved with."""
+
+    def __init__(self, net, spec, card, subset_indices):
+        self.net = net.eval()
+        self.spec, self.card = spec, card
+        self.subset_indices = subset_indices  # dataset indices of the images it was trained on
+
+    @property
+    def id(self):
+        return self.spec.id
+
+    def to(self, device):
+        self.net.to(device)
+        return self
+
+
+class DiffusionModel(TrainedModel):
+    def sample(self, n, generator=None, steps=None, sampler=None, eta=0.0, on_step=None) -> np.ndarray:
+        """``n`` images on 0..1, shape (n, 28, 28); defaults: the spec's sampler and steps."""
+        x = sample_diffusion(self.net, NoiseSchedule(self.spec.schedule), n, generator,
+                             steps or self.spec.default_steps, sampler or self.spec.default_sampler,
+                             eta, on_step)
+        return model_to_unit(x)[:, 0].cpu().numpy()
+
+
+class GANModel(TrainedModel):
+    def sample(self, n, generator=None, steps=None, **_) -> np.ndarray:
+        """``n`` images on 0..1, shape (n, 28, 28). ``steps`` is ignored: a GAN takes one step."""
+        return model_to_unit(sample_gan(self.net, n, generator))[:, 0].cpu().numpy()
+
+
+class ClassifierModel(TrainedModel):
+    def _batches(self, images, fn, batch=1000):
+        x = unit_to_model(torch.from_numpy(as_unit_images(images)))[:, None]  # (N, 1, 28, 28)
+        device = next(self.net.parameters()).device
+        with torch.no_grad():
+            return torch.cat([fn(x[i:i + batch].to(device)).cpu() for i in range(0, len(x), batch)])
+
+    def predict(self, images):
+        """Class ids and the softmax confidence of each, for images on 0..1 or uint8."""
+        probs = self._batches(images, lambda x: self.net(x).softmax(1))
+        confidence, labels = probs.max(1)
+        return labels.numpy(), confidence.numpy()
+
+    def probabilities(self, images) -> np.ndarray:
+        return self._batches(images, lambda x: self.net(x).softmax(1)).numpy()
+
+    def features(self, images) -> np.ndarray:
+        """Penultimate-layer features (N, feature_dim), for the Frechet distance."""
+        return self._batches(images, self.net.features).numpy()
+
+
+KINDS = {"diffusion": (UNet, DiffusionModel), "gan": (Generator, GANModel),
+         "classifier": (Classifier, ClassifierModel)}
+
+
+def from_payload(payload: dict) -> TrainedModel:
+    """Build a trained model from a loaded checkpoint dict."""
+    spec = spec_from_dict(payload["spec"])
+    net_cls, wrapper = KINDS[spec.kind]
+    net = net_cls(spec.network)
+    weights = {k: v.float() if v.is_floating_point() else v for k, v in payload["weights"].items()}
+    net.load_state_dict(weights)
+    subset = payload.get("subset_indices")
+    subset = subset.numpy().astype(np.int64) if subset is not None else None
+    return wrapper(net, spec, payload["card"], subset)

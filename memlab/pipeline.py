@@ -1,0 +1,100 @@
+"""The questions memlab answers, end to end: generate an image, name its class, find its nearest
+training images, judge whether it is a copy. The CLI, the app and the benchmarks all call these.
+"""
+
+import functools
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from . import zoo
+from .data import check_dataset_name
+from .errors import CheckpointError
+from .metrics import verdict
+from .pixels import as_unit_images
+from .registry import classifier_id, get_spec
+from .search import SearchIndex, SearchResult
+
+
+@functools.lru_cache(maxsize=16)
+def _index(dataset: str, subset_key):
+    return SearchIndex.from_dataset(dataset, None if subset_key is None else np.asarray(subset_key))
+
+
+def training_index(dataset: str, model_id: str | None = None) -> SearchIndex:
+    """The search index over a dataset's train split, or over exactly what ``model_id`` was trained on."""
+    check_dataset_name(dataset)
+    if model_id is None:
+        return _index(dataset, None)
+    model = zoo.load(model_id)
+    if model.spec.dataset != dataset:
+        raise ValueError(f"Model {model_id!r} was trained on {model.spec.dataset}, not {dataset}.")
+    subset = model.subset_indices
+    return _index(dataset, None if len(subset) == 60000 else tuple(subset.tolist()))
+
+
+def classify(images, dataset: str):
+    """Predicted class ids and confidences from the dataset's classifier."""
+    try:
+        classifier = zoo.load(classifier_id(dataset))
+    except CheckpointError as err:
+        raise CheckpointError(f"A same-class search needs the {dataset} classifier. {err} "
+                              "Or search the whole set instead (--whole-set).") from err
+    return classifier.predict(images)
+
+
+def find_nearest(queries, dataset: str, model_id=None, k=1, whole_set=False):
+    """Nearest training images of each query.
+
+    Args:
+        queries: images (see ``memlab.pixels.as_unit_images``).
+        dataset: ``"mnist"`` or ``"fashion"``.
+        model_id: search only that model's training subset (default: the whole train split).
+        k: neighbours per query.
+        whole_set: search every class; otherwise only the class the classifier predicts.
+
+    Returns:
+        ``(predicted_labels or None, confidences or None, SearchResult)``.
+    """
+    queries = as_unit_images(queries)
+    index = training_index(dataset, model_id)
+    labels = confidences = None
+    if not whole_set:
+        labels, confidences = classify(queries, dataset)
+    return labels, confidences, index.search(queries, k=k, classes=labels)
+
+
+@dataclass
+class Generation:
+    """One generated image and everything the dashboard shows about it."""
+
+    model_id: str
+    seed: int
+    image: np.ndarray          # (28, 28) on 0..1
+    predicted_label: int | None
+    confidence: float | None
+    neighbours: SearchResult   # top-k, shape (1, k)
+    nearest_image: np.ndarray  # (28, 28) uint8, the top-1 training image
+    verdict: str
+    seconds: float             # generate + classify + search
+
+
+def generate_and_search(model_id: str, seed: int = 0, steps=None, k: int = 5, whole_set=False,
+                        on_step=None) -> Generation:
+    """Sample one image from ``model_id`` with ``seed`` and search the model's own training images."""
+    spec = get_spec(model_id)
+    start = time.perf_counter()
+    model = zoo.load(model_id)
+    sample_kwargs = {"on_step": on_step} if on_step is not None else {}
+    image = model.sample(1, torch.Generator().manual_seed(int(seed)), steps, **sample_kwargs)
+    labels, confidences, result = find_nearest(image, spec.dataset, model_id, k, whole_set)
+    seconds = time.perf_counter() - start
+    index = training_index(spec.dataset, model_id)
+    nearest = index.vectors[np.searchsorted(index.indices, result.indices[0, 0])].reshape(28, 28)
+    return Generation(model_id, int(seed), image[0],
+                      None if labels is None else int(labels[0]),
+                      None if confidences is None else float(confidences[0]),
+                      result, np.round(nearest * 255).astype(np.uint8),
+                      verdict(float(result.rmse_article[0, 0])), seconds)

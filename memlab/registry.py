@@ -1,0 +1,103 @@
+"""Every model memlab knows: its id, the label the dashboard shows, what it is trained on, and how.
+
+This is the one source of truth for configurations: ``memlab train ID`` reads its spec from
+here, and every shipped checkpoint records the spec it was trained with.
+"""
+
+from dataclasses import asdict, dataclass, field
+
+from .classifier import ClassifierConfig
+from .errors import unknown_name
+from .gan import GANConfig
+from .schedule import ScheduleConfig
+from .unet import UNetConfig
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    steps: int                    # optimizer steps for a full run
+    batch_size: int = 128
+    lr: float = 2e-4              # Adam learning rate (peak)
+    lr_decay: bool = True         # cosine decay of the learning rate to 5 % of its peak over `steps`
+    ema_decay: float = 0.999      # diffusion only: decay of the EMA weights that are sampled from
+    checkpoint_every: int = 500   # steps between atomic checkpoints
+    seed: int = 0                 # seeds initialisation, batches and noise
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    id: str                       # e.g. "mnist-diffusion-300"
+    label: str                    # what the dashboard shows (the original demo's names)
+    kind: str                     # "diffusion", "gan" or "classifier"
+    dataset: str                  # "mnist" or "fashion"
+    train_size: int               # images in the training subset (60000 = the whole train split)
+    train: TrainConfig
+    network: object               # UNetConfig, GANConfig or ClassifierConfig
+    schedule: ScheduleConfig = field(default_factory=ScheduleConfig)  # diffusion only
+    subset_seed: int = 0          # seeds the choice of the training subset
+    default_sampler: str = "ddim"  # diffusion: "ddim" or "ddpm"; GAN/classifier: unused
+    default_steps: int = 50       # diffusion sampler steps by default
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _diffusion(id, label, dataset, size, steps, batch_size=128, lr=2e-4):
+    return ModelSpec(id, label, "diffusion", dataset, size,
+                     TrainConfig(steps=steps, batch_size=batch_size, lr=lr), UNetConfig())
+
+
+def _gan(id, label, dropout):
+    # The TensorFlow tutorial: Adam(1e-4) for both nets, batch 256, 50 epochs (= 11 750 steps).
+    return ModelSpec(id, label, "gan", "mnist", 60000,
+                     TrainConfig(steps=11750, batch_size=256, lr=1e-4, checkpoint_every=1000),
+                     GANConfig(dropout=dropout))
+
+
+def _classifier(id, dataset, steps):
+    return ModelSpec(id, f"{dataset}-classifier", "classifier", dataset, 60000,
+                     TrainConfig(steps=steps, batch_size=128, lr=1e-3, checkpoint_every=1000),
+                     ClassifierConfig())
+
+
+MODELS = {spec.id: spec for spec in [
+    _diffusion("mnist-diffusion-1", "MNIST-diffusion-oneImage", "mnist", 1, steps=800, batch_size=32, lr=1e-3),
+    _diffusion("mnist-diffusion-300", "MNIST-diffusion-threeHundredImages", "mnist", 300, steps=20000),
+    _diffusion("mnist-diffusion-3000", "MNIST-diffusion-threeThousandImages", "mnist", 3000, steps=20000),
+    _diffusion("mnist-diffusion-60000", "MNIST-diffusion", "mnist", 60000, steps=30000),
+    _gan("mnist-gan-60000", "MNIST-GAN", dropout=0.3),
+    _gan("mnist-gan-60000-nodropout", "MNIST-GAN-noDropout", dropout=0.0),
+    _diffusion("fashion-diffusion-1", "FASHION-diffusion-oneImage", "fashion", 1, steps=800, batch_size=32, lr=1e-3),
+    _diffusion("fashion-diffusion-60000", "FASHION-diffusion", "fashion", 60000, steps=30000),
+    _classifier("mnist-classifier", "mnist", steps=4000),
+    _classifier("fashion-classifier", "fashion", steps=8000),
+]}
+
+GENERATORS = [m for m in MODELS if MODELS[m].kind != "classifier"]
+
+
+def get_spec(model_id: str) -> ModelSpec:
+    """The spec of ``model_id``; an unknown id raises an error that lists the valid ids."""
+    if model_id not in MODELS:
+        raise unknown_name("model", model_id, MODELS)
+    return MODELS[model_id]
+
+
+def classifier_id(dataset: str) -> str:
+    return f"{dataset}-classifier"
+
+
+NETWORK_CONFIGS = {"diffusion": UNetConfig, "gan": GANConfig, "classifier": ClassifierConfig}
+
+
+def spec_from_dict(d: dict) -> ModelSpec:
+    """Rebuild a ``ModelSpec`` saved with ``to_dict`` (as stored in every checkpoint)."""
+    def build(cls, values):
+        # dataclasses turn tuples into lists on some round trips; restore them
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
+
+    d = dict(d)
+    d["train"] = build(TrainConfig, d["train"])
+    d["network"] = build(NETWORK_CONFIGS[d["kind"]], d["network"])
+    d["schedule"] = build(ScheduleConfig, d["schedule"])
+    return ModelSpec(**d)

@@ -1,0 +1,53 @@
+"""The sampling loops: reverse diffusion (DDPM or DDIM) and a GAN's single forward pass.
+
+Both return images on the model scale (-1..1), shaped (N, 1, 28, 28). Pass a
+``torch.Generator`` to make a sample reproducible: the same seed gives the same image.
+"""
+
+import torch
+
+from .pixels import SIZE
+from .schedule import NoiseSchedule
+
+
+def _noise(shape, generator, device):
+    """Standard normal noise drawn on the generator's device, then moved to ``device``."""
+    where = generator.device if generator is not None else device
+    return torch.randn(shape, generator=generator, device=where).to(device)
+
+
+@torch.no_grad()
+def sample_diffusion(unet, schedule: NoiseSchedule, n: int, generator=None, steps: int = 50,
+                     sampler: str = "ddim", eta: float = 0.0, on_step=None) -> torch.Tensor:
+    """Draw ``n`` images from a diffusion model.
+
+    Args:
+        unet: the noise-prediction network eps_theta(x_t, t).
+        schedule: the noise schedule it was trained with.
+        n: number of images.
+        generator: a ``torch.Generator`` for the starting noise (and DDPM's per-step noise).
+        steps: number of reverse steps (the sampler visits every (T // steps)-th timestep).
+        sampler: ``"ddim"`` (deterministic with eta=0) or ``"ddpm"``.
+        eta: DDIM's noise level (0 deterministic, 1 behaves like DDPM).
+        on_step: optional ``on_step(t, x_t, pred_x0)`` called after every step (for step-through views).
+    """
+    device = next(unet.parameters()).device
+    schedule.set_timesteps(steps, sampler, eta)
+    # 1. start from pure noise x_T ~ N(0, I)
+    x = _noise((n, 1, SIZE, SIZE), generator, device)
+    for t in schedule.timesteps:
+        # 2. predict the noise in x_t
+        eps = unet(x, torch.full((n,), int(t), device=device, dtype=torch.long))
+        # 3. remove some of it: x_t -> x_{t - T/steps}
+        x, pred_x0 = schedule.step(eps, t, x, generator)
+        if on_step is not None:
+            on_step(int(t), x, pred_x0)
+    return x
+
+
+@torch.no_grad()
+def sample_gan(generator_net, n: int, generator=None) -> torch.Tensor:
+    """Draw ``n`` images from a GAN: one pass of G over noise z ~ N(0, I)."""
+    device = next(generator_net.parameters()).device
+    z = _noise((n, generator_net.cfg.noise_dim), generator, device)
+    return generator_net(z)

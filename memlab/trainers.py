@@ -1,0 +1,175 @@
+"""What one training step means for each kind of model.
+
+Each trainer owns its networks and optimizers and offers the same four methods, so the
+loop in ``memlab.training`` treats every model alike:
+
+* ``step(x0, generator) -> loss``   one optimizer step on a batch of images (-1..1) or (images, labels)
+* ``weights()``                    the state_dict that is shipped and sampled from
+* ``state()`` / ``load_state(d)``  everything needed to resume (weights and optimizer state)
+* ``final_figures()``              figures for the card when training ends (e.g. test accuracy)
+"""
+
+import copy
+import math
+
+import torch
+import torch.nn.functional as F
+
+from . import data
+from .classifier import Classifier
+from .pixels import uint8_to_unit, unit_to_model
+from .gan import Discriminator, Generator
+from .schedule import NoiseSchedule
+from .unet import UNet
+
+
+def cosine_decay(optimizer, train_cfg):
+    """Learning rate peak * (0.05 + 0.95 * (1 + cos(pi * step / steps)) / 2), flat at 5 % after ``steps``."""
+    def factor(step):
+        if not train_cfg.lr_decay:
+            return 1.0
+        progress = min(step, train_cfg.steps) / train_cfg.steps
+        return 0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * progress))
+
+    return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+
+
+class DiffusionTrainer:
+    """DDPM training (Ho et al. 2020, Algorithm 1) with an EMA copy of the weights."""
+
+    def __init__(self, spec, device):
+        self.spec = spec
+        self.unet = UNet(spec.network).to(device)
+        self.ema = copy.deepcopy(self.unet).requires_grad_(False)
+        self.opt = torch.optim.Adam(self.unet.parameters(), lr=spec.train.lr)
+        self.lr = cosine_decay(self.opt, spec.train)
+        self.schedule = NoiseSchedule(spec.schedule)
+        self.steps_done = 0
+
+    def step(self, batch, generator):
+        x0 = batch[0]
+        device = x0.device
+        # 1. a random timestep and random noise for every image
+        t = torch.randint(0, self.schedule.cfg.num_train_timesteps, (len(x0),), generator=generator).to(device)
+        noise = torch.randn(x0.shape, generator=generator).to(device)
+        # 2. noise the images to x_t and ask the network for the noise: loss = ||eps - eps_theta(x_t, t)||^2
+        loss = F.mse_loss(self.unet(self.schedule.add_noise(x0, noise, t), t), noise)
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt.step()
+        self.lr.step()
+        # 3. EMA of the weights, with a warm-up so short runs are not dominated by the initial weights
+        self.steps_done += 1
+        decay = min(self.spec.train.ema_decay, (1 + self.steps_done) / (10 + self.steps_done))
+        with torch.no_grad():
+            for e, p in zip(self.ema.parameters(), self.unet.parameters()):
+                e.lerp_(p, 1 - decay)
+        return loss.item()
+
+    def weights(self):
+        return self.ema.state_dict()
+
+    def final_figures(self):
+        return {}
+
+    def state(self):
+        return {"unet": self.unet.state_dict(), "ema": self.ema.state_dict(), "opt": self.opt.state_dict(),
+                "lr": self.lr.state_dict(), "steps_done": self.steps_done}
+
+    def load_state(self, d):
+        self.unet.load_state_dict(d["unet"])
+        self.ema.load_state_dict(d["ema"])
+        self.opt.load_state_dict(d["opt"])
+        self.lr.load_state_dict(d["lr"])
+        self.steps_done = d["steps_done"]
+
+
+class GANTrainer:
+    """The non-saturating GAN loss of the TensorFlow DCGAN tutorial."""
+
+    def __init__(self, spec, device):
+        self.spec = spec
+        self.gen = Generator(spec.network).to(device)
+        self.disc = Discriminator(spec.network).to(device)
+        self.opt_g = torch.optim.Adam(self.gen.parameters(), lr=spec.train.lr)
+        self.opt_d = torch.optim.Adam(self.disc.parameters(), lr=spec.train.lr)
+
+    def step(self, batch, generator):
+        real = batch[0]
+        z = torch.randn((len(real), self.spec.network.noise_dim), generator=generator).to(real.device)
+        fake = self.gen(z)
+        ones, zeros = torch.ones(len(real), device=real.device), torch.zeros(len(real), device=real.device)
+        # 1. discriminator: real -> 1, fake -> 0
+        d_loss = (F.binary_cross_entropy_with_logits(self.disc(real), ones)
+                  + F.binary_cross_entropy_with_logits(self.disc(fake.detach()), zeros))
+        self.opt_d.zero_grad(set_to_none=True)
+        d_loss.backward()
+        self.opt_d.step()
+        # 2. generator: make the discriminator say 1 on fakes
+        g_loss = F.binary_cross_entropy_with_logits(self.disc(fake), ones)
+        self.opt_g.zero_grad(set_to_none=True)
+        g_loss.backward()
+        self.opt_g.step()
+        return g_loss.item()
+
+    def weights(self):
+        return self.gen.state_dict()
+
+    def final_figures(self):
+        return {}
+
+    def state(self):
+        return {"gen": self.gen.state_dict(), "disc": self.disc.state_dict(),
+                "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict()}
+
+    def load_state(self, d):
+        self.gen.load_state_dict(d["gen"])
+        self.disc.load_state_dict(d["disc"])
+        self.opt_g.load_state_dict(d["opt_g"])
+        self.opt_d.load_state_dict(d["opt_d"])
+
+
+class ClassifierTrainer:
+    """Cross-entropy on labelled images, with small random shifts as augmentation."""
+
+    def __init__(self, spec, device):
+        self.spec = spec
+        self.net = Classifier(spec.network).to(device)
+        self.opt = torch.optim.Adam(self.net.parameters(), lr=spec.train.lr)
+        self.sched = cosine_decay(self.opt, spec.train)
+
+    def step(self, batch, generator):
+        x, y = batch
+        shift = torch.randint(-2, 3, (2,), generator=generator).tolist()
+        x = torch.roll(x, shifts=shift, dims=(2, 3))  # shift the whole batch by up to 2 pixels
+        self.net.train()
+        loss = F.cross_entropy(self.net(x), y)
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt.step()
+        self.sched.step()
+        return loss.item()
+
+    def weights(self):
+        return self.net.state_dict()
+
+    @torch.no_grad()
+    def final_figures(self):
+        """Accuracy on the dataset's 10 000 test images."""
+        test = data.load(self.spec.dataset, "test")
+        device = next(self.net.parameters()).device
+        x = unit_to_model(torch.from_numpy(uint8_to_unit(test.images)))[:, None].to(device)
+        self.net.eval()
+        pred = torch.cat([self.net(x[i:i + 1000]).argmax(1) for i in range(0, len(x), 1000)]).cpu()
+        return {"test_accuracy": round(float((pred.numpy() == test.labels).mean()), 4)}
+
+    def state(self):
+        return {"net": self.net.state_dict(), "opt": self.opt.state_dict(), "sched": self.sched.state_dict()}
+
+    def load_state(self, d):
+        self.net.load_state_dict(d["net"])
+        self.opt.load_state_dict(d["opt"])
+        self.sched.load_state_dict(d["sched"])
+
+
+TRAINERS = {"diffusion": DiffusionTrainer, "gan": GANTrainer, "classifier": ClassifierTrainer}

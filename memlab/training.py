@@ -1,0 +1,155 @@
+"""The training loop shared by every model: batches, progress bar, checkpoints, resume.
+
+``train(MODEL_ID)`` writes, in ``OUT/MODEL_ID/``:
+
+* ``checkpoint.pt``  resumable: weights, optimizer state, step, RNG state (for ``--resume``);
+* ``MODEL_ID.pt``    the shippable weights with their card (what ``memlab.zoo`` loads);
+* ``MODEL_ID.json``  the card alone, human-readable.
+"""
+
+import os
+import platform
+import subprocess
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from . import checkpoint, data
+from .pixels import uint8_to_unit, unit_to_model
+from .registry import ModelSpec
+from .trainers import TRAINERS
+
+FP16_ABOVE_BYTES = 8_000_000  # shipped weights larger than this in float32 are stored as float16
+
+
+def git_commit() -> str:
+    """The commit the code was run from (``$MEMLAB_GIT_COMMIT`` overrides, e.g. on a copied tree)."""
+    if os.environ.get("MEMLAB_GIT_COMMIT"):
+        return os.environ["MEMLAB_GIT_COMMIT"]
+    try:
+        here = Path(__file__).parent
+        commit = subprocess.run(["git", "-C", str(here), "rev-parse", "HEAD"], capture_output=True,
+                                text=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(here), "status", "--porcelain", "--", "."],
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+        return (commit + ("-dirty" if dirty else "")) or "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def machine(device: torch.device) -> str:
+    if device.type == "cuda":
+        return f"{torch.cuda.get_device_name(device)} GPU, {os.cpu_count()} CPU cores"
+    return f"{platform.machine()} CPU, {torch.get_num_threads()} threads"
+
+
+def training_tensors(spec: ModelSpec, device):
+    """The training subset as model-scale tensors on ``device``, plus its dataset indices."""
+    train = data.load(spec.dataset, "train")
+    indices = data.subset_indices(len(train), spec.train_size, spec.subset_seed)
+    x = unit_to_model(torch.from_numpy(uint8_to_unit(train.images[indices])))[:, None]  # (N, 1, 28, 28)
+    y = torch.from_numpy(train.labels[indices])
+    return x.to(device), y.to(device), indices
+
+
+def shippable_weights(weights: dict) -> tuple[dict, str]:
+    """CPU copies of the weights, in float16 if float32 would exceed the zoo's size limit."""
+    weights = {k: v.detach().cpu().clone() for k, v in weights.items()}
+    size = sum(v.numel() * v.element_size() for v in weights.values())
+    if size <= FP16_ABOVE_BYTES:
+        return weights, "float32"
+    return {k: v.half() if v.is_floating_point() else v for k, v in weights.items()}, "float16"
+
+
+def make_card(spec, indices, weights, dtype, steps_done, wall_s, device, losses, extra) -> dict:
+    """The provenance card of a checkpoint (see the zoo's model cards)."""
+    params = sum(v.numel() for k, v in weights.items() if "running" not in k and "num_batches" not in k)
+    card = {
+        "id": spec.id, "label": spec.label, "kind": spec.kind,
+        "architecture": {"diffusion": "UNet (memlab.unet)", "gan": "DCGAN generator (memlab.gan)",
+                         "classifier": "CNN (memlab.classifier)"}[spec.kind],
+        "parameters": int(params), "dataset": spec.dataset, "train_size": spec.train_size,
+        "subset_seed": spec.subset_seed, "subset_indices_sha256": data.indices_sha256(indices),
+        "subset_indices": indices.tolist() if len(indices) <= 3000 else "see checkpoint['subset_indices']",
+        "steps": steps_done, "batch_size": spec.train.batch_size,
+        "epochs": round(steps_done * spec.train.batch_size / spec.train_size, 2),
+        "wall_time_s": round(wall_s, 1), "machine": machine(device),
+        "torch": str(torch.__version__), "git_commit": git_commit(),
+        "loss_first": losses[0] if losses else None, "loss_final": losses[-1] if losses else None,
+        "loss_per_100_steps": [round(v, 5) for v in losses],
+        "default_sampler": spec.default_sampler if spec.kind == "diffusion" else None,
+        "default_steps": spec.default_steps if spec.kind == "diffusion" else None,
+        "weights_sha256": checkpoint.weights_sha256(weights), "weights_dtype": dtype,
+    }
+    card.update(extra or {})
+    return card
+
+
+def _save(spec, out, trainer, indices, steps_done, wall_s, device, losses, gen, extra=None):
+    weights, dtype = shippable_weights(trainer.weights())
+    card = make_card(spec, indices, weights, dtype, steps_done, wall_s, device, losses, extra)
+    subset = torch.from_numpy(indices.astype(np.int32))
+    shipped = {"format": checkpoint.FORMAT, "spec": spec.to_dict(), "weights": weights, "card": card,
+               "subset_indices": subset}
+    resumable = dict(shipped, training={"trainer": trainer.state(), "step": steps_done, "wall_s": wall_s,
+                                        "losses": losses, "rng": gen.get_state()})
+    checkpoint.save(out / "checkpoint.pt", resumable)
+    checkpoint.save(out / f"{spec.id}.pt", shipped)
+    checkpoint.write_card(out / f"{spec.id}.json", card)
+    return card
+
+
+def train(spec: ModelSpec, out_dir="runs", steps=None, max_minutes=None, resume=False, device=None,
+          progress=True) -> dict:
+    """Train ``spec`` and write its checkpoints; returns the final card.
+
+    Args:
+        spec: the registry entry (``memlab.registry.get_spec(id)``).
+        out_dir: checkpoints go to ``out_dir/spec.id/``.
+        steps: total optimizer steps to reach (default: the spec's); with ``resume`` the count continues.
+        max_minutes: stop (after saving) once this much wall time has passed in this call.
+        resume: continue from ``out_dir/spec.id/checkpoint.pt`` (weights, optimizer, step, RNG).
+        device: ``"cpu"``, ``"cuda"``, or None for CUDA when available.
+    """
+    device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    out = Path(out_dir) / spec.id
+    total = steps or spec.train.steps
+    torch.manual_seed(spec.train.seed)  # network initialisation
+    trainer = TRAINERS[spec.kind](spec, device)
+    gen = torch.Generator().manual_seed(spec.train.seed)  # batches and noise
+    step, wall_before, losses = 0, 0.0, []
+    if resume:
+        saved = checkpoint.load(out / "checkpoint.pt", expect_id=spec.id)
+        if "training" not in saved:
+            raise checkpoint.CheckpointError(f"{out / 'checkpoint.pt'} has no training state to resume from.")
+        state = saved["training"]
+        trainer.load_state(state["trainer"])
+        step, wall_before, losses = state["step"], state["wall_s"], list(state["losses"])
+        gen.set_state(state["rng"])
+    x, y, indices = training_tensors(spec, device)
+
+    start, running, card = time.monotonic(), [], None
+    bar = tqdm(total=total, initial=step, desc=spec.id, disable=not progress, unit="step")
+    while step < total:
+        pick = torch.randint(0, len(x), (spec.train.batch_size,), generator=gen).to(device)
+        running.append(trainer.step((x[pick], y[pick]), gen))
+        step += 1
+        bar.update(1)
+        if len(running) == 100:
+            losses.append(float(np.mean(running)))
+            running = []
+            bar.set_postfix(loss=f"{losses[-1]:.4f}")
+        out_of_time = max_minutes is not None and time.monotonic() - start > 60 * max_minutes
+        if step % spec.train.checkpoint_every == 0 or step == total or out_of_time:
+            extra = trainer.final_figures() if step == total else None
+            card = _save(spec, out, trainer, indices, step, wall_before + time.monotonic() - start,
+                         device, losses + ([float(np.mean(running))] if running else []), gen, extra)
+        if out_of_time:
+            break
+    bar.close()
+    if card is None:  # nothing to do: the checkpoint was already at the target step
+        card = checkpoint.load(out / f"{spec.id}.pt", expect_id=spec.id)["card"]
+    return card

@@ -1,0 +1,38 @@
+"""Shared fixtures. Tests use the real datasets from $MEMLAB_DATA (CI: ../shared/data)."""
+
+import os
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from memlab import registry
+from memlab.unet import UNetConfig
+
+REPO = Path(__file__).resolve().parents[1]
+if not os.environ.get("MEMLAB_DATA") and (REPO.parent / "shared" / "data").is_dir():
+    os.environ["MEMLAB_DATA"] = str(REPO.parent / "shared" / "data")
+
+
+@pytest.fixture(scope="session")
+def mnist():
+    from memlab import data
+
+    return data.load("mnist", "train")
+
+
+@pytest.fixture(scope="session")
+def mnist_test():
+    from memlab import data
+
+    return data.load("mnist", "test")
+
+
+def tiny_spec(model_id="mnist-diffusion-300", steps=6, **train):
+    """A registry spec shrunk to seconds of CPU: a 2-level UNet with 8 channels (or the spec's GAN)."""
+    spec = registry.get_spec(model_id)
+    network = spec.network
+    if spec.kind == "diffusion":
+        network = UNetConfig(base_channels=8, channel_mults=(1, 2), attention_at_bottom=False, time_dim=16)
+    train_cfg = replace(spec.train, steps=steps, batch_size=8, checkpoint_every=3, **train)
+    return replace(spec, network=network, train=train_cfg, default_steps=5)

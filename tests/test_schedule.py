@@ -1,0 +1,59 @@
+"""The schedule's arithmetic, cross-checked against diffusers' schedulers on the same inputs."""
+
+import pytest
+import torch
+
+from memlab.schedule import NoiseSchedule, ScheduleConfig
+
+diffusers = pytest.importorskip("diffusers")
+
+
+def reference(kind, cfg):
+    cls = diffusers.DDPMScheduler if kind == "ddpm" else diffusers.DDIMScheduler
+    beta_schedule = "linear" if cfg.beta_schedule == "linear" else "squaredcos_cap_v2"
+    return cls(num_train_timesteps=cfg.num_train_timesteps, beta_start=cfg.beta_start,
+               beta_end=cfg.beta_end, beta_schedule=beta_schedule)
+
+
+CONFIGS = [ScheduleConfig(), ScheduleConfig(beta_schedule="cosine"), ScheduleConfig(num_train_timesteps=200)]
+
+
+@pytest.mark.parametrize("cfg", CONFIGS)
+def test_betas_alphas_and_add_noise_match_diffusers(cfg):
+    ours, theirs = NoiseSchedule(cfg), reference("ddpm", cfg)
+    torch.testing.assert_close(ours.betas, theirs.betas)
+    torch.testing.assert_close(ours.alphas_cumprod, theirs.alphas_cumprod)
+    g = torch.Generator().manual_seed(0)
+    x0, noise = torch.rand((4, 1, 28, 28), generator=g) * 2 - 1, torch.randn((4, 1, 28, 28), generator=g)
+    t = torch.tensor([0, 10, cfg.num_train_timesteps // 2, cfg.num_train_timesteps - 1])
+    torch.testing.assert_close(ours.add_noise(x0, noise, t), theirs.add_noise(x0, noise, t))
+
+
+@pytest.mark.parametrize("cfg", CONFIGS)
+@pytest.mark.parametrize("sampler, eta, steps", [("ddpm", 0.0, 1000), ("ddpm", 0.0, 50),
+                                                 ("ddim", 0.0, 50), ("ddim", 0.5, 20)])
+def test_set_timesteps_and_every_step_match_diffusers(cfg, sampler, eta, steps):
+    steps = min(steps, cfg.num_train_timesteps)
+    ours, theirs = NoiseSchedule(cfg), reference(sampler, cfg)
+    ours.set_timesteps(steps, sampler, eta)
+    theirs.set_timesteps(steps)
+    torch.testing.assert_close(ours.timesteps, theirs.timesteps.long())
+    g = torch.Generator().manual_seed(1)
+    x = torch.randn((2, 1, 28, 28), generator=g)
+    for t in ours.timesteps[:: max(1, steps // 7)].tolist() + [0]:
+        eps = x * t / (t + 1)  # diffusers' dummy model: sample * t / (t + 1)
+        kwargs = {"eta": eta} if sampler == "ddim" else {}
+        expected = theirs.step(eps, t, x, generator=torch.Generator().manual_seed(t), **kwargs)
+        prev, pred_x0 = ours.step(eps, t, x, generator=torch.Generator().manual_seed(t))
+        torch.testing.assert_close(prev, expected.prev_sample)
+        torch.testing.assert_close(pred_x0, expected.pred_original_sample)
+
+
+def test_bad_arguments_are_refused():
+    with pytest.raises(ValueError, match="beta_schedule"):
+        NoiseSchedule(ScheduleConfig(beta_schedule="quadratic"))
+    schedule = NoiseSchedule()
+    with pytest.raises(ValueError, match="sampler"):
+        schedule.set_timesteps(10, "euler")
+    with pytest.raises(ValueError, match="between 1 and 1000"):
+        schedule.set_timesteps(0)

@@ -1,0 +1,93 @@
+import numpy as np
+import pytest
+
+from memlab.search import SearchIndex
+
+
+def brute_force(train_images, train_labels, queries, k, classes=None):
+    """The reference: every distance in float64 (of the float32 0..1 pixels), sorted by (distance, index)."""
+    x = (train_images.reshape(len(train_images), -1) / np.float32(255)).astype(np.float32).astype(np.float64)
+    q = queries.reshape(len(queries), -1).astype(np.float64)
+    rows, dists = [], []
+    for i, query in enumerate(q):
+        d2 = ((x - query) ** 2).sum(axis=1)
+        allowed = np.arange(len(x)) if classes is None else np.flatnonzero(train_labels == classes[i])
+        order = allowed[np.lexsort((allowed, d2[allowed]))][:k]
+        rows.append(order)
+        dists.append(np.sqrt(d2[order] / 784))
+    return np.array(rows), np.array(dists)
+
+
+@pytest.fixture(scope="module")
+def index(mnist):
+    return SearchIndex(mnist.images, mnist.labels)
+
+
+@pytest.fixture(scope="module")
+def queries(mnist_test, mnist):
+    rng = np.random.default_rng(0)
+    test = mnist_test.images[:150].astype(np.float32) / 255
+    noisy = np.clip(mnist.images[:50] / 255 + rng.normal(0, 0.05, (50, 28, 28)), 0, 1).astype(np.float32)
+    return np.concatenate([test, noisy])   # unseen images, and near-copies of training images
+
+
+def test_whole_set_search_equals_brute_force(index, mnist, queries):
+    result = index.search(queries, k=5)
+    rows, dists = brute_force(mnist.images, mnist.labels, queries, 5)
+    np.testing.assert_array_equal(result.indices, rows)
+    np.testing.assert_allclose(result.rmse, dists, rtol=1e-12)
+    np.testing.assert_array_equal(result.labels, mnist.labels[rows])
+    # the noisy copies find the image they were made from
+    np.testing.assert_array_equal(result.indices[150:, 0], np.arange(50))
+
+
+def test_result_does_not_depend_on_block_size(index, queries):
+    a = index.search(queries, k=3, block=1)
+    b = index.search(queries, k=3, block=64)
+    c = index.search(queries, k=3, block=1000)
+    for other in (b, c):
+        np.testing.assert_array_equal(a.indices, other.indices)
+        np.testing.assert_array_equal(a.rmse, other.rmse)
+
+
+def test_same_class_search_never_returns_another_class(index, mnist, queries):
+    classes = np.arange(len(queries)) % 10
+    result = index.search(queries, k=4, classes=classes)
+    assert (result.labels == classes[:, None]).all()
+    rows, dists = brute_force(mnist.images, mnist.labels, queries[:40], 4, classes[:40])
+    np.testing.assert_array_equal(result.indices[:40], rows)
+
+
+def test_training_image_is_its_own_nearest_at_distance_zero(index, mnist):
+    result = index.search(mnist.images[[7, 1234, 59999]], k=1)
+    np.testing.assert_array_equal(result.indices[:, 0], [7, 1234, 59999])
+    assert (result.rmse == 0).all() and (result.rmse_article == 0).all()
+
+
+def test_subset_index_reports_dataset_indices(mnist):
+    subset = np.array([5, 17, 40000])
+    index = SearchIndex(mnist.images[subset], mnist.labels[subset], subset)
+    result = index.search(mnist.images[[40000, 17]], k=3)
+    assert sorted(result.indices[0].tolist()) == sorted(subset.tolist())
+    assert result.indices[0, 0] == 40000 and result.indices[1, 0] == 17
+
+
+@pytest.mark.parametrize("bad, message", [
+    (np.zeros((2, 28, 27), np.float32), "shape"),
+    (np.zeros((0, 28, 28), np.float32), "no images"),
+    (np.full((1, 28, 28), np.nan, np.float32), "NaN"),
+    (np.full((1, 28, 28), 3.0, np.float32), "0..1"),
+    (np.full((1, 28, 28), 300, np.int32), "0..255"),
+    (np.array([["a"] * 28] * 28), "dtype"),
+])
+def test_bad_queries_are_refused_with_a_clear_message(index, bad, message):
+    with pytest.raises(ValueError, match=message):
+        index.search(bad)
+
+
+def test_k_larger_than_the_searched_set_is_refused(mnist):
+    index = SearchIndex(mnist.images[:10], mnist.labels[:10])
+    with pytest.raises(ValueError, match="k=11"):
+        index.search(mnist.images[0], k=11)
+    with pytest.raises(ValueError, match="k must be"):
+        index.search(mnist.images[0], k=0)
