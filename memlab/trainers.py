@@ -3,7 +3,7 @@
 Each trainer owns its networks and optimizers and offers the same four methods, so the
 loop in ``memlab.training`` treats every model alike:
 
-* ``step(x0, generator) -> loss``   one optimizer step on a batch of images (-1..1) or (images, labels)
+* ``step(batch, generator) -> loss`` one optimizer step on (images on -1..1, labels); the loss as a 0-d tensor
 * ``weights()``                    the state_dict that is shipped and sampled from
 * ``state()`` / ``load_state(d)``  everything needed to resume (weights and optimizer state)
 * ``final_figures()``              figures for the card when training ends (e.g. test accuracy)
@@ -41,7 +41,7 @@ class DiffusionTrainer:
         self.spec = spec
         self.unet = UNet(spec.network).to(device)
         self.ema = copy.deepcopy(self.unet).requires_grad_(False)
-        self.opt = torch.optim.Adam(self.unet.parameters(), lr=spec.train.lr)
+        self.opt = torch.optim.Adam(self.unet.parameters(), lr=spec.train.lr, fused=device.type == "cuda")
         self.lr = cosine_decay(self.opt, spec.train)
         self.schedule = NoiseSchedule(spec.schedule)
         self.steps_done = 0
@@ -62,9 +62,8 @@ class DiffusionTrainer:
         self.steps_done += 1
         decay = min(self.spec.train.ema_decay, (1 + self.steps_done) / (10 + self.steps_done))
         with torch.no_grad():
-            for e, p in zip(self.ema.parameters(), self.unet.parameters()):
-                e.lerp_(p, 1 - decay)
-        return loss.item()
+            torch._foreach_lerp_(list(self.ema.parameters()), list(self.unet.parameters()), 1 - decay)
+        return loss.detach()
 
     def weights(self):
         return self.ema.state_dict()
@@ -110,7 +109,7 @@ class GANTrainer:
         self.opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
         self.opt_g.step()
-        return g_loss.item()
+        return g_loss.detach()
 
     def weights(self):
         return self.gen.state_dict()
@@ -148,7 +147,7 @@ class ClassifierTrainer:
         loss.backward()
         self.opt.step()
         self.sched.step()
-        return loss.item()
+        return loss.detach()
 
     def weights(self):
         return self.net.state_dict()

@@ -115,6 +115,8 @@ def train(spec: ModelSpec, out_dir="runs", steps=None, max_minutes=None, resume=
         device: ``"cpu"``, ``"cuda"``, or None for CUDA when available.
     """
     device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    if device.type == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
     out = Path(out_dir) / spec.id
     total = steps or spec.train.steps
     torch.manual_seed(spec.train.seed)  # network initialisation
@@ -138,15 +140,15 @@ def train(spec: ModelSpec, out_dir="runs", steps=None, max_minutes=None, resume=
         running.append(trainer.step((x[pick], y[pick]), gen))
         step += 1
         bar.update(1)
-        if len(running) == 100:
-            losses.append(float(np.mean(running)))
+        if len(running) == 100:  # read losses back from the device only every 100 steps
+            losses.append(torch.stack(running).mean().item())
             running = []
             bar.set_postfix(loss=f"{losses[-1]:.4f}")
         out_of_time = max_minutes is not None and time.monotonic() - start > 60 * max_minutes
         if step % spec.train.checkpoint_every == 0 or step == total or out_of_time:
             extra = trainer.final_figures() if step == total else None
             card = _save(spec, out, trainer, indices, step, wall_before + time.monotonic() - start,
-                         device, losses + ([float(np.mean(running))] if running else []), gen, extra)
+                         device, losses + ([torch.stack(running).mean().item()] if running else []), gen, extra)
         if out_of_time:
             break
     bar.close()
