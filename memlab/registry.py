@@ -72,6 +72,11 @@ MODELS = {spec.id: spec for spec in [
     _gan("mnist-gan-60000-nodropout", "MNIST-GAN-noDropout", dropout=0.0),
     _diffusion("fashion-diffusion-1", "FASHION-diffusion-oneImage", "fashion", 1, 4000, 64, 1e-3),
     _diffusion("fashion-diffusion-60000", "FASHION-diffusion", "fashion", 60000, 12000, 512, 5e-4),
+    # Extra points for the memorization-vs-training-set-size curve (same recipe as 300 and 3 000).
+    _diffusion("mnist-diffusion-10", "MNIST-diffusion-tenImages", "mnist", 10, 10000, 256, 3e-4),
+    _diffusion("mnist-diffusion-30", "MNIST-diffusion-thirtyImages", "mnist", 30, 10000, 256, 3e-4),
+    _diffusion("mnist-diffusion-100", "MNIST-diffusion-hundredImages", "mnist", 100, 10000, 256, 3e-4),
+    _diffusion("mnist-diffusion-1000", "MNIST-diffusion-thousandImages", "mnist", 1000, 10000, 256, 3e-4),
     _classifier("mnist-classifier", "mnist", steps=3000),
     _classifier("fashion-classifier", "fashion", steps=6000),
 ]}
