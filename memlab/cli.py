@@ -47,6 +47,13 @@ def cmd_search(args):
                   f"article {n['rmse_article']:.6f}")
 
 
+def cmd_evaluate(args):
+    from .evaluate import evaluate, summary
+
+    figures = evaluate(args.model_id, args.n, args.seed, progress=not args.json)
+    print(json.dumps(figures, indent=2) if args.json else summary(figures))
+
+
 def cmd_zoo(args):
     print(zoo.card_table())
 
@@ -82,6 +89,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--whole-set", action="store_true", help="search every class, not only the predicted one")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(run=cmd_search)
+
+    p = sub.add_parser("evaluate", help="quality and copying figures of a generator",
+                       description=f"Models: {ids}")
+    p.add_argument("model_id")
+    p.add_argument("--n", type=int, default=1000, help="samples to draw (default 1000)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(run=cmd_evaluate)
 
     p = sub.add_parser("zoo", help="list the models and their cards")
     p.set_defaults(run=cmd_zoo)

@@ -1,0 +1,88 @@
+"""The shipped models: they load offline, verify, sample and are evaluated (real checkpoints)."""
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+import torch
+
+from memlab import registry, zoo
+from memlab.errors import CheckpointError, UnknownNameError
+from memlab.evaluate import evaluate, frechet_distance
+
+SHIPPED = [m for m in registry.MODELS if zoo.is_trained(m)]
+
+
+def test_the_whole_zoo_ships_within_its_size_limits():
+    assert set(SHIPPED) == set(registry.MODELS), "every registry model ships trained weights"
+    sizes = {m: zoo.weights_path(m).stat().st_size for m in SHIPPED}
+    assert max(sizes.values()) <= 8e6 and sum(sizes.values()) <= 60e6
+
+
+@pytest.mark.parametrize("model_id", SHIPPED)
+def test_every_shipped_model_loads_and_has_a_complete_card(model_id):
+    model = zoo.load(model_id)
+    card = zoo.card(model_id)
+    for field in ("id", "label", "architecture", "parameters", "dataset", "subset_seed",
+                  "subset_indices_sha256", "steps", "epochs", "wall_time_s", "machine", "git_commit",
+                  "loss_final", "weights_sha256"):
+        assert card[field] is not None, field
+    assert card == model.card and card["label"] == registry.MODELS[model_id].label
+    assert len(model.subset_indices) == registry.MODELS[model_id].train_size
+
+
+@pytest.mark.parametrize("model_id", registry.GENERATORS)
+def test_evaluate_runs_on_every_generator(model_id):
+    figures = evaluate(model_id, n=8, progress=False)
+    assert 0 <= figures["perfect_copy_share"] <= figures["near_copy_share"] <= 1
+    assert sum(figures["class_share"]) == pytest.approx(1)
+    assert figures["frechet_to_test"] >= 0
+
+
+@pytest.mark.parametrize("model_id", ["mnist-diffusion-1", "fashion-diffusion-1"])
+def test_one_image_models_reproduce_their_training_image(model_id):
+    figures = evaluate(model_id, n=10, seed=3, progress=False)
+    assert figures["perfect_copy_share"] >= 0.9
+
+
+def test_classifiers_meet_their_accuracy_floors():
+    assert zoo.card("mnist-classifier")["test_accuracy"] >= 0.99
+    assert zoo.card("fashion-classifier")["test_accuracy"] >= 0.91
+
+
+def test_frechet_distance_is_zero_for_equal_sets_and_grows_with_a_shift():
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(500, 8))
+    assert frechet_distance(a, a) == pytest.approx(0, abs=1e-8)
+    assert frechet_distance(a, a + 1.0) == pytest.approx(8.0, rel=1e-6)
+
+
+def test_unknown_model_lists_valid_ids():
+    with pytest.raises(UnknownNameError, match="mnist-diffusion-1.*mnist-gan-60000"):
+        zoo.load("mnist-diffusion-7")
+
+
+def test_altered_shipped_weights_are_refused(tmp_path, monkeypatch):
+    for suffix in (".pt", ".json"):
+        shutil.copy(zoo.weights_path("mnist-classifier").with_suffix(suffix), tmp_path)
+    payload = torch.load(tmp_path / "mnist-classifier.pt", weights_only=True)
+    payload["card"]["weights_sha256"] = "0" * 64
+    torch.save(payload, tmp_path / "mnist-classifier.pt")
+    monkeypatch.setenv("MEMLAB_WEIGHTS", str(tmp_path))
+    with pytest.raises(CheckpointError, match="do not match their card"):
+        zoo.load("mnist-classifier")
+
+
+def test_a_missing_model_says_how_to_train_it(tmp_path, monkeypatch):
+    monkeypatch.setenv("MEMLAB_WEIGHTS", str(tmp_path))
+    assert not zoo.is_trained("mnist-gan-60000") and zoo.card("mnist-gan-60000") is None
+    with pytest.raises(CheckpointError, match="memlab train mnist-gan-60000"):
+        zoo.load("mnist-gan-60000")
+    assert "not trained" in zoo.card_table()
+
+
+def test_card_json_matches_the_checkpoint():
+    for model_id in SHIPPED:
+        on_disk = json.loads(zoo.weights_path(model_id).with_suffix(".json").read_text())
+        assert on_disk["weights_sha256"] == zoo.load(model_id).card["weights_sha256"]
