@@ -54,6 +54,24 @@ def cmd_evaluate(args):
     print(json.dumps(figures, indent=2) if args.json else summary(figures))
 
 
+def cmd_dashboard(args):
+    import os
+    import shutil
+    from pathlib import Path
+
+    notebook = Path(__file__).resolve().parents[1] / "notebooks" / "dashboard.ipynb"
+    if not notebook.is_file():
+        raise ValueError(f"No dashboard notebook at {notebook}: run memlab dashboard from a clone of memlab.")
+    voila = shutil.which("voila")
+    if voila is None:
+        raise ValueError("Voila is not installed: pip install voila (or run `make dashboard`).")
+    command = [voila, str(notebook.relative_to(notebook.parents[1])), f"--port={args.port}",
+               f"--Voila.ip={args.ip}"] + ([] if args.browser else ["--no-browser"])
+    print("Starting the dashboard:", " ".join(command))
+    os.chdir(notebook.parents[1])  # voila.json lives at the repository root
+    os.execv(voila, command)
+
+
 def cmd_zoo(args):
     print(zoo.card_table())
 
@@ -97,6 +115,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(run=cmd_evaluate)
+
+    p = sub.add_parser("dashboard", help="serve the model picker with Voila")
+    p.add_argument("--port", type=int, default=8866)
+    p.add_argument("--ip", default="127.0.0.1", help="address to listen on (0.0.0.0 to share on a network)")
+    p.add_argument("--browser", action="store_true", help="open a browser tab")
+    p.set_defaults(run=cmd_dashboard)
 
     p = sub.add_parser("zoo", help="list the models and their cards")
     p.set_defaults(run=cmd_zoo)

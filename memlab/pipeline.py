@@ -52,18 +52,29 @@ def find_nearest(queries, dataset: str, model_id=None, k=1, whole_set=False):
         queries: images (see ``memlab.pixels.as_unit_images``).
         dataset: ``"mnist"`` or ``"fashion"``.
         model_id: search only that model's training subset (default: the whole train split).
-        k: neighbours per query.
-        whole_set: search every class; otherwise only the class the classifier predicts.
+        k: neighbours per query (at most the number of images searched).
+        whole_set: search every class; otherwise only the class the classifier predicts. A query whose
+            predicted class has fewer than k images in a model's subset is searched over the whole subset.
 
     Returns:
         ``(predicted_labels or None, confidences or None, SearchResult)``.
     """
     queries = as_unit_images(queries)
     index = training_index(dataset, model_id)
+    k = min(k, len(index))
     labels = confidences = None
-    if not whole_set:
-        labels, confidences = classify(queries, dataset)
-    return labels, confidences, index.search(queries, k=k, classes=labels)
+    if whole_set:
+        return labels, confidences, index.search(queries, k=k)
+    labels, confidences = classify(queries, dataset)
+    searchable = np.array([len(index.rows_of_class.get(int(c), ())) >= k for c in labels])
+    if searchable.all():
+        return labels, confidences, index.search(queries, k=k, classes=labels)
+    result = index.search(queries, k=k)  # whole set for all, then same class where possible
+    if searchable.any():
+        same = index.search(queries[searchable], k=k, classes=labels[searchable])
+        for name in ("indices", "labels", "rmse"):
+            getattr(result, name)[searchable] = getattr(same, name)
+    return labels, confidences, result
 
 
 @dataclass

@@ -12,6 +12,8 @@ from memlab.unet import UNetConfig
 REPO = Path(__file__).resolve().parents[1]
 if not os.environ.get("MEMLAB_DATA") and (REPO.parent / "shared" / "data").is_dir():
     os.environ["MEMLAB_DATA"] = str(REPO.parent / "shared" / "data")
+if os.environ.get("MEMLAB_DATA"):  # absolute, so subprocesses and notebook kernels in other folders find it
+    os.environ["MEMLAB_DATA"] = str(Path(os.environ["MEMLAB_DATA"]).resolve())
 
 
 @pytest.fixture(scope="session")
