@@ -102,11 +102,11 @@ class App:
         self.step_slider.observe(lambda _: self._show_step(), names="value")
         self.xt_img, self.x0_img, self.x0_nearest_img = (w.Image(format="png") for _ in range(3))
         self.step_text = w.HTML()
-        self.steps_box = w.VBox([w.HBox([self.steps_button, self.step_slider]),
-                                 w.HBox([w.VBox([self.xt_img, w.HTML("<center>x_t</center>")]),
-                                         w.VBox([self.x0_img, w.HTML("<center>predicted x_0</center>")]),
-                                         w.VBox([self.x0_nearest_img, w.HTML("<center>its nearest</center>")])]),
-                                 self.step_text])
+        self.step_images = w.HBox([w.VBox([self.xt_img, w.HTML("<center>x_t</center>")]),
+                                   w.VBox([self.x0_img, w.HTML("<center>predicted x_0</center>")]),
+                                   w.VBox([self.x0_nearest_img, w.HTML("<center>its nearest</center>")])],
+                                  layout=w.Layout(display="none"))
+        self.steps_box = w.VBox([w.HBox([self.steps_button, self.step_slider]), self.step_images, self.step_text])
         self.frames = []
 
     # ---- helpers -------------------------------------------------------------------------
@@ -168,7 +168,7 @@ class App:
         self.verdict = g.verdict
         self.figures.value = (
             f"<p style='font-size:1.3em'>Verdict: <b style='color:{VERDICT_COLOURS[g.verdict]}'>{g.verdict}</b></p>"
-            f"<p>RMSE to the nearest of {searched:,} training images: <b>{rmse:.4f}</b> on the 0–1 scale, "
+            f"<p>RMSE to the nearest of {searched:,} training image{'s' if searched > 1 else ''}: <b>{rmse:.4f}</b> on the 0–1 scale, "
             f"<b>{article:.5f}</b> on the article's scale (grey levels / 4095).<br>"
             f"Thresholds (article scale): perfect copy &lt; {PERFECT_COPY} ({PERFECT_COPY_UNIT:.4f} on 0–1), "
             f"near copy &lt; {NEAR_COPY} ({NEAR_COPY_UNIT:.4f} on 0–1).<br>"
@@ -223,6 +223,7 @@ class App:
             self.step_slider.max = len(self.frames) - 1
             self.step_slider.disabled = False
             self.step_slider.value = 0
+            self.step_images.layout.display = ""
             self._show_step()
         except Exception as err:
             self._error(err)
