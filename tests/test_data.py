@@ -18,12 +18,16 @@ def test_real_mnist_and_fashion_load_as_uint8(mnist, mnist_test):
     assert not np.array_equal(fashion.images[:10], mnist.images[:10])
 
 
-def test_read_only_data_root_works():
-    root = Path(os.environ["MEMLAB_DATA"])
-    raw = root / "MNIST" / "raw"
-    if os.access(raw, os.W_OK):
-        pytest.skip("MEMLAB_DATA is writable here; CI's is read-only")
+def test_loading_never_writes_to_the_data_root(tmp_path, monkeypatch):
+    """The data root may be read-only (CI's is): loading must not create or change any file there."""
+    raw = copy_mnist(tmp_path)
+    for f in raw.iterdir():
+        f.chmod(0o444)
+    before = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*")}
+    monkeypatch.setenv("MEMLAB_DATA", str(tmp_path))
+    data._load_cached.cache_clear()
     assert len(data.load("mnist", "test")) == 10000
+    assert {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*")} == before
 
 
 def test_unknown_dataset_and_split_list_the_valid_names():
