@@ -62,7 +62,8 @@ def cmd_dashboard(args):
     notebook = Path(__file__).resolve().parents[1] / "notebooks" / "dashboard.ipynb"
     if not notebook.is_file():
         raise ValueError(f"No dashboard notebook at {notebook}: run memlab dashboard from a clone of memlab.")
-    voila = shutil.which("voila")
+    beside_python = Path(sys.executable).parent / "voila"  # the same virtual environment
+    voila = str(beside_python) if beside_python.is_file() else shutil.which("voila")
     if voila is None:
         raise ValueError("Voila is not installed: pip install voila (or run `make dashboard`).")
     command = [voila, str(notebook.relative_to(notebook.parents[1])), f"--port={args.port}",
