@@ -20,7 +20,7 @@ $(VENV)/.installed: pyproject.toml
 setup: $(VENV)/.installed
 
 test: setup
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --durations=5
 
 dashboard: setup
 	$(VENV)/bin/memlab dashboard
