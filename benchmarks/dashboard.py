@@ -19,8 +19,16 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 
 
+def timed_generate(app, model_id, seed=0):
+    """Seconds from a Generate click to the result being drawn."""
+    app.model.value, app.seed.value = model_id, seed
+    start = time.perf_counter()
+    app.generate()
+    return time.perf_counter() - start
+
+
 def click_times(clicks):
-    from memlab.app import App, timed_generate
+    from memlab.app import App
     from memlab.registry import GENERATORS
 
     app = App()

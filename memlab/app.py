@@ -6,7 +6,6 @@ into widgets, and any error is shown as a readable message, never a traceback.
 """
 
 import io
-import time
 
 import ipywidgets as w
 import numpy as np
@@ -239,10 +238,3 @@ class App:
         self.step_text.value = (f"<p>t = {t}: the predicted x_0 is {article:.5f} (article scale) from its "
                                 f"nearest training image: {verdict(article)}.</p>")
 
-
-def timed_generate(app: App, model_id: str, seed: int = 0) -> float:
-    """Click-to-result time in seconds for one Generate (used by benchmarks)."""
-    app.model.value, app.seed.value = model_id, seed
-    start = time.perf_counter()
-    app.generate()
-    return time.perf_counter() - start

@@ -10,6 +10,8 @@ For N seeded samples of a model:
   training images to the test set: the floor a perfect generator would reach.
 """
 
+import functools
+
 import numpy as np
 import torch
 from tqdm.auto import tqdm
@@ -31,6 +33,12 @@ def frechet_distance(features_a: np.ndarray, features_b: np.ndarray) -> float:
     cross = np.linalg.eigvalsh(root_a @ cov_b @ root_a)
     trace_root = np.sqrt(np.clip(cross, 0, None)).sum()
     return float(((mu_a - mu_b) ** 2).sum() + np.trace(cov_a) + np.trace(cov_b) - 2 * trace_root)
+
+
+@functools.lru_cache(maxsize=2)
+def _test_features(dataset: str) -> np.ndarray:
+    """Classifier features of the 10 000 test images, computed once per dataset."""
+    return zoo.load(classifier_id(dataset)).features(data.load(dataset, "test").images)
 
 
 def generate(model, n: int, seed: int, batch: int = 250, progress: bool = True) -> np.ndarray:
@@ -56,10 +64,9 @@ def evaluate(model_id: str, n: int = 1000, seed: int = 0, progress: bool = True)
     labels, confidence = classifier.predict(samples)
     class_share = np.bincount(labels, minlength=10) / n
 
-    test = data.load(spec.dataset, "test")
     train = data.load(spec.dataset, "train")
     real = train.images[np.random.default_rng(seed).choice(len(train), size=min(n, len(train)), replace=False)]
-    test_features = classifier.features(test.images)
+    test_features = _test_features(spec.dataset)
     return {
         "model": model_id, "n": n, "seed": seed,
         "perfect_copy_share": float((article < PERFECT_COPY).mean()),

@@ -63,9 +63,6 @@ class ClassifierModel(TrainedModel):
         confidence, labels = probs.max(1)
         return labels.numpy(), confidence.numpy()
 
-    def probabilities(self, images) -> np.ndarray:
-        return self._batches(images, lambda x: self.net(x).softmax(1)).numpy()
-
     def features(self, images) -> np.ndarray:
         """Penultimate-layer features (N, feature_dim), for the Frechet distance."""
         return self._batches(images, self.net.features).numpy()

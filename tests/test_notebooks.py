@@ -1,7 +1,6 @@
 """Every notebook runs top to bottom in quick mode (MEMLAB_QUICK=1); their asserts check key results."""
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -25,5 +24,4 @@ def test_notebook_runs_in_quick_mode(path, tmp_path, monkeypatch):
     notebook = nbformat.read(path, as_version=4)
     client = nbclient.NotebookClient(notebook, timeout=600, kernel_name="python3",
                                      resources={"metadata": {"path": str(tmp_path)}})
-    client.execute()  # raises CellExecutionError, with the cell and its traceback, if any cell fails
-    assert os.environ["MEMLAB_QUICK"] == "1"
+    client.execute()  # raises CellExecutionError, with the cell and its traceback, if any cell or assert fails
