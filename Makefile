@@ -25,5 +25,9 @@ test: setup
 dashboard: setup
 	$(VENV)/bin/memlab dashboard
 
+# benchmarks/results.json and docs/benchmarks.md (about 15 minutes; BENCH_ARGS=--quick for 3)
+bench: setup
+	cd benchmarks && ../$(PY) run.py $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) runs test-artifacts

@@ -69,12 +69,13 @@ class App:
                                 description="Model")
         self.seed = w.BoundedIntText(value=0, min=0, max=2**31 - 1, description="Seed")
         self.steps = w.IntSlider(value=50, min=1, max=250, description="Steps")
+        self.sampler = w.ToggleButtons(options=[("DDIM", "ddim"), ("DDPM", "ddpm")], description="Sampler")
         self.scope = w.ToggleButtons(options=[("same class", False), ("whole set", True)], description="Search")
         self.generate_button = w.Button(description="Generate", button_style="primary", icon="play")
         self.generate_button.on_click(lambda _: self.generate())
         self.model.observe(lambda _: self._on_model_change(), names="value")
-        self.controls = w.VBox([w.HBox([self.model, self.seed]), w.HBox([self.steps, self.scope]),
-                                self.generate_button])
+        self.controls = w.VBox([w.HBox([self.model, self.seed]), w.HBox([self.steps, self.sampler]),
+                                self.scope, self.generate_button])
         self.message = w.HTML()
 
     def _create_result_area(self):
@@ -111,10 +112,14 @@ class App:
     # ---- helpers -------------------------------------------------------------------------
     def _on_model_change(self):
         spec = MODELS[self.model.value]
-        self.steps.disabled = spec.kind != "diffusion"
-        self.steps_button.disabled = spec.kind != "diffusion"
         if spec.kind == "diffusion":
-            self.steps.value = spec.default_steps
+            self.steps.value, self.sampler.value = spec.default_steps, spec.default_sampler
+        self._enable_controls()
+
+    def _enable_controls(self):
+        not_diffusion = MODELS[self.model.value].kind != "diffusion"
+        self.generate_button.disabled = False
+        self.steps.disabled = self.sampler.disabled = self.steps_button.disabled = not_diffusion
 
     def _error(self, err: Exception):
         text = str(err) if isinstance(err, (MemlabError, ValueError)) else f"{type(err).__name__}: {err}"
@@ -124,7 +129,7 @@ class App:
         for button in (self.generate_button, self.steps_button):
             button.disabled = busy
         if not busy:
-            self._on_model_change()
+            self._enable_controls()
 
     def _neighbour_strip(self, dataset, result, row=0):
         images = data.load(dataset, "train").images
@@ -146,7 +151,8 @@ class App:
                 raise MemlabError(zoo.how_to_train(model_id))
             spec = MODELS[model_id]
             steps = self.steps.value if spec.kind == "diffusion" else None
-            g = generate_and_search(model_id, self.seed.value, steps, k=5, whole_set=self.scope.value)
+            g = generate_and_search(model_id, self.seed.value, steps, k=5, whole_set=self.scope.value,
+                                    sampler=self.sampler.value if spec.kind == "diffusion" else None)
             self._show_generation(g, spec)
             self.message.value = ""
         except Exception as err:  # shown in the app, never as a traceback
@@ -212,7 +218,7 @@ class App:
             model = zoo.load(self.model.value)
             frames = []
             model.sample(1, torch.Generator().manual_seed(self.seed.value), self.steps.value,
-                         on_step=lambda t, x, x0: frames.append((t, model_to_unit(x)[0, 0].numpy(),
+                         sampler=self.sampler.value, on_step=lambda t, x, x0: frames.append((t, model_to_unit(x)[0, 0].numpy(),
                                                                  model_to_unit(x0)[0, 0].numpy())))
             index = training_index(model.spec.dataset, model.id)
             nearest = index.search(np.stack([f[2] for f in frames]), k=1)

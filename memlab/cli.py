@@ -54,6 +54,76 @@ def cmd_evaluate(args):
     print(json.dumps(figures, indent=2) if args.json else summary(figures))
 
 
+def _write_json(path, payload):
+    from pathlib import Path
+
+    Path(path).write_text(json.dumps(payload, indent=2) + "\n")
+    return path
+
+
+def _write_audit(result, out):
+    """summary.json, histogram.png and gallery.png of an audit, in folder ``out``."""
+    from pathlib import Path
+
+    from . import plots
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    return [_write_json(out / "summary.json", result.summary()),
+            plots.save(plots.histogram(result), out / "histogram.png"),
+            plots.save(plots.gallery(result), out / "gallery.png")]
+
+
+def cmd_audit(args):
+    from .audit import audit
+
+    result = audit(args.model_id, args.n, args.seed, args.whole_set, progress=not args.json)
+    summary = result.summary()
+    written = _write_audit(result, args.out)
+    if args.json:
+        print(json.dumps(summary, indent=2))
+        return
+    s, b = summary["samples"], summary["baseline"]
+    print(f"{args.model_id}: {s['n']} samples (seed {args.seed}), {b['n']} unseen test images as the baseline; "
+          f"{summary['neighbours_searched']} nearest searched, {summary['search']}")
+    print(f"  {'criterion':<22}{'samples':>9}{'baseline':>10}   definition")
+    for name, text in summary["criteria"].items():
+        print(f"  {name:<22}{s['share'][name]:>9.1%}{b['share'][name]:>10.1%}   {text}")
+    print(f"  median article RMSE to the nearest: samples {s['nearest_rmse_article_quantiles']['0.5']:.5f}, "
+          f"baseline {b['nearest_rmse_article_quantiles']['0.5']:.5f}")
+    print("wrote " + ", ".join(str(p) for p in written))
+
+
+def cmd_curve(args):
+    from pathlib import Path
+
+    from . import plots
+    from .audit import audit, curve_from, curve_models
+
+    trained, missing = curve_models(args.models)
+    if not trained:
+        raise ValueError(f"None of {', '.join(missing)} is trained; train them with memlab train.")
+    out = Path(args.out)
+    audits = []
+    for model_id in trained:   # each model's own audit files too: out/MODEL_ID/
+        audits.append(audit(model_id, args.n, args.seed, progress=not args.json))
+        _write_audit(audits[-1], out / model_id)
+    result = curve_from(audits, missing)
+    written = [_write_json(out / "curve.json", result), plots.save(plots.curve_figure(result), out / "curve.png")]
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return
+    names = list(result["criteria"])
+    print(f"share of {args.n} samples called memorized (in brackets: the same criterion on unseen test images)")
+    print(f"  {'images':>7}  " + "  ".join(f"{n:>22}" for n in names))
+    for row in result["rows"]:
+        cells = [f"{row['samples'][n]:>7.1%} ({row['baseline'][n]:>6.1%})" for n in names]
+        print(f"  {row['training_images']:>7}  " + "  ".join(f"{c:>22}" for c in cells))
+    if result["missing"]:
+        print("not trained, left out: " + ", ".join(result["missing"]))
+    print("wrote " + ", ".join(str(p) for p in written) + f", and each model's audit in {out}/MODEL_ID/")
+
+
 def cmd_dashboard(args):
     import os
     import shutil
@@ -116,6 +186,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(run=cmd_evaluate)
+
+    p = sub.add_parser("audit", help="memorization audit of a generator: every criterion beside the "
+                       "natural baseline", description=f"Models: {ids}")
+    p.add_argument("model_id")
+    p.add_argument("--n", type=int, default=1000, help="samples (and baseline test images; default 1000)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--whole-set", action="store_true", help="search every class, not only the predicted one")
+    p.add_argument("--out", required=True, help="folder for summary.json, histogram.png and gallery.png")
+    p.add_argument("--json", action="store_true", help="print the JSON summary")
+    p.set_defaults(run=cmd_audit)
+
+    p = sub.add_parser("curve", help="memorization against training-set size (MNIST diffusion models)")
+    p.add_argument("--n", type=int, default=1000, help="samples per model (default 1000)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--models", nargs="+", choices=[m for m in MODELS if MODELS[m].kind == "diffusion"],
+                   help="models to include (default: every MNIST diffusion model)")
+    p.add_argument("--out", required=True, help="folder for curve.json, curve.png and each model's audit")
+    p.add_argument("--json", action="store_true", help="print the JSON")
+    p.set_defaults(run=cmd_curve)
 
     p = sub.add_parser("dashboard", help="serve the model picker with Voila")
     p.add_argument("--port", type=int, default=8866)

@@ -1,4 +1,4 @@
-"""MNIST and Fashion-MNIST, read through torchvision, plus seeded training subsets.
+"""MNIST and Fashion-MNIST (downloaded through torchvision, read by ``memlab.idx``), plus seeded training subsets.
 
 Where the files are looked for, in order:
 
@@ -24,6 +24,7 @@ import numpy as np
 import torch
 
 from .errors import DataCorruptError, DataUnavailableError, unknown_name
+from .idx import IdxError, read_idx
 
 DEBIAN_FASHION = Path("/usr/share/datasets/fashion-mnist")
 
@@ -145,15 +146,13 @@ def _locate(name: str) -> Path:
 
 @functools.lru_cache(maxsize=8)
 def _load_cached(name: str, split: str, root: str) -> ImageSet:
-    import torchvision.datasets as tvd
-
     folder, classes = DATASETS[name]
     raw = Path(root) / folder / "raw"
+    prefix = "train" if split == "train" else "t10k"
     try:
-        ds = getattr(tvd, folder)(root, train=(split == "train"), download=False)
-        images = ds.data.numpy().astype(np.uint8, copy=False)
-        labels = ds.targets.numpy().astype(np.int64)
-    except Exception as err:
+        images = read_idx(raw / f"{prefix}-images-idx3-ubyte")
+        labels = read_idx(raw / f"{prefix}-labels-idx1-ubyte").astype(np.int64)
+    except (OSError, IdxError) as err:
         raise DataCorruptError(
             f"The {name} {split} files in {raw} cannot be read ({type(err).__name__}: {err}). "
             "They are truncated or corrupt: delete them and let memlab download them again, or "

@@ -18,21 +18,29 @@ from .registry import classifier_id, get_spec
 from .search import SearchIndex, SearchResult
 
 
-@functools.lru_cache(maxsize=16)
-def _index(dataset: str, subset_key):
-    return SearchIndex.from_dataset(dataset, None if subset_key is None else np.asarray(subset_key))
+@functools.lru_cache(maxsize=None)
+def _dataset_index(dataset: str) -> SearchIndex:
+    return SearchIndex.from_dataset(dataset)
+
+
+@functools.lru_cache(maxsize=32)
+def _subset_index(model_id: str) -> SearchIndex:
+    model = zoo.load(model_id)
+    what = f"{len(model.subset_indices)}-image {model.spec.dataset} training subset of {model_id}"
+    return _dataset_index(model.spec.dataset).subset(model.subset_indices, what)
 
 
 def training_index(dataset: str, model_id: str | None = None) -> SearchIndex:
     """The search index over a dataset's train split, or over exactly what ``model_id`` was trained on."""
     check_dataset_name(dataset)
     if model_id is None:
-        return _index(dataset, None)
-    model = zoo.load(model_id)
-    if model.spec.dataset != dataset:
-        raise ValueError(f"Model {model_id!r} was trained on {model.spec.dataset}, not {dataset}.")
-    subset = model.subset_indices
-    return _index(dataset, None if len(subset) == 60000 else tuple(subset.tolist()))
+        return _dataset_index(dataset)
+    spec = get_spec(model_id)
+    if spec.dataset != dataset:
+        raise ValueError(f"Model {model_id!r} was trained on {spec.dataset}, not {dataset}.")
+    if spec.train_size == 60000:
+        return _dataset_index(dataset)   # one shared index for every model trained on the whole split
+    return _subset_index(model_id)
 
 
 def classify(images, dataset: str):
@@ -93,17 +101,20 @@ class Generation:
 
 
 def generate_and_search(model_id: str, seed: int = 0, steps=None, k: int = 5, whole_set=False,
-                        on_step=None) -> Generation:
-    """Sample one image from ``model_id`` with ``seed`` and search the model's own training images."""
+                        on_step=None, sampler=None) -> Generation:
+    """Sample one image from ``model_id`` with ``seed`` and search the model's own training images.
+
+    ``steps`` and ``sampler`` (``"ddim"`` or ``"ddpm"``) default to the model's; GANs ignore both."""
     spec = get_spec(model_id)
     start = time.perf_counter()
     model = zoo.load(model_id)
     sample_kwargs = {"on_step": on_step} if on_step is not None else {}
+    if sampler is not None:
+        sample_kwargs["sampler"] = sampler
     image = model.sample(1, torch.Generator().manual_seed(int(seed)), steps, **sample_kwargs)
     labels, confidences, result = find_nearest(image, spec.dataset, model_id, k, whole_set)
     seconds = time.perf_counter() - start
-    index = training_index(spec.dataset, model_id)
-    nearest = index.vectors[np.searchsorted(index.indices, result.indices[0, 0])].reshape(28, 28)
+    nearest = training_index(spec.dataset, model_id).image(int(result.indices[0, 0]))
     return Generation(model_id, int(seed), image[0],
                       None if labels is None else int(labels[0]),
                       None if confidences is None else float(confidences[0]),

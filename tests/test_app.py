@@ -40,6 +40,21 @@ def test_generate_with_a_60000_image_model_shows_five_neighbours(app):
     assert app.steps.disabled  # a GAN has no sampler steps
 
 
+def test_chosen_steps_and_sampler_are_used_and_kept_after_generate(app):
+    app.model.value = "mnist-diffusion-300"
+    assert (app.steps.value, app.sampler.value) == (50, "ddim")   # the model's defaults
+    app.seed.value, app.steps.value = 3, 20
+    app.generate()
+    ddim = bytes(app.sample_img.value)
+    assert (app.steps.value, app.sampler.value) == (20, "ddim")   # not reset by the click
+    app.sampler.value = "ddpm"
+    app.generate()
+    assert app.message.value == "" and bytes(app.sample_img.value) != ddim   # same seed, other sampler
+    app.sampler.value = "ddim"
+    app.generate()
+    assert bytes(app.sample_img.value) == ddim                     # same seed, same sampler: same image
+
+
 def test_upload_shows_the_converted_image_and_neighbours(app, mnist):
     picture = Image.fromarray(255 - mnist.images[10]).resize((200, 160))  # dark on light, other size
     buffer = io.BytesIO()

@@ -100,3 +100,38 @@ def test_an_upload_finds_neighbours(page, tmp_path, mnist):
     chooser.value.set_files(str(path))
     expect(page.get_by_text("your image, as converted")).to_be_visible(timeout=60_000)
     page.screenshot(path=str(ARTIFACTS / "dashboard-upload.png"), full_page=True)
+
+
+def test_three_sessions_at_once_each_get_their_own_result(dashboard_url, page):
+    """Three users on one Voila server (one kernel each), all pressing Generate at the same moment."""
+    from memlab import data, zoo
+
+    def training_class(model_id, dataset):   # the class name of a one-image model's training image
+        image_set = data.load(dataset, "train")
+        return image_set.classes[image_set.labels[zoo.load(model_id).subset_indices[0]]]
+
+    wanted = {"MNIST-diffusion-oneImage": ["Verdict: perfect copy", "nearest of 1 training image",
+                                           f"Predicted class: {training_class('mnist-diffusion-1', 'mnist')} ("],
+              "FASHION-diffusion-oneImage": ["Verdict: perfect copy", "nearest of 1 training image",
+                                             f"Predicted class: {training_class('fashion-diffusion-1', 'fashion')} ("],
+              "MNIST-GAN": ["nearest of 60,000 training images"]}
+    browser = page.context.browser   # the module's browser; three new pages = three new sessions
+    pages = {label: browser.new_page(viewport={"width": 1200, "height": 1400}) for label in wanted}
+    for session in pages.values():
+        session.goto(dashboard_url, timeout=120_000)
+    for label, session in pages.items():
+        session.get_by_role("button", name="Generate").wait_for(timeout=180_000)
+        session.locator("select").first.select_option(label=label)
+    for session in pages.values():                     # three clicks, no waiting in between
+        session.get_by_role("button", name="Generate").click()
+    for label, session in pages.items():
+        expect(session.get_by_text("Time:")).to_be_visible(timeout=180_000)
+        text = session.inner_text("body")
+        assert all(t in text for t in wanted[label]), (label, text[:2000])
+        for other, texts in wanted.items():           # nobody sees another session's result
+            if other != label:
+                assert not all(t in text for t in texts), (label, other)
+    pages["FASHION-diffusion-oneImage"].screenshot(path=str(ARTIFACTS / "dashboard-three-sessions.png"),
+                                                   full_page=True)
+    for session in pages.values():
+        session.close()

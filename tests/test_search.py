@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from memlab import data
 from memlab.search import SearchIndex
 
 
@@ -16,6 +17,44 @@ def brute_force(train_images, train_labels, queries, k, classes=None):
         rows.append(order)
         dists.append(np.sqrt(d2[order] / 784))
     return np.array(rows), np.array(dists)
+
+
+def brute_force_fast(train_images, queries, k):
+    """The same reference for thousands of queries: every distance from one float64 matrix product,
+    then every candidate within 1e-6 of the k-th re-scored pixel by pixel (float64) and sorted by
+    (distance, index). The product's rounding error is ~1e-12 here, so nothing can be missed."""
+    x = (train_images.reshape(len(train_images), -1) / np.float32(255)).astype(np.float32).astype(np.float64)
+    q = queries.reshape(len(queries), -1).astype(np.float64)
+    x_norms = (x * x).sum(axis=1)
+    rows = []
+    for start in range(0, len(q), 500):
+        block = q[start:start + 500]
+        d2 = (block * block).sum(axis=1)[:, None] + x_norms[None, :] - 2 * block @ x.T
+        kth = np.partition(d2, k - 1, axis=1)[:, k - 1]
+        for i, query in enumerate(block):
+            cand = np.flatnonzero(d2[i] <= kth[i] + 1e-6)
+            exact = ((x[cand] - query) ** 2).sum(axis=1)
+            rows.append(cand[np.lexsort((cand, exact))][:k])
+    return np.array(rows)
+
+
+@pytest.mark.parametrize("dataset", ["mnist", "fashion"])
+def test_search_equals_brute_force_on_thousands_of_real_queries(dataset):
+    """Real test images, noisy and blended copies of training images, blank and saturated images."""
+    train, test = data.load(dataset, "train"), data.load(dataset, "test")
+    rng = np.random.default_rng(1)
+    unit = train.images / np.float32(255)
+    picks = rng.choice(len(train), (600, 2))
+    queries = np.concatenate([
+        test.images[rng.choice(len(test), 1500, replace=False)] / np.float32(255),
+        np.clip(unit[picks[:300, 0]] + rng.normal(0, 0.1, (300, 28, 28)), 0, 1),
+        (unit[picks[300:, 0]] + unit[picks[300:, 1]]) / 2,            # halfway between two training images
+        unit[rng.choice(len(train), 100)],                             # exact copies
+        np.zeros((1, 28, 28)), np.ones((1, 28, 28)),
+    ]).astype(np.float32)
+    index = SearchIndex(train.images, train.labels)
+    result = index.search(queries, k=3)
+    np.testing.assert_array_equal(result.indices, brute_force_fast(train.images, queries, 3))
 
 
 @pytest.fixture(scope="module")
@@ -91,3 +130,22 @@ def test_k_larger_than_the_searched_set_is_refused(mnist):
         index.search(mnist.images[0], k=11)
     with pytest.raises(ValueError, match="k must be"):
         index.search(mnist.images[0], k=0)
+
+
+def test_subset_of_an_index_equals_an_index_built_on_the_subset(index, mnist, queries):
+    subset = np.random.default_rng(2).choice(len(mnist.images), 3000, replace=False)
+    shared = index.subset(subset)                       # reuses the parent's sketch
+    own = SearchIndex(mnist.images[subset], mnist.labels[subset], subset)
+    a, b = shared.search(queries, k=2), own.search(queries, k=2)
+    np.testing.assert_array_equal(a.indices, b.indices)
+    np.testing.assert_array_equal(a.rmse, b.rmse)
+    assert set(a.indices.ravel()) <= set(subset.tolist())
+    np.testing.assert_array_equal(shared.image(int(subset[5])), mnist.images[subset[5]] / np.float32(255))
+    with pytest.raises(ValueError, match="not in"):
+        index.subset([70000])
+
+
+def test_float_images_are_searched_like_uint8(mnist, queries):
+    as_float = SearchIndex(mnist.images[:2000] / np.float32(255), mnist.labels[:2000])
+    as_uint8 = SearchIndex(mnist.images[:2000], mnist.labels[:2000])
+    np.testing.assert_array_equal(as_float.search(queries, k=2).indices, as_uint8.search(queries, k=2).indices)

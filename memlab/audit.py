@@ -1,0 +1,129 @@
+"""The memorization audit: many seeded samples of a model, every criterion, beside the natural baseline.
+
+``audit(MODEL_ID)`` draws N samples, finds each one's nearest training images among exactly the
+images the model was trained on (same class by default), applies every criterion of
+``memlab.criteria``, and does the same for N real test images the model never saw: the natural
+baseline. A criterion that flags many *test* images flags resemblance, not memorization.
+
+``curve()`` runs the audit for the MNIST diffusion models trained on 1 ... 60 000 images.
+``memlab audit`` and ``memlab curve`` write the JSON and the figures (``memlab.plots``).
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import criteria, data, zoo
+from .evaluate import generate
+from .metrics import to_article
+from .pipeline import find_nearest, training_index
+from .registry import MODELS, get_spec
+
+QUANTILES = (0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99)
+CURVE_MODELS = [m for m, s in sorted(MODELS.items(), key=lambda item: item[1].train_size)
+                if s.kind == "diffusion" and s.dataset == "mnist"]
+
+
+@dataclass
+class Side:
+    """Samples (or baseline test images) with their neighbours and criteria."""
+
+    images: np.ndarray       # (N, 28, 28) on 0..1 (samples) or uint8 (test images)
+    neighbours: np.ndarray   # (N, k) dataset indices, nearest first
+    rmse: np.ndarray         # (N, k) 0-1 RMSE, nearest first
+    flags: dict              # criterion -> (N,) bool
+
+    @property
+    def nearest_article(self) -> np.ndarray:
+        return to_article(self.rmse[:, 0])
+
+    def summary(self) -> dict:
+        ratio, calibrated = criteria.nearest_ratio(self.rmse), criteria.calibrated_distance(self.rmse)
+
+        def quantiles(values):
+            values = values[np.isfinite(values)]
+            return {str(q): float(np.quantile(values, q)) for q in QUANTILES} if len(values) else None
+
+        return {
+            "n": len(self.rmse),
+            "share": {c: float(self.flags[c].mean()) for c in criteria.CRITERIA},
+            "nearest_rmse_article_quantiles": quantiles(self.nearest_article),
+            "nearest_rmse_unit_quantiles": quantiles(self.rmse[:, 0]),
+            "nearest_ratio_quantiles": quantiles(ratio),
+            "calibrated_distance_quantiles": quantiles(calibrated),
+        }
+
+
+@dataclass
+class Audit:
+    model_id: str
+    seed: int
+    whole_set: bool
+    neighbours_searched: int   # k: the 50 nearest, or every training image if the model saw fewer
+    samples: Side
+    baseline: Side
+
+    def summary(self) -> dict:
+        return {
+            "model": self.model_id, "seed": self.seed, "training_images": get_spec(self.model_id).train_size,
+            "search": "whole training subset" if self.whole_set else "same class (predicted), whole "
+                      "subset where the class holds fewer than k images",
+            "neighbours_searched": self.neighbours_searched,
+            "criteria": criteria.DESCRIPTIONS,
+            "samples": self.samples.summary(),
+            "baseline": {"what": "real test images (never trained on), searched the same way",
+                         **self.baseline.summary()},
+        }
+
+
+def _side(images, dataset, model_id, k, whole_set) -> Side:
+    _, _, result = find_nearest(images, dataset, model_id, k=k, whole_set=whole_set)
+    return Side(images, result.indices, result.rmse, criteria.flags(result.rmse))
+
+
+def audit(model_id: str, n: int = 1000, seed: int = 0, whole_set: bool = False, progress: bool = True) -> Audit:
+    """Audit ``n`` samples of ``model_id`` (seeded) against ``n`` test images (seeded, at most 10 000).
+
+    Args:
+        model_id: a generator of the zoo.
+        n: samples to draw (and test images for the baseline).
+        seed: seeds the samples and the choice of test images.
+        whole_set: search the whole training subset instead of the sample's predicted class.
+    """
+    spec = get_spec(model_id)
+    if spec.kind == "classifier":
+        raise ValueError(f"{model_id} is a classifier; audit a generator ({', '.join(CURVE_MODELS[:2])}, ...).")
+    if not isinstance(n, int) or n < 1:
+        raise ValueError(f"--n must be a positive number of samples, got {n!r}.")
+    model = zoo.load(model_id)
+    k = min(criteria.CARLINI_NEIGHBOURS, len(training_index(spec.dataset, model_id)))
+    samples = generate(model, n, seed, progress=progress)
+    test = data.load(spec.dataset, "test")
+    rows = np.sort(np.random.default_rng(seed).choice(len(test), size=min(n, len(test)), replace=False))
+    return Audit(model_id, seed, whole_set, k,
+                 _side(samples, spec.dataset, model_id, k, whole_set),
+                 _side(test.images[rows], spec.dataset, model_id, k, whole_set))
+
+
+def curve_models(models=None) -> tuple[list, list]:
+    """The curve's models (default: every MNIST diffusion model) sorted by training-set size, split
+    into (trained, untrained)."""
+    models = sorted(models or CURVE_MODELS, key=lambda m: get_spec(m).train_size)
+    return [m for m in models if zoo.is_trained(m)], [m for m in models if not zoo.is_trained(m)]
+
+
+def curve_from(audits: list, missing=()) -> dict:
+    """The curve's table from audits of models trained on different numbers of images."""
+    rows = [{"model": a.model_id, "training_images": get_spec(a.model_id).train_size,
+             "samples": a.samples.summary()["share"], "baseline": a.baseline.summary()["share"],
+             "median_nearest_rmse_article": float(np.median(a.samples.nearest_article))} for a in audits]
+    first = audits[0] if audits else None
+    return {"n": first.samples.rmse.shape[0] if first else 0, "seed": first.seed if first else None,
+            "criteria": criteria.DESCRIPTIONS, "rows": rows, "missing": list(missing)}
+
+
+def curve(n: int = 1000, seed: int = 0, models=None, progress: bool = True) -> dict:
+    """The share of memorized samples under each criterion against training-set size: one row per
+    trained model, smallest training set first (untrained ones are listed under ``"missing"``)."""
+    trained, missing = curve_models(models)
+    return curve_from([audit(m, n, seed, progress=progress) for m in trained], missing)
