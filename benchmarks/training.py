@@ -20,7 +20,7 @@ from memlab.schedule import NoiseSchedule
 from memlab.trainers import DiffusionTrainer
 
 # The one-image recipe measured here: the zoo's mnist-diffusion-1 spec with a CPU-sized batch.
-ONE_IMAGE_BATCH, ONE_IMAGE_LR, ONE_IMAGE_STEPS = 16, 2e-3, 1200
+ONE_IMAGE_BATCH, ONE_IMAGE_LR, ONE_IMAGE_STEPS = 8, 2e-3, 2400
 
 
 def demo_unet():
@@ -64,17 +64,19 @@ def train_step_figures(batch=128, repeats=10):
         "met": times["diffusers"] >= 2 * times["memlab"]}}
 
 
-def one_image_figures(check_every=100, samples=10):
-    """Train mnist-diffusion-1 from scratch on this CPU with the recipe above; every ``check_every``
-    steps draw ``samples`` images with the default sampler and stop once 9 in 10 are perfect copies.
-    The time counted is training time; the checks are reported apart."""
+def one_image_figures(check_every=200, samples=10):
+    """Train mnist-diffusion-1 from scratch on this CPU with the recipe above. Every ``check_every``
+    steps draw ``samples`` images with the default sampler (DDIM 50) and with DDPM 100, and note the
+    training time at which each first gives 9 in 10 perfect copies. Checking time is reported apart."""
     spec = registry.get_spec("mnist-diffusion-1")
     spec = replace(spec, train=replace(spec.train, steps=ONE_IMAGE_STEPS, batch_size=ONE_IMAGE_BATCH,
                                        lr=ONE_IMAGE_LR, checkpoint_every=check_every))
+    samplers = {"default": (spec.default_sampler, spec.default_steps), "ddpm100": ("ddpm", 100)}
+    reached, copies_seen = {}, {}
     train_s = check_s = 0.0
-    steps, copies = 0, 0
+    steps = 0
     with tempfile.TemporaryDirectory() as out:
-        while steps < spec.train.steps and copies < 0.9 * samples:
+        while steps < spec.train.steps and "default" not in reached:
             start = time.perf_counter()
             card = training.train(spec, out, steps=steps + check_every, resume=steps > 0, progress=False,
                                   device="cpu")
@@ -83,16 +85,23 @@ def one_image_figures(check_every=100, samples=10):
             start = time.perf_counter()
             model = models.from_payload(checkpoint.load(f"{out}/{spec.id}/{spec.id}.pt"))
             target = data.load("mnist").images[model.subset_indices[0]]
-            images = model.sample(samples, torch.Generator().manual_seed(0))
-            copies = int((metrics.rmse_article(images, target) < metrics.PERFECT_COPY).sum())
+            for name, (sampler, sampler_steps) in samplers.items():
+                images = model.sample(samples, torch.Generator().manual_seed(0), sampler_steps, sampler=sampler)
+                copies = int((metrics.rmse_article(images, target) < metrics.PERFECT_COPY).sum())
+                copies_seen[name] = f"{copies}/{samples} after {steps} steps"
+                if copies >= 0.9 * samples and name not in reached:
+                    reached[name] = (round(train_s, 1), steps)
             check_s += time.perf_counter() - start
-    done = copies >= 0.9 * samples
+    default = reached.get("default")
     return {"one_image_memorized_s": {
-        "value": round(train_s, 1) if done else None, "steps": steps, "perfect_copies": f"{copies}/{samples}",
-        "recipe": f"{spec.id} spec, batch {ONE_IMAGE_BATCH}, lr {ONE_IMAGE_LR}, cosine over "
-                  f"{ONE_IMAGE_STEPS} steps; checked every {check_every} steps with "
-                  f"{spec.default_sampler.upper()} {spec.default_steps}",
-        "checking_s": round(check_s, 1), "target": "<= 120 s", "met": done and train_s <= 120}}
+        "value": default[0] if default else None, "steps": default[1] if default else f"> {steps}",
+        "ddpm100_s": reached["ddpm100"][0] if "ddpm100" in reached else None,
+        "ddpm100_steps": reached["ddpm100"][1] if "ddpm100" in reached else f"> {steps}",
+        "last_check": copies_seen,
+        "recipe": f"{spec.id} spec, batch {ONE_IMAGE_BATCH}, lr {ONE_IMAGE_LR}, cosine over {ONE_IMAGE_STEPS} "
+                  f"steps, checked every {check_every} steps",
+        "checking_s": round(check_s, 1), "target": "<= 120 s (default sampler)",
+        "met": bool(default) and default[0] <= 120}}
 
 
 if __name__ == "__main__":

@@ -166,7 +166,7 @@ class App:
         self.nearest_img.value = png(g.nearest_image)
         self.diff_img.value = png(difference_map(g.image, g.nearest_image / 255.0))
         rmse, article = float(g.neighbours.rmse[0, 0]), float(g.neighbours.rmse_article[0, 0])
-        base = baseline_distances(spec.dataset)
+        base = baseline_distances(spec.dataset, whole_set=self.scope.value, model_id=g.model_id)
         classes = data.DATASETS[spec.dataset][1]
         label = "–" if g.predicted_label is None else f"{classes[g.predicted_label]} ({g.confidence:.0%} confident)"
         searched = len(training_index(spec.dataset, g.model_id))
@@ -178,7 +178,8 @@ class App:
             f"Thresholds (article scale): perfect copy &lt; {PERFECT_COPY} ({PERFECT_COPY_UNIT:.4f} on 0–1), "
             f"near copy &lt; {NEAR_COPY} ({NEAR_COPY_UNIT:.4f} on 0–1).<br>"
             f"Natural baseline: {percentile_of(article, base):.0%} of {len(base):,} unseen test images sit closer "
-            f"to the training set than this sample (their median: {np.median(base):.5f}; "
+            f"to the same {searched:,} training image{'s' if searched > 1 else ''} than this sample "
+            f"(their median: {np.median(base):.5f}; "
             f"{(base < NEAR_COPY).mean():.0%} of them are under the near-copy threshold).<br>"
             f"Predicted class: {label}. Search: {'whole set' if self.scope.value else 'same class'}. "
             f"Time: {g.seconds * 1000:.0f} ms.</p>")

@@ -61,6 +61,10 @@ def _write_json(path, payload):
     return path
 
 
+def _share(value) -> str:
+    return "n/a" if value is None else f"{value:.1%}"
+
+
 def _write_audit(result, out):
     """summary.json, histogram.png and gallery.png of an audit, in folder ``out``."""
     from pathlib import Path
@@ -88,7 +92,7 @@ def cmd_audit(args):
           f"{summary['neighbours_searched']} nearest searched, {summary['search']}")
     print(f"  {'criterion':<22}{'samples':>9}{'baseline':>10}   definition")
     for name, text in summary["criteria"].items():
-        print(f"  {name:<22}{s['share'][name]:>9.1%}{b['share'][name]:>10.1%}   {text}")
+        print(f"  {name:<22}{_share(s['share'][name]):>9}{_share(b['share'][name]):>10}   {text}")
     print(f"  median article RMSE to the nearest: samples {s['nearest_rmse_article_quantiles']['0.5']:.5f}, "
           f"baseline {b['nearest_rmse_article_quantiles']['0.5']:.5f}")
     print("wrote " + ", ".join(str(p) for p in written))
@@ -117,7 +121,7 @@ def cmd_curve(args):
     print(f"share of {args.n} samples called memorized (in brackets: the same criterion on unseen test images)")
     print(f"  {'images':>7}  " + "  ".join(f"{n:>22}" for n in names))
     for row in result["rows"]:
-        cells = [f"{row['samples'][n]:>7.1%} ({row['baseline'][n]:>6.1%})" for n in names]
+        cells = [f"{_share(row['samples'][n]):>7} ({_share(row['baseline'][n]):>6})" for n in names]
         print(f"  {row['training_images']:>7}  " + "  ".join(f"{c:>22}" for c in cells))
     if result["missing"]:
         print("not trained, left out: " + ", ".join(result["missing"]))

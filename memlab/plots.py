@@ -75,17 +75,20 @@ def curve_figure(result: dict) -> Figure:
     sizes = [r["training_images"] for r in rows]
     figure = Figure(figsize=(7, 4))
     ax = figure.subplots()
+    def percent(share):   # None: the criterion does not apply (one training image); not plotted
+        return np.nan if share is None else 100 * share
+
     for name in criteria.CRITERIA:
         colour = COLOURS[name]
-        ax.plot(sizes, [100 * r["samples"][name] for r in rows], "o-", color=colour,
+        ax.plot(sizes, [percent(r["samples"][name]) for r in rows], "o-", color=colour,
                 label=criteria.DESCRIPTIONS[name])
-        ax.plot(sizes, [100 * r["baseline"][name] for r in rows], ":", color=colour, alpha=0.8)
+        ax.plot(sizes, [percent(r["baseline"][name]) for r in rows], ":", color=colour, alpha=0.8)
     ax.plot([], [], ":", color="grey", label="dotted: the same criterion on unseen test images")
     ax.set_xscale("log")
     ax.set_xlabel("training images")
     ax.set_ylabel("samples called memorized (%)")
     ax.set_ylim(-3, 103)
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, loc="upper right")
     ax.set_title(f"MNIST diffusion: memorization against training-set size ({result['n']} samples each)",
                  fontsize=10)
     return figure

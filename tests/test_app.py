@@ -55,6 +55,14 @@ def test_chosen_steps_and_sampler_are_used_and_kept_after_generate(app):
     assert bytes(app.sample_img.value) == ddim                     # same seed, same sampler: same image
 
 
+def test_a_model_missing_from_the_zoo_says_how_to_train_it(app, tmp_path, monkeypatch):
+    monkeypatch.setenv("MEMLAB_WEIGHTS", str(tmp_path))   # an empty weights folder
+    app.model.value = "mnist-diffusion-3000"
+    app.generate()
+    assert "memlab train mnist-diffusion-3000" in app.message.value
+    assert "Traceback" not in app.message.value and not app.generate_button.disabled
+
+
 def test_upload_shows_the_converted_image_and_neighbours(app, mnist):
     picture = Image.fromarray(255 - mnist.images[10]).resize((200, 160))  # dark on light, other size
     buffer = io.BytesIO()

@@ -19,7 +19,8 @@ def test_one_image_model_is_all_copies_and_its_baseline_none(one_image):
     assert s["samples"]["share"]["perfect_copy"] >= 0.9
     assert s["baseline"]["share"]["perfect_copy"] == 0 and s["baseline"]["share"]["near_copy"] == 0
     # one training image: no second neighbour, so the relative criteria are undefined and flag nothing
-    assert s["samples"]["share"]["nearest_ratio"] == 0 and s["samples"]["nearest_ratio_quantiles"] is None
+    assert s["samples"]["share"]["nearest_ratio"] is None and s["samples"]["nearest_ratio_quantiles"] is None
+    assert s["samples"]["share"]["calibrated_distance"] is None
     json.dumps(s)  # the summary is plain JSON
 
 

@@ -149,3 +149,12 @@ def test_float_images_are_searched_like_uint8(mnist, queries):
     as_float = SearchIndex(mnist.images[:2000] / np.float32(255), mnist.labels[:2000])
     as_uint8 = SearchIndex(mnist.images[:2000], mnist.labels[:2000])
     np.testing.assert_array_equal(as_float.search(queries, k=2).indices, as_uint8.search(queries, k=2).indices)
+
+
+def test_ties_go_to_the_lower_dataset_index_even_when_every_image_ties(mnist):
+    images = np.repeat(mnist.images[:1], 5000, axis=0)          # 5 000 identical images: all tie
+    images[[10, 4000]] = mnist.images[1]
+    index = SearchIndex(images, np.zeros(5000, np.int64), indices=np.arange(5000) + 7)
+    result = index.search(np.stack([mnist.images[0], mnist.images[1]]), k=3, block=1)
+    np.testing.assert_array_equal(result.indices, [[7, 8, 9], [17, 4007, 7]])
+    assert result.rmse[0].max() == 0 and result.rmse[1, :2].max() == 0
