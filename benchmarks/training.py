@@ -97,7 +97,7 @@ def one_image_figures(check_every=200, samples=10):
         "value": default[0] if default else None, "steps": default[1] if default else f"> {steps}",
         "ddpm100_s": reached["ddpm100"][0] if "ddpm100" in reached else None,
         "ddpm100_steps": reached["ddpm100"][1] if "ddpm100" in reached else f"> {steps}",
-        "last_check": copies_seen,
+        "last_check": copies_seen, "trained_s": round(train_s, 1),
         "recipe": f"{spec.id} spec, batch {ONE_IMAGE_BATCH}, lr {ONE_IMAGE_LR}, cosine over {ONE_IMAGE_STEPS} "
                   f"steps, checked every {check_every} steps",
         "checking_s": round(check_s, 1), "target": "<= 120 s (default sampler)",
