@@ -75,13 +75,15 @@ def copy_mnist(tmp_path):
     return dst
 
 
-@pytest.mark.parametrize("damage", ["truncate", "wrong_count"])
+@pytest.mark.parametrize("damage", ["truncate", "bad_magic", "wrong_count"])
 def test_corrupt_idx_files_name_the_file_and_the_fix(tmp_path, monkeypatch, damage):
     raw = copy_mnist(tmp_path)
     target = raw / "t10k-images-idx3-ubyte"
     content = target.read_bytes()
     if damage == "truncate":
         target.write_bytes(content[: len(content) // 2])
+    elif damage == "bad_magic":   # e.g. a gzip file saved under the plain name
+        target.write_bytes(b"\x1f\x8b" + content[2:])
     else:  # a valid IDX header that claims fewer images
         labels = raw / "t10k-labels-idx1-ubyte"
         lab = labels.read_bytes()
