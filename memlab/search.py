@@ -91,14 +91,13 @@ class Sketch:
 class SearchIndex:
     """The training images to search, prepared once: pixels, labels, dataset indices and sketch."""
 
-    def __init__(self, images, labels, indices=None, name="training set", sketch: Sketch | None = None):
+    def __init__(self, images, labels, indices=None, name="training set"):
         """Args:
             images: (N, 28, 28) uint8 (referenced, not copied: do not modify it) or 0..1 floats
                 (stored as a float32 copy).
             labels: (N,) class ids.
             indices: (N,) dataset index of each image (default 0..N-1), reported in results.
             name: what to call this set in messages.
-            sketch: a basis to reuse (``subset`` passes its parent's); default: fitted on ``images``.
         """
         images = np.asarray(images)
         if images.dtype == np.uint8 and images.ndim == 3 and images.shape[1:] == (28, 28) and len(images):
@@ -115,7 +114,7 @@ class SearchIndex:
         self.pixel_rows = np.lexsort((indices, labels))
         self.pixels, self.labels, self.indices = pixels, labels[self.pixel_rows], indices[self.pixel_rows]
         self.name = name
-        self.sketch = sketch or Sketch.fit(self.unit_vectors(slice(None, None, max(1, len(self) // 10000))))
+        self.sketch = Sketch.fit(self.unit_vectors(slice(None, None, max(1, len(self) // 10000))))  # <= ~10 000 rows
         # (dims + 2, N) columns [z, r, ||x - mean||^2]: the query row [z_q, r_q, -1/2] times a column
         # is (||q - mean||^2 - lower bound) / 2, so one matrix product bounds a block of queries
         self.table = np.empty((self.sketch.basis.shape[1] + 2, len(self)), np.float32)
