@@ -44,12 +44,11 @@ class Side:
             values = values[np.isfinite(values)]
             return {str(q): float(np.quantile(values, q)) for q in QUANTILES} if len(values) else None
 
-        undefined = self.rmse.shape[1] < 2   # one training image: the relative criteria do not apply
-        relative = ("nearest_ratio", "calibrated_distance")
+        # a criterion that is NaN for every image does not apply (one training image): no share
+        undefined = {"nearest_ratio": np.isnan(ratio).all(), "calibrated_distance": np.isnan(calibrated).all()}
         return {
             "n": len(self.rmse),
-            "share": {c: None if undefined and c in relative else float(self.flags[c].mean())
-                      for c in criteria.CRITERIA},
+            "share": {c: None if undefined.get(c) else float(self.flags[c].mean()) for c in criteria.CRITERIA},
             "nearest_rmse_article_quantiles": quantiles(self.nearest_article),
             "nearest_rmse_unit_quantiles": quantiles(self.rmse[:, 0]),
             "nearest_ratio_quantiles": quantiles(ratio),
