@@ -2,7 +2,9 @@
 
 A plain object, separate from the network (as in diffusers' ``DDPMScheduler``): it owns the
 betas and alphas, adds noise for training (``add_noise``) and takes one reverse step for
-sampling (``set_timesteps`` then ``step``). The network only maps ``(x_t, t) -> eps``.
+sampling (``set_timesteps`` then ``step``). The network only maps ``(x_t, t)`` to its prediction:
+the noise ``eps`` (the default, as in Ho et al.), the clean image ``x_0`` ("sample"), or the velocity
+``v = sqrt(alpha-bar_t) eps - sqrt(1 - alpha-bar_t) x_0`` (Salimans & Ho 2022, "Progressive Distillation").
 
 Paper notation used below (Ho et al. 2020, "Denoising Diffusion Probabilistic Models";
 Song et al. 2021, "Denoising Diffusion Implicit Models"):
@@ -10,10 +12,11 @@ Song et al. 2021, "Denoising Diffusion Implicit Models"):
 * ``betas[t]``          beta_t, the noise added at step t
 * ``alphas_cumprod[t]`` alpha-bar_t = prod_{s<=t} (1 - beta_s)
 * ``x_t``               the noisy image at step t; ``pred_x0`` the model's estimate of x_0
-* ``eps``               the noise the network predicts; ``eta`` DDIM's stochasticity (0 = deterministic)
+* ``eps``               the noise in x_t; ``eta`` DDIM's stochasticity (0 = deterministic)
 
 The arithmetic matches diffusers' schedulers with their defaults (``timestep_spacing="leading"``,
-``clip_sample=True``, DDPM ``variance_type="fixed_small"``, DDIM ``set_alpha_to_one=True``);
+``clip_sample=True``, DDPM ``variance_type="fixed_small"``, DDIM ``set_alpha_to_one=True``, and the
+same ``prediction_type`` names);
 ``tests/test_schedule.py`` checks it against them.
 """
 
@@ -23,6 +26,7 @@ from dataclasses import dataclass
 import torch
 
 SAMPLERS = ("ddpm", "ddim")
+PREDICTIONS = ("epsilon", "sample", "v_prediction")  # what the network outputs: eps, x_0 or v
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,7 @@ class ScheduleConfig:
     beta_schedule: str = "linear"     # "linear" (Ho et al.) or "cosine" (Nichol & Dhariwal 2021)
     beta_start: float = 1e-4          # beta_1 of the linear schedule
     beta_end: float = 0.02            # beta_T of the linear schedule
+    prediction: str = "epsilon"       # the network's output, one of PREDICTIONS
 
 
 def _cosine_betas(steps: int, max_beta: float = 0.999) -> torch.Tensor:
@@ -54,6 +59,8 @@ class NoiseSchedule:
             self.betas = _cosine_betas(steps)
         else:
             raise ValueError(f"Unknown beta_schedule {cfg.beta_schedule!r}; use 'linear' or 'cosine'.")
+        if cfg.prediction not in PREDICTIONS:
+            raise ValueError(f"Unknown prediction {cfg.prediction!r}; use one of {', '.join(PREDICTIONS)}.")
         self.alphas = 1.0 - self.betas
         self.alphas_cumprod = torch.cumprod(self.alphas, dim=0)
         self.set_timesteps(steps)
@@ -63,6 +70,27 @@ class NoiseSchedule:
         """q(x_t | x_0): x_t = sqrt(alpha-bar_t) x_0 + sqrt(1 - alpha-bar_t) eps   (Ho et al. eq. 4)."""
         abar = self.alphas_cumprod.to(x0.device)[t].view(-1, 1, 1, 1)  # (B, 1, 1, 1)
         return abar.sqrt() * x0 + (1.0 - abar).sqrt() * noise
+
+    def target(self, x0: torch.Tensor, noise: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        """What the network is trained to output for ``add_noise(x0, noise, t)``: eps, x_0 or v."""
+        if self.cfg.prediction == "epsilon":
+            return noise
+        if self.cfg.prediction == "sample":
+            return x0
+        abar = self.alphas_cumprod.to(x0.device)[t].view(-1, 1, 1, 1)
+        return abar.sqrt() * noise - (1.0 - abar).sqrt() * x0
+
+    def split(self, output: torch.Tensor, t: int, x_t: torch.Tensor):
+        """The network's ``output`` at step t as ``(pred_x0, eps)``, both unclipped."""
+        abar_t = self._abar(t)
+        if self.cfg.prediction == "epsilon":
+            # Ho et al. eq. 15: x_0 = (x_t - sqrt(1 - abar) eps) / sqrt(abar)
+            return (x_t - (1 - abar_t).sqrt() * output) / abar_t.sqrt(), output
+        if self.cfg.prediction == "sample":
+            return output, (x_t - abar_t.sqrt() * output) / (1 - abar_t).sqrt()
+        # v: x_0 = sqrt(abar) x_t - sqrt(1 - abar) v;  eps = sqrt(abar) v + sqrt(1 - abar) x_t
+        return (abar_t.sqrt() * x_t - (1 - abar_t).sqrt() * output,
+                abar_t.sqrt() * output + (1 - abar_t).sqrt() * x_t)
 
     # ---- sampling -------------------------------------------------------------------------
     def set_timesteps(self, num_inference_steps: int, sampler: str = "ddpm", eta: float = 0.0):
@@ -80,8 +108,9 @@ class NoiseSchedule:
     def _abar(self, t: int) -> torch.Tensor:
         return self.alphas_cumprod[t] if t >= 0 else torch.tensor(1.0)
 
-    def step(self, eps: torch.Tensor, t: int, x_t: torch.Tensor, generator: torch.Generator | None = None):
-        """One reverse step x_t -> x_{t-k} with the sampler chosen in ``set_timesteps``.
+    def step(self, output: torch.Tensor, t: int, x_t: torch.Tensor, generator: torch.Generator | None = None):
+        """One reverse step x_t -> x_{t-k} with the sampler chosen in ``set_timesteps``, given the
+        network's ``output`` at x_t (eps, x_0 or v, as the config's ``prediction`` says).
 
         Returns:
             ``(prev_sample, pred_x0)``, both shaped like ``x_t``.
@@ -90,8 +119,9 @@ class NoiseSchedule:
         prev_t = t - self.step_ratio
         abar_t, abar_prev = self._abar(t), self._abar(prev_t)
 
-        # 1. predict x_0 from the predicted noise (Ho et al. eq. 15), clipped to the image range
-        pred_x0 = ((x_t - (1 - abar_t).sqrt() * eps) / abar_t.sqrt()).clamp(-1.0, 1.0)
+        # 1. the network's estimate of x_0 (clipped to the image range) and of the noise
+        pred_x0, eps = self.split(output, t, x_t)
+        pred_x0 = pred_x0.clamp(-1.0, 1.0)
 
         if self.sampler == "ddpm":
             # 2. mean of q(x_{t-1} | x_t, x_0) (Ho et al. eq. 7), with this stride's alpha and beta

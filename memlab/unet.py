@@ -1,4 +1,5 @@
-"""A small UNet that maps a noisy 28 x 28 image and its timestep to the predicted noise.
+"""A small UNet that maps a noisy 28 x 28 image and its timestep to the predicted noise
+(or, for models whose schedule says ``prediction="sample"``, to the predicted clean image).
 
 Shapes in comments: B batch, C channels, H x W the spatial size (28 -> 14 -> 7 and back).
 Sized to train on two CPU cores: the default has about 1.1 M parameters.

@@ -12,10 +12,11 @@ def reference(kind, cfg):
     cls = diffusers.DDPMScheduler if kind == "ddpm" else diffusers.DDIMScheduler
     beta_schedule = "linear" if cfg.beta_schedule == "linear" else "squaredcos_cap_v2"
     return cls(num_train_timesteps=cfg.num_train_timesteps, beta_start=cfg.beta_start,
-               beta_end=cfg.beta_end, beta_schedule=beta_schedule)
+               beta_end=cfg.beta_end, beta_schedule=beta_schedule, prediction_type=cfg.prediction)
 
 
-CONFIGS = [ScheduleConfig(), ScheduleConfig(beta_schedule="cosine"), ScheduleConfig(num_train_timesteps=200)]
+CONFIGS = [ScheduleConfig(), ScheduleConfig(beta_schedule="cosine"), ScheduleConfig(num_train_timesteps=200),
+           ScheduleConfig(prediction="sample"), ScheduleConfig(prediction="v_prediction")]
 
 
 @pytest.mark.parametrize("cfg", CONFIGS)
@@ -27,6 +28,8 @@ def test_betas_alphas_and_add_noise_match_diffusers(cfg):
     x0, noise = torch.rand((4, 1, 28, 28), generator=g) * 2 - 1, torch.randn((4, 1, 28, 28), generator=g)
     t = torch.tensor([0, 10, cfg.num_train_timesteps // 2, cfg.num_train_timesteps - 1])
     torch.testing.assert_close(ours.add_noise(x0, noise, t), theirs.add_noise(x0, noise, t))
+    expected = {"epsilon": noise, "sample": x0, "v_prediction": theirs.get_velocity(x0, noise, t)}
+    torch.testing.assert_close(ours.target(x0, noise, t), expected[cfg.prediction])
 
 
 @pytest.mark.parametrize("cfg", CONFIGS)
@@ -41,10 +44,10 @@ def test_set_timesteps_and_every_step_match_diffusers(cfg, sampler, eta, steps):
     g = torch.Generator().manual_seed(1)
     x = torch.randn((2, 1, 28, 28), generator=g)
     for t in ours.timesteps[:: max(1, steps // 7)].tolist() + [0]:
-        eps = x * t / (t + 1)  # diffusers' dummy model: sample * t / (t + 1)
+        output = x * t / (t + 1)  # diffusers' dummy model: sample * t / (t + 1)
         kwargs = {"eta": eta} if sampler == "ddim" else {}
-        expected = theirs.step(eps, t, x, generator=torch.Generator().manual_seed(t), **kwargs)
-        prev, pred_x0 = ours.step(eps, t, x, generator=torch.Generator().manual_seed(t))
+        expected = theirs.step(output, t, x, generator=torch.Generator().manual_seed(t), **kwargs)
+        prev, pred_x0 = ours.step(output, t, x, generator=torch.Generator().manual_seed(t))
         torch.testing.assert_close(prev, expected.prev_sample)
         torch.testing.assert_close(pred_x0, expected.pred_original_sample)
 
@@ -52,6 +55,8 @@ def test_set_timesteps_and_every_step_match_diffusers(cfg, sampler, eta, steps):
 def test_bad_arguments_are_refused():
     with pytest.raises(ValueError, match="beta_schedule"):
         NoiseSchedule(ScheduleConfig(beta_schedule="quadratic"))
+    with pytest.raises(ValueError, match="prediction 'noise'; use one of epsilon, sample, v_prediction"):
+        NoiseSchedule(ScheduleConfig(prediction="noise"))
     schedule = NoiseSchedule()
     with pytest.raises(ValueError, match="sampler"):
         schedule.set_timesteps(10, "euler")
