@@ -33,7 +33,9 @@ ROWS = [  # (key, what it is, reference columns to show)
     ("train_step_ms", "one training step, default UNet, batch 128",
      [("diffusers_unet2dmodel_ms", "diffusers UNet2DModel, demo config")]),
     ("one_image_memorized_s", "from scratch to >= 9/10 perfect copies with DDIM 50 (training seconds)",
-     [("steps", "steps"), ("ddpm100_s", "with DDPM 100: seconds"), ("ddpm100_steps", "steps")]),
+     [("steps", "steps"), ("ddpm100_s", "with DDPM 100: seconds"), ("ddpm100_steps", "steps"),
+      ("noise_prediction_s", "same recipe predicting the noise: seconds"),
+      ("noise_prediction_steps", "steps"), ("noise_prediction_last_check", "last check")]),
     ("dashboard_kernel_rss_mb", "peak RSS of a kernel after generating with every model",
      [("import_torch_alone_mb", "a process that only imports torch")]),
 ]
@@ -98,7 +100,7 @@ def main():
                    **training.train_step_figures(repeats=3 if args.quick else 10),
                    **dashboard.rss_figures(), **dashboard.click_figures(5 if args.quick else 20)}
         if not args.quick:
-            figures.update(training.one_image_figures())
+            figures.update(training.one_image_comparison())
             figures.update(dashboard.first_render_s())
         results = {"machine": machine(), "date": datetime.date.today().isoformat(), "quick": args.quick,
                    "figures": figures}

@@ -29,6 +29,7 @@ def test_every_shipped_model_loads_and_has_a_complete_card(model_id):
                   "loss_final", "weights_sha256"):
         assert card[field] is not None, field
     assert card == model.card and card["label"] == registry.MODELS[model_id].label
+    assert model.spec == registry.MODELS[model_id], "trained with the registry's configuration: retrain it"
     assert len(model.subset_indices) == registry.MODELS[model_id].train_size
 
 
