@@ -22,7 +22,7 @@ def sample_diffusion(unet, schedule: NoiseSchedule, n: int, generator=None, step
     """Draw ``n`` images from a diffusion model.
 
     Args:
-        unet: the network eps_theta(x_t, t) (or its x_0 / v prediction, per the schedule's config).
+        unet: the network eps_theta(x_t, t) (or its x_0 prediction, per the schedule's config).
         schedule: the noise schedule it was trained with.
         n: number of images.
         generator: a ``torch.Generator`` for the starting noise (and DDPM's per-step noise).
@@ -36,7 +36,7 @@ def sample_diffusion(unet, schedule: NoiseSchedule, n: int, generator=None, step
     # 1. start from pure noise x_T ~ N(0, I)
     x = _noise((n, 1, SIZE, SIZE), generator, device)
     for t in schedule.timesteps:
-        # 2. predict the noise in x_t (or x_0, or v: see ScheduleConfig.prediction)
+        # 2. predict the noise in x_t (or x_0: see ScheduleConfig.prediction)
         output = unet(x, torch.full((n,), int(t), device=device, dtype=torch.long))
         # 3. remove some of the noise: x_t -> x_{t - T/steps}
         x, pred_x0 = schedule.step(output, t, x, generator)

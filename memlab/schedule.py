@@ -3,8 +3,7 @@
 A plain object, separate from the network (as in diffusers' ``DDPMScheduler``): it owns the
 betas and alphas, adds noise for training (``add_noise``) and takes one reverse step for
 sampling (``set_timesteps`` then ``step``). The network only maps ``(x_t, t)`` to its prediction:
-the noise ``eps`` (the default, as in Ho et al.), the clean image ``x_0`` ("sample"), or the velocity
-``v = sqrt(alpha-bar_t) eps - sqrt(1 - alpha-bar_t) x_0`` (Salimans & Ho 2022, "Progressive Distillation").
+the noise ``eps`` (the default, as in Ho et al.) or the clean image ``x_0`` ("sample").
 
 Paper notation used below (Ho et al. 2020, "Denoising Diffusion Probabilistic Models";
 Song et al. 2021, "Denoising Diffusion Implicit Models"):
@@ -26,7 +25,7 @@ from dataclasses import dataclass
 import torch
 
 SAMPLERS = ("ddpm", "ddim")
-PREDICTIONS = ("epsilon", "sample", "v_prediction")  # what the network outputs: eps, x_0 or v
+PREDICTIONS = ("epsilon", "sample")  # what the network outputs: eps or x_0
 
 
 @dataclass(frozen=True)
@@ -72,13 +71,8 @@ class NoiseSchedule:
         return abar.sqrt() * x0 + (1.0 - abar).sqrt() * noise
 
     def target(self, x0: torch.Tensor, noise: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-        """What the network is trained to output for ``add_noise(x0, noise, t)``: eps, x_0 or v."""
-        if self.cfg.prediction == "epsilon":
-            return noise
-        if self.cfg.prediction == "sample":
-            return x0
-        abar = self.alphas_cumprod.to(x0.device)[t].view(-1, 1, 1, 1)
-        return abar.sqrt() * noise - (1.0 - abar).sqrt() * x0
+        """What the network is trained to output for ``add_noise(x0, noise, t)``: eps or x_0."""
+        return noise if self.cfg.prediction == "epsilon" else x0
 
     def split(self, output: torch.Tensor, t: int, x_t: torch.Tensor):
         """The network's ``output`` at step t as ``(pred_x0, eps)``, both unclipped."""
@@ -86,11 +80,8 @@ class NoiseSchedule:
         if self.cfg.prediction == "epsilon":
             # Ho et al. eq. 15: x_0 = (x_t - sqrt(1 - abar) eps) / sqrt(abar)
             return (x_t - (1 - abar_t).sqrt() * output) / abar_t.sqrt(), output
-        if self.cfg.prediction == "sample":
-            return output, (x_t - abar_t.sqrt() * output) / (1 - abar_t).sqrt()
-        # v: x_0 = sqrt(abar) x_t - sqrt(1 - abar) v;  eps = sqrt(abar) v + sqrt(1 - abar) x_t
-        return (abar_t.sqrt() * x_t - (1 - abar_t).sqrt() * output,
-                abar_t.sqrt() * output + (1 - abar_t).sqrt() * x_t)
+        # x_0 predicted: the noise is what is left of x_t (the same equation solved for eps)
+        return output, (x_t - abar_t.sqrt() * output) / (1 - abar_t).sqrt()
 
     # ---- sampling -------------------------------------------------------------------------
     def set_timesteps(self, num_inference_steps: int, sampler: str = "ddpm", eta: float = 0.0):
@@ -110,7 +101,7 @@ class NoiseSchedule:
 
     def step(self, output: torch.Tensor, t: int, x_t: torch.Tensor, generator: torch.Generator | None = None):
         """One reverse step x_t -> x_{t-k} with the sampler chosen in ``set_timesteps``, given the
-        network's ``output`` at x_t (eps, x_0 or v, as the config's ``prediction`` says).
+        network's ``output`` at x_t (eps or x_0, as the config's ``prediction`` says).
 
         Returns:
             ``(prev_sample, pred_x0)``, both shaped like ``x_t``.

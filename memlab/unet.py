@@ -1,5 +1,5 @@
 """A small UNet that maps a noisy 28 x 28 image and its timestep to the predicted noise
-(or to the predicted clean image, or v, when the model's schedule says so: see memlab.schedule).
+(or to the predicted clean image, when the model's schedule says so: see memlab.schedule).
 
 Shapes in comments: B batch, C channels, H x W the spatial size (28 -> 14 -> 7 and back).
 Sized to train on two CPU cores: the default has about 0.8 M parameters (801 921).
