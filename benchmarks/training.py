@@ -32,22 +32,20 @@ def demo_unet():
 
 
 ZOO_FIGURES = Path(__file__).resolve().parent.parent / "docs" / "zoo.json"  # python scripts/zoo_report.py
+# The zoo's quality floors for the models that use this UNet: (model, figure in zoo.json, minimum, floor)
+ZOO_FLOORS = [("mnist-diffusion-1", "perfect_copy_share", 0.95, "perfect copies >= 95 %"),
+              ("fashion-diffusion-1", "perfect_copy_share", 0.95, "perfect copies >= 95 %"),
+              ("mnist-diffusion-60000", "min_class_share", 0.03, "every class >= 3 %"),
+              ("fashion-diffusion-60000", "min_class_share", 0.03, "every class >= 3 %"),
+              ("mnist-diffusion-60000", "confident_share", 0.90, "confidence >= 0.9 for >= 90 %")]
 
 
 def zoo_floors() -> dict:
-    """The zoo's quality floors (issue: model zoo) for the diffusion models, which all use this UNet,
-    read from the last `python scripts/zoo_report.py`: {floor: [figure, held]}."""
+    """Each floor of ZOO_FLOORS with its figure from the last `python scripts/zoo_report.py`:
+    {floor: [figure, held]}."""
     figures = json.loads(ZOO_FIGURES.read_text())
-    floors = {}
-    for model_id in ("mnist-diffusion-1", "fashion-diffusion-1"):
-        share = figures[model_id]["perfect_copy_share"]
-        floors[f"{model_id}: perfect copies >= 95 %"] = [share, share >= 0.95]
-    for model_id in ("mnist-diffusion-60000", "fashion-diffusion-60000"):
-        smallest = figures[model_id]["min_class_share"]
-        floors[f"{model_id}: every class >= 3 %"] = [smallest, smallest >= 0.03]
-    confident = figures["mnist-diffusion-60000"]["confident_share"]
-    floors["mnist-diffusion-60000: confidence >= 0.9 for >= 90 %"] = [confident, confident >= 0.9]
-    return floors
+    return {f"{model}: {floor}": [figures[model][key], figures[model][key] >= minimum]
+            for model, key, minimum, floor in ZOO_FLOORS}
 
 
 def train_step_figures(batch=128, repeats=10):
@@ -101,7 +99,7 @@ def one_image_figures(spec, check_every=100, samples=10):
             steps = card["steps"]
             start = time.perf_counter()
             model = models.from_payload(checkpoint.load(f"{out}/{spec.id}/{spec.id}.pt"))
-            target = data.load("mnist").images[model.subset_indices[0]]
+            target = data.load(spec.dataset).images[model.subset_indices[0]]
             for name, (sampler, sampler_steps) in samplers.items():
                 images = model.sample(samples, torch.Generator().manual_seed(0), sampler_steps, sampler=sampler)
                 copies = int((metrics.rmse_article(images, target) < metrics.PERFECT_COPY).sum())

@@ -50,8 +50,8 @@ def _diffusion(id, label, dataset, size, steps, batch_size, lr):
 def _one_image(id, label, dataset):
     # A network asked for the clean image x_0 (not the noise) learns to output its one training image
     # whatever the noise: DDIM lands on it after ~500 steps of 8 on two CPU cores, so this recipe
-    # trains in about a minute without a GPU. (The same UNet predicting the noise needed 4 000 GPU
-    # steps of 64 for DDIM to copy its image; docs/benchmarks.md compares the two.)
+    # trains in about a minute without a GPU. With noise prediction the same recipe gives no perfect
+    # copy with DDIM in 1 000 steps (`python benchmarks/training.py`; table in docs/benchmarks.md).
     return ModelSpec(id, label, "diffusion", dataset, 1,
                      TrainConfig(steps=1000, batch_size=8, lr=2e-3, checkpoint_every=250), UNetConfig(),
                      ScheduleConfig(prediction="sample"))
