@@ -1,0 +1,82 @@
+"""One image, one verdict, said plainly: is it a copy, and how does it compare with real unseen images?
+
+Every place that shows a verdict (the dashboard, the lessons, the upload search, "your own image")
+calls ``judge``: it searches exactly the training images a model saw, applies the demo's thresholds
+(``memlab.metrics``), and places the distance among the natural baseline (``memlab.baseline``): the
+distances of real *unseen* test images to their nearest training image, searched the same way.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .baseline import baseline_distances
+from .data import DATASETS
+from .metrics import verdict as threshold_verdict
+from .pipeline import find_nearest, training_index
+
+SCOPES = ("same class", "whole set")
+NOT_LIKE_THE_DATA = "not like the dataset"
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """What memlab concludes about one image."""
+
+    dataset: str               # "mnist" or "fashion"
+    model_id: str | None       # whose training images were searched (None: the whole train split)
+    scope: str                 # "same class" or "whole set"
+    searched: int              # how many training images were searched
+    nearest_index: int         # dataset index (train split) of the nearest training image
+    rmse: float                # to the nearest, 0-1 scale
+    rmse_article: float        # to the nearest, the article's scale (grey levels / 4095)
+    verdict: str               # "perfect copy", "near copy", "novel" or "not like the dataset"
+    looks_like_data: bool      # False: farther from every training image than real unseen images ever are
+    closer_than: float         # share (0..1) of unseen test images farther from their nearest training image
+    baseline_n: int            # how many unseen test images make the baseline
+    predicted_label: int | None
+    confidence: float | None
+
+    @property
+    def class_name(self) -> str | None:
+        return None if self.predicted_label is None else DATASETS[self.dataset][1][self.predicted_label]
+
+    def sentence(self) -> str:
+        """Where the distance sits among real unseen images, in one sentence a 15-year-old can read."""
+        things = "digits" if self.dataset == "mnist" else "clothes pictures"
+        if not self.looks_like_data:
+            return (f"This image is farther from every training image than any of {self.baseline_n:,} real "
+                    f"unseen {things} is: it does not look like the dataset at all.")
+        return (f"It is closer to a training image than {self.closer_than:.0%} of real unseen {things} "
+                f"(pictures the model never saw) are to theirs.")
+
+
+def judge(images, dataset: str, model_id: str | None = None, k: int = 5, scope: str = "same class"):
+    """Search each image's ``k`` nearest training images and judge it.
+
+    Args:
+        images: one image or a batch (see ``memlab.pixels.as_unit_images``).
+        dataset: ``"mnist"`` or ``"fashion"``.
+        model_id: search exactly this model's training images (default: the whole train split).
+        k: neighbours to return per image.
+        scope: ``"same class"`` (the class the classifier predicts) or ``"whole set"``.
+
+    Returns:
+        ``(SearchResult, [Judgement, ...])``, one judgement per image.
+    """
+    if scope not in SCOPES:
+        raise ValueError(f"scope must be one of {SCOPES}, got {scope!r}.")
+    whole_set = scope == "whole set"
+    labels, confidences, result = find_nearest(images, dataset, model_id, k, whole_set)
+    base = baseline_distances(dataset, whole_set=whole_set, model_id=model_id)
+    searched = len(training_index(dataset, model_id))
+    judgements = []
+    for q in range(len(result.indices)):
+        article = float(result.rmse_article[q, 0])
+        looks = bool(article <= base.max())
+        judgements.append(Judgement(
+            dataset, model_id, scope, searched, int(result.indices[q, 0]), float(result.rmse[q, 0]), article,
+            threshold_verdict(article) if looks else NOT_LIKE_THE_DATA, looks,
+            float((base > article).mean()), len(base),
+            None if labels is None else int(labels[q]), None if confidences is None else float(confidences[q])))
+    return result, judgements
