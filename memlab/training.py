@@ -18,7 +18,7 @@ import torch
 from tqdm.auto import tqdm
 
 from . import checkpoint, data
-from .pixels import uint8_to_unit, unit_to_model
+from .pixels import as_unit_images, uint8_to_unit, unit_to_model
 from .registry import ModelSpec
 from .trainers import TRAINERS
 
@@ -46,8 +46,13 @@ def machine(device: torch.device) -> str:
     return f"{platform.machine()} CPU, {torch.get_num_threads()} threads"
 
 
-def training_tensors(spec: ModelSpec, device):
-    """The training subset as model-scale tensors on ``device``, plus its dataset indices."""
+def training_tensors(spec: ModelSpec, device, images=None):
+    """The training subset as model-scale tensors on ``device``, plus its dataset indices.
+
+    ``images`` (N, 28, 28) replaces the subset (e.g. a learner's drawing): label 0, no dataset indices."""
+    if images is not None:
+        x = unit_to_model(torch.from_numpy(as_unit_images(images, "training images")))[:, None]
+        return x.to(device), torch.zeros(len(x), dtype=torch.long, device=device), np.zeros(0, dtype=np.int64)
     train = data.load(spec.dataset, "train")
     indices = data.subset_indices(len(train), spec.train_size, spec.subset_seed)
     x = unit_to_model(torch.from_numpy(uint8_to_unit(train.images[indices])))[:, None]  # (N, 1, 28, 28)
@@ -103,7 +108,7 @@ def _save(spec, out, trainer, indices, steps_done, wall_s, device, losses, gen, 
 
 
 def train(spec: ModelSpec, out_dir="runs", steps=None, max_minutes=None, resume=False, device=None,
-          progress=True) -> dict:
+          progress=True, images=None, on_step=None) -> dict:
     """Train ``spec`` and write its checkpoints; returns the final card.
 
     Args:
@@ -113,6 +118,9 @@ def train(spec: ModelSpec, out_dir="runs", steps=None, max_minutes=None, resume=
         max_minutes: stop (after saving) once this much wall time has passed in this call.
         resume: continue from ``out_dir/spec.id/checkpoint.pt`` (weights, optimizer, step, RNG).
         device: ``"cpu"``, ``"cuda"``, or None for CUDA when available.
+        images: train on these images instead of the spec's subset (see ``training_tensors``).
+        on_step: called as ``on_step(step, total, latest_loss_or_None)`` after every step; when it
+            returns True, training stops (after saving), as if out of time.
     """
     device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
     if device.type == "cuda":
@@ -131,7 +139,7 @@ def train(spec: ModelSpec, out_dir="runs", steps=None, max_minutes=None, resume=
         trainer.load_state(state["trainer"])
         step, wall_before, losses = state["step"], state["wall_s"], list(state["losses"])
         gen.set_state(state["rng"])
-    x, y, indices = training_tensors(spec, device)
+    x, y, indices = training_tensors(spec, device, images)
 
     start, running, card = time.monotonic(), [], None
     bar = tqdm(total=total, initial=step, desc=spec.id, disable=not progress, unit="step")
@@ -145,6 +153,7 @@ def train(spec: ModelSpec, out_dir="runs", steps=None, max_minutes=None, resume=
             running = []
             bar.set_postfix(loss=f"{losses[-1]:.4f}")
         out_of_time = max_minutes is not None and time.monotonic() - start > 60 * max_minutes
+        out_of_time |= bool(on_step and on_step(step, total, losses[-1] if losses else None))
         if step % spec.train.checkpoint_every == 0 or step == total or out_of_time:
             extra = trainer.final_figures() if step == total else None
             card = _save(spec, out, trainer, indices, step, wall_before + time.monotonic() - start,
