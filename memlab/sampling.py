@@ -7,13 +7,7 @@ Both return images on the model scale (-1..1), shaped (N, 1, 28, 28). Pass a
 import torch
 
 from .pixels import SIZE
-from .schedule import NoiseSchedule
-
-
-def _noise(shape, generator, device):
-    """Standard normal noise drawn on the generator's device, then moved to ``device``."""
-    where = generator.device if generator is not None else device
-    return torch.randn(shape, generator=generator, device=where).to(device)
+from .schedule import NoiseSchedule, draw_noise
 
 
 @torch.no_grad()
@@ -34,7 +28,7 @@ def sample_diffusion(unet, schedule: NoiseSchedule, n: int, generator=None, step
     device = next(unet.parameters()).device
     schedule.set_timesteps(steps, sampler, eta)
     # 1. start from pure noise x_T ~ N(0, I)
-    x = _noise((n, 1, SIZE, SIZE), generator, device)
+    x = draw_noise((n, 1, SIZE, SIZE), generator, device)
     for t in schedule.timesteps:
         # 2. predict the noise in x_t (or x_0: see ScheduleConfig.prediction)
         output = unet(x, torch.full((n,), int(t), device=device, dtype=torch.long))
@@ -49,5 +43,5 @@ def sample_diffusion(unet, schedule: NoiseSchedule, n: int, generator=None, step
 def sample_gan(generator_net, n: int, generator=None) -> torch.Tensor:
     """Draw ``n`` images from a GAN: one pass of G over noise z ~ N(0, I)."""
     device = next(generator_net.parameters()).device
-    z = _noise((n, generator_net.cfg.noise_dim), generator, device)
+    z = draw_noise((n, generator_net.cfg.noise_dim), generator, device)
     return generator_net(z)

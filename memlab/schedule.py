@@ -37,6 +37,15 @@ class ScheduleConfig:
     prediction: str = "epsilon"       # the network's output, one of PREDICTIONS
 
 
+def draw_noise(shape, generator: torch.Generator | None, device, dtype=torch.float32) -> torch.Tensor:
+    """Standard normal noise drawn on the generator's device, then moved to ``device``.
+
+    Callers pass a CPU generator (the same seed gives the same image on every machine); drawing
+    with it directly on a GPU would fail."""
+    where = generator.device if generator is not None else device
+    return torch.randn(shape, generator=generator, device=where, dtype=dtype).to(device)
+
+
 def _cosine_betas(steps: int, max_beta: float = 0.999) -> torch.Tensor:
     """Betas whose alpha-bar follows cos^2 (Nichol & Dhariwal 2021, eq. 17)."""
     def alpha_bar(t):
@@ -124,7 +133,7 @@ class NoiseSchedule:
             # 3. add noise with variance beta-tilde_t (eq. 7), except at the last step
             variance = ((1 - abar_prev) / (1 - abar_t) * beta_t).clamp(min=1e-20)
             if t > 0:
-                noise = torch.randn(x_t.shape, generator=generator, device=x_t.device, dtype=x_t.dtype)
+                noise = draw_noise(x_t.shape, generator, x_t.device, x_t.dtype)
                 prev = prev + variance.sqrt() * noise
             return prev, pred_x0
 
@@ -135,6 +144,6 @@ class NoiseSchedule:
         direction = (1 - abar_prev - sigma**2).clamp(min=0).sqrt() * eps
         prev = abar_prev.sqrt() * pred_x0 + direction
         if self.eta > 0:
-            noise = torch.randn(x_t.shape, generator=generator, device=x_t.device, dtype=x_t.dtype)
+            noise = draw_noise(x_t.shape, generator, x_t.device, x_t.dtype)
             prev = prev + sigma * noise
         return prev, pred_x0

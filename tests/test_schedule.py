@@ -62,3 +62,22 @@ def test_bad_arguments_are_refused():
         schedule.set_timesteps(10, "euler")
     with pytest.raises(ValueError, match="between 1 and 1000"):
         schedule.set_timesteps(0)
+
+
+@pytest.mark.parametrize("sampler, eta", [("ddpm", 0.0), ("ddim", 1.0)])
+def test_step_noise_is_drawn_on_the_generators_device(sampler, eta, monkeypatch):
+    # Every caller passes a CPU generator; on a GPU, torch.randn(device="cuda", generator=<CPU>) raises.
+    # With no GPU here, record where each draw happens while x_t lives on another device ("meta").
+    draws, real_randn = [], torch.randn
+
+    def recording_randn(*args, generator=None, device=None, **kwargs):
+        draws.append((torch.device(device or "cpu"), generator.device))
+        return real_randn(*args, generator=generator, device=device, **kwargs)
+
+    monkeypatch.setattr(torch, "randn", recording_randn)
+    schedule = NoiseSchedule()
+    schedule.set_timesteps(10, sampler, eta)
+    x_t = torch.zeros((2, 1, 28, 28), device="meta")
+    prev, _ = schedule.step(x_t, int(schedule.timesteps[0]), x_t, torch.Generator().manual_seed(0))
+    assert draws and all(where == generator for where, generator in draws), draws
+    assert prev.device == x_t.device
