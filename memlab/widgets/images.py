@@ -1,0 +1,130 @@
+"""Image pieces shared by the dashboard and the lessons: tiles, neighbour strips and the verdict panel.
+
+Every piece has a fixed size whatever its caption, so rows of them line up, and shows distances on
+both scales (0-1 RMSE and the original demo's "article scale", grey levels / 4095).
+
+    tile = image_tile(sample, "generated")                      # one picture with its caption
+    strip = neighbour_strip(result, "mnist", wanted=5)          # top-k training images of one query
+    panel = verdict_panel(judgement, "MNIST-diffusion, DDIM 50 steps, seed 0")
+"""
+
+import html
+import io
+
+import ipywidgets as w
+import numpy as np
+from PIL import Image
+
+from .. import data
+from ..metrics import NEAR_COPY, NEAR_COPY_UNIT, PERFECT_COPY, PERFECT_COPY_UNIT, to_article
+
+VERDICT_COLOURS = {"perfect copy": "#b00020", "near copy": "#c05600", "novel": "#1b7f3b",
+                   "not like the dataset": "#555555"}
+TILE = 140        # default tile side in CSS pixels
+THUMB = 84        # default neighbour thumbnail side
+CAPTION_LINES = 3  # every caption box is this many lines high, so tiles in a row line up
+
+
+def png(image, size=TILE) -> bytes:
+    """A (28, 28) image (0..1 floats or uint8, or an (H, W, 3) RGB array) as an enlarged PNG."""
+    array = np.asarray(image)
+    if array.dtype != np.uint8:
+        array = np.round(np.clip(array, 0, 1) * 255).astype(np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(array).resize((size, size), Image.Resampling.NEAREST).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def difference_map(a, b) -> np.ndarray:
+    """|a - b| as an RGB picture (uint8): black = equal, red then yellow = more different.
+
+    ``a`` and ``b`` are (28, 28) images, each on 0..1 or uint8 (0..255)."""
+    def unit(x):
+        x = np.asarray(x)
+        return x.astype(np.float32) / 255 if x.dtype == np.uint8 else x.astype(np.float32)
+
+    d = np.abs(unit(a) - unit(b))
+    rgb = np.stack([np.clip(2 * d, 0, 1), np.clip(2 * d - 1, 0, 1), np.zeros_like(d)], -1)
+    return np.round(rgb * 255).astype(np.uint8)
+
+
+def image_tile(image, caption: str, size: int = TILE) -> w.VBox:
+    """One picture above its caption, always ``size`` wide and the same height.
+
+    ``image`` is an array (see ``png``) or PNG bytes; ``caption`` is HTML (at most ~3 short lines
+    show; longer text scrolls inside its box instead of pushing the row out of line)."""
+    picture = w.Image(value=image if isinstance(image, bytes) else png(image, size), format="png",
+                      layout=w.Layout(width=f"{size}px", height=f"{size}px", object_fit="contain"))
+    text = w.HTML(f"<div class='memlab-caption'>{caption}</div>",
+                  layout=w.Layout(width=f"{size}px", height=f"{CAPTION_LINES * 1.35:.2f}em",
+                                  overflow="auto", margin="0"))
+    tile = w.VBox([picture, text], layout=w.Layout(width=f"{size + 8}px", align_items="center",
+                                                   margin="0 4px 6px 0"))
+    tile.add_class("memlab-tile")
+    return tile
+
+
+def distance_text(rmse: float) -> str:
+    """One distance on both scales, short enough for a caption."""
+    return f"RMSE {rmse:.4f} (0–1)<br>{to_article(rmse):.5f} (article)"
+
+
+def neighbour_strip(result, dataset: str, row: int = 0, size: int = THUMB, wanted: int | None = None,
+                    searched: int | None = None, title: str = "Nearest training images") -> w.VBox:
+    """The top-k training images of query ``row`` of a ``SearchResult``, nearest first.
+
+    Args:
+        result: a ``memlab.search.SearchResult`` (its indices are into ``dataset``'s train split).
+        dataset: ``"mnist"`` or ``"fashion"``.
+        row: which query of the result to show.
+        size: thumbnail side in pixels.
+        wanted: how many neighbours were asked for; when fewer exist the title says so.
+        searched: how many training images were searched (said in the title when given).
+        title: the strip's heading.
+    """
+    train = data.load(dataset, "train")
+    found = len(result.indices[row])
+    heading = f"{title}: top {found}" + ("" if searched is None else f" of {searched:,} searched")
+    if wanted is not None and found < wanted:
+        heading += f" (top {wanted} asked for, but only {found} exist{'s' if found == 1 else ''})"
+    tiles = [image_tile(train.images[index],
+                        f"#{rank + 1} · {html.escape(str(train.classes[train.labels[index]]))} · "
+                        f"index {index}<br>{distance_text(rmse)}", size)
+             for rank, (index, rmse) in enumerate(zip(result.indices[row], result.rmse[row]))]
+    strip = w.VBox([w.HTML(f"<b>{heading}</b>"),
+                    w.Box(tiles, layout=w.Layout(display="flex", flex_flow="row wrap"))])
+    strip.add_class("memlab-strip")
+    return strip
+
+
+def verdict_html(judgement, produced_by: str = "", hint: str = "") -> str:
+    """The verdict of a ``memlab.judgement.Judgement`` as HTML: the verdict in colour, the distance on
+    both scales with the thresholds, the baseline sentence, the scope and what produced the image.
+
+    ``produced_by`` says where the image came from (e.g. "MNIST-diffusion, DDIM 50 steps, seed 0");
+    ``hint`` is shown when the image does not look like the dataset (e.g. "Try more steps.")."""
+    j = judgement
+    colour = VERDICT_COLOURS.get(j.verdict, "#000000")
+    images = f"{j.searched:,} training image{'s' if j.searched != 1 else ''}"
+    parts = [f"<div class='memlab-verdict' style='font-size:1.5em'>Verdict: "
+             f"<b style='color:{colour}'>{html.escape(j.verdict)}</b></div>"]
+    if not j.looks_like_data:
+        parts.append("<p><b>This does not look like a picture from the dataset</b>, so asking whether it is "
+                     f"a copy makes no sense. {html.escape(hint)}</p>")
+    parts.append(f"<p>{html.escape(j.sentence())}</p>")
+    parts.append(f"<p>Distance to the nearest of {images}: <b>{j.rmse:.4f}</b> RMSE on the 0–1 scale, "
+                 f"<b>{j.rmse_article:.5f}</b> on the article's scale. Thresholds (article scale): perfect copy "
+                 f"&lt; {PERFECT_COPY} ({PERFECT_COPY_UNIT:.4f} on 0–1), near copy &lt; {NEAR_COPY} "
+                 f"({NEAR_COPY_UNIT:.4f} on 0–1).</p>")
+    label = "–" if j.class_name is None else f"{html.escape(str(j.class_name))} ({j.confidence:.0%} confident)"
+    scope = "whole set (every class)" if j.scope == "whole set" else "same class only"
+    made = f"<br>Made by: {html.escape(produced_by)}." if produced_by else ""
+    parts.append(f"<p class='memlab-provenance'>Predicted class: {label}. Search: {scope}.{made}</p>")
+    return "".join(parts)
+
+
+def verdict_panel(judgement, produced_by: str = "", hint: str = "") -> w.HTML:
+    """``verdict_html`` in a widget, ready to put beside the image tiles."""
+    panel = w.HTML(verdict_html(judgement, produced_by, hint))
+    panel.add_class("memlab-verdict-panel")
+    return panel

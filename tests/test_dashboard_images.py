@@ -1,0 +1,55 @@
+"""The shared image pieces (memlab.widgets.images) on real data: tiles line up, strips say how many
+neighbours exist, the verdict panel shows both scales, the baseline sentence and its provenance."""
+
+import numpy as np
+import pytest
+from PIL import Image
+
+pytest.importorskip("ipywidgets")
+
+from memlab.judgement import judge  # noqa: E402
+from memlab.widgets.images import (difference_map, image_tile, neighbour_strip, png,  # noqa: E402
+                                   verdict_html)
+
+
+def test_png_is_enlarged_and_difference_map_is_black_where_equal(mnist):
+    import io
+
+    picture = Image.open(io.BytesIO(png(mnist.images[0], 100)))
+    assert picture.size == (100, 100)
+    same = difference_map(mnist.images[0], mnist.images[0] / 255.0)   # uint8 against 0..1: equal
+    assert same.shape == (28, 28, 3) and same.max() == 0
+    assert difference_map(mnist.images[0], mnist.images[1]).max() > 200
+
+
+@pytest.mark.parametrize("caption", ["x", "a much longer caption that would wrap over several lines " * 3])
+def test_a_tile_has_the_same_size_whatever_its_caption(mnist, caption):
+    tile = image_tile(mnist.images[0], caption, size=120)
+    picture, text = tile.children
+    assert (tile.layout.width, picture.layout.height, text.layout.height) == ("128px", "120px", "4.05em")
+
+
+def test_a_strip_says_when_fewer_neighbours_exist_than_were_asked_for(mnist):
+    result, (j,) = judge(mnist.images[0], "mnist", "mnist-diffusion-1", k=5, scope="whole set")
+    strip = neighbour_strip(result, "mnist", wanted=5, searched=j.searched)
+    assert "only 1 exists" in strip.children[0].value and len(strip.children[1].children) == 1
+    result, (j,) = judge(mnist.images[0], "mnist", k=5)
+    strip = neighbour_strip(result, "mnist", wanted=5, searched=j.searched)
+    assert "only" not in strip.children[0].value and len(strip.children[1].children) == 5
+    captions = [tile.children[1].value for tile in strip.children[1].children]
+    assert all("(0–1)" in c and "(article)" in c for c in captions)
+
+
+def test_the_verdict_panel_shows_both_scales_the_baseline_and_what_made_the_image(mnist):
+    _, (j,) = judge(mnist.images[0], "mnist", k=5, scope="whole set")
+    text = verdict_html(j, "an unseen test image")
+    assert j.verdict in text and f"{j.rmse:.4f}" in text and f"{j.rmse_article:.5f}" in text
+    assert j.sentence() in text and "whole set" in text and "Made by: an unseen test image" in text
+    assert f"Predicted class: {j.class_name}" in text   # whole-set search names the class too
+
+
+def test_noise_is_not_called_novel():
+    noise = np.random.default_rng(0).random((28, 28))
+    _, (j,) = judge(noise, "mnist", "mnist-diffusion-60000")
+    text = verdict_html(j, hint="Try more steps.")
+    assert "novel" not in text and "does not look like" in text and "Try more steps." in text
