@@ -1,7 +1,8 @@
 """The memorization audit: many seeded samples of a model, every criterion, beside the natural baseline.
 
 ``audit(MODEL_ID)`` draws N samples, finds each one's nearest training images among exactly the
-images the model was trained on (same class by default), applies every criterion of
+images the model was trained on (the whole training set, every class, as Carlini et al. 2023 and
+Gu et al. 2023 search it; one rule at every training-set size), applies every criterion of
 ``memlab.criteria``, and does the same for N real test images the model never saw: the natural
 baseline. A criterion that flags many *test* images flags resemblance, not memorization.
 
@@ -13,13 +14,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import criteria, data, zoo
+from . import criteria, zoo
+from .baseline import unseen_images
 from .evaluate import generate
 from .metrics import to_article
 from .pipeline import find_nearest, training_index
 from .registry import MODELS, get_spec
 
 QUANTILES = (0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99)
+SCOPE = "whole set"   # every training image the model saw, whatever its class
 CURVE_MODELS = [m for m, s in sorted(MODELS.items(), key=lambda item: item[1].train_size)
                 if s.kind == "diffusion" and s.dataset == "mnist"]
 
@@ -60,7 +63,7 @@ class Side:
 class Audit:
     model_id: str
     seed: int
-    whole_set: bool
+    searched: str              # what was searched, in words (pipeline.Nearest.what)
     neighbours_searched: int   # k: the 50 nearest, or every training image if the model saw fewer
     samples: Side
     baseline: Side
@@ -68,43 +71,40 @@ class Audit:
     def summary(self) -> dict:
         return {
             "model": self.model_id, "seed": self.seed, "training_images": get_spec(self.model_id).train_size,
-            "search": "whole training subset" if self.whole_set else "same class (predicted), whole "
-                      "subset where the class holds fewer than k images",
+            "scope": SCOPE, "search": self.searched,
             "neighbours_searched": self.neighbours_searched,
             "criteria": criteria.DESCRIPTIONS,
             "samples": self.samples.summary(),
-            "baseline": {"what": "real test images (never trained on), searched the same way",
+            "baseline": {"what": "real test images (never trained on), searched by the same find_nearest call",
                          **self.baseline.summary()},
         }
 
 
-def _side(images, dataset, model_id, k, whole_set) -> Side:
-    _, _, result = find_nearest(images, dataset, model_id, k=k, whole_set=whole_set)
-    return Side(images, result.indices, result.rmse, criteria.flags(result.rmse))
+def _side(images, dataset, model_id, k) -> tuple[Side, str]:
+    nearest = find_nearest(images, dataset, model_id, k=k, scope=SCOPE)
+    result = nearest.result
+    return Side(images, result.indices, result.rmse, criteria.flags(result.rmse)), nearest.what
 
 
-def audit(model_id: str, n: int = 1000, seed: int = 0, whole_set: bool = False, progress: bool = True) -> Audit:
-    """Audit ``n`` samples of ``model_id`` (seeded) against ``n`` test images (seeded, at most 10 000).
+def audit(model_id: str, n: int = 1000, seed: int = 0, progress: bool = True) -> Audit:
+    """Audit ``n`` samples of ``model_id`` (seeded) against ``n`` test images (seeded, at most 10 000),
+    both searched over the model's whole training set.
 
     Args:
         model_id: a generator of the zoo.
         n: samples to draw (and test images for the baseline).
         seed: seeds the samples and the choice of test images.
-        whole_set: search the whole training subset instead of the sample's predicted class.
     """
     spec = get_spec(model_id)
     if spec.kind == "classifier":
         raise ValueError(f"{model_id} is a classifier; audit a generator ({', '.join(CURVE_MODELS[:2])}, ...).")
-    if not isinstance(n, int) or n < 1:
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
         raise ValueError(f"--n must be a positive number of samples, got {n!r}.")
     model = zoo.load(model_id)
     k = min(criteria.CARLINI_NEIGHBOURS, len(training_index(spec.dataset, model_id)))
-    samples = generate(model, n, seed, progress=progress)
-    test = data.load(spec.dataset, "test")
-    rows = np.sort(np.random.default_rng(seed).choice(len(test), size=min(n, len(test)), replace=False))
-    return Audit(model_id, seed, whole_set, k,
-                 _side(samples, spec.dataset, model_id, k, whole_set),
-                 _side(test.images[rows], spec.dataset, model_id, k, whole_set))
+    samples, searched = _side(generate(model, n, seed, progress=progress), spec.dataset, model_id, k)
+    baseline, _ = _side(unseen_images(spec.dataset, min(n, 10000), seed), spec.dataset, model_id, k)
+    return Audit(model_id, seed, searched, k, samples, baseline)
 
 
 def curve_models(models=None) -> tuple[list, list]:
@@ -121,7 +121,7 @@ def curve_from(audits: list, missing=()) -> dict:
              "median_nearest_rmse_article": float(np.median(a.samples.nearest_article))} for a in audits]
     first = audits[0] if audits else None
     return {"n": first.samples.rmse.shape[0] if first else 0, "seed": first.seed if first else None,
-            "criteria": criteria.DESCRIPTIONS, "rows": rows, "missing": list(missing)}
+            "scope": SCOPE, "criteria": criteria.DESCRIPTIONS, "rows": rows, "missing": list(missing)}
 
 
 def curve(n: int = 1000, seed: int = 0, models=None, progress: bool = True) -> dict:

@@ -10,37 +10,32 @@ import functools
 import numpy as np
 
 from . import data
-from .metrics import NEAR_COPY, PERFECT_COPY
-from .pipeline import training_index
+from .metrics import copy_shares
+from .pipeline import find_nearest
 
 QUANTILES = (0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9)
 
 
+def unseen_images(dataset: str, n: int, seed: int = 0) -> np.ndarray:
+    """``n`` test images (never trained on), chosen by ``seed``, in dataset order: (n, 28, 28) uint8."""
+    test = data.load(dataset, "test")
+    if not isinstance(n, (int, np.integer)) or not 1 <= n <= len(test):
+        raise ValueError(f"n must be between 1 and {len(test)} test images, got {n!r}.")
+    return test.images[np.sort(np.random.default_rng(seed).choice(len(test), size=int(n), replace=False))]
+
+
 @functools.lru_cache(maxsize=32)
-def baseline_distances(dataset: str, n: int = 2000, seed: int = 0, whole_set: bool = False,
+def baseline_distances(dataset: str, n: int = 2000, seed: int = 0, scope: str = "same class",
                        model_id: str | None = None) -> np.ndarray:
     """Article-scale RMSE from ``n`` seeded test images to their nearest training image.
 
-    Searched among the whole train split, or among exactly the images ``model_id`` was trained on
-    (so that a model's samples and the baseline are measured against the same set). Same-class
-    search (by the test image's true label) unless ``whole_set``; a test image whose class is not in
-    a model's subset is searched over the whole subset.
+    The test images go through exactly the search a generated sample goes through
+    (``pipeline.find_nearest`` with the same ``model_id`` and ``scope``: the class the classifier
+    *predicts*, never the true label), so a sample and the baseline are always measured alike.
     """
-    test = data.load(dataset, "test")
-    if not 1 <= n <= len(test):
-        raise ValueError(f"n must be between 1 and {len(test)} test images, got {n}.")
-    rows = np.sort(np.random.default_rng(seed).choice(len(test), size=n, replace=False))
-    index = training_index(dataset, model_id)
-    if whole_set:
-        return index.search(test.images[rows], k=1).rmse_article[:, 0]
-    labels = test.labels[rows]
-    in_subset = np.isin(labels, list(index.rows_of_class))
-    distances = np.empty(n)
-    if in_subset.any():
-        distances[in_subset] = index.search(test.images[rows[in_subset]], k=1,
-                                            classes=labels[in_subset]).rmse_article[:, 0]
-    if not in_subset.all():
-        distances[~in_subset] = index.search(test.images[rows[~in_subset]], k=1).rmse_article[:, 0]
+    nearest = find_nearest(unseen_images(dataset, n, seed), dataset, model_id, k=1, scope=scope)
+    distances = nearest.result.rmse_article[:, 0]
+    distances.flags.writeable = False   # cached: shared by every caller
     return distances
 
 
@@ -50,8 +45,7 @@ def summarize(distances: np.ndarray) -> dict:
         "n": int(len(distances)),
         "median": float(np.median(distances)),
         "quantiles": {str(q): float(np.quantile(distances, q)) for q in QUANTILES},
-        "perfect_copy_share": float((distances < PERFECT_COPY).mean()),
-        "near_copy_share": float((distances < NEAR_COPY).mean()),
+        **copy_shares(distances),
     }
 
 

@@ -36,11 +36,13 @@ def cmd_search(args):
 
     dataset = get_spec(args.model).dataset if args.model else args.dataset
     queries = load_queries(args.query)
-    labels, _, result = find_nearest(queries, dataset, args.model, args.k, args.whole_set)
+    nearest = find_nearest(queries, dataset, args.model, args.k, "whole set" if args.whole_set else "same class")
+    found = {"scope": nearest.scope, "searched": nearest.what, **nearest.result.to_json(nearest.labels)}
     if args.json:
-        print(json.dumps(result.to_json(labels), indent=2))
+        print(json.dumps(found, indent=2))
         return
-    for q, neighbours in enumerate(result.to_json(labels)["queries"]):
+    print(f"searched {nearest.what}")
+    for q, neighbours in enumerate(found["queries"]):
         print(f"query {q}: predicted class {neighbours['predicted_label']}")
         for n in neighbours["neighbours"]:
             print(f"  index {n['index']:>5}  label {n['label']}  rmse {n['rmse']:.5f}  "
@@ -81,7 +83,7 @@ def _write_audit(result, out):
 def cmd_audit(args):
     from .audit import audit
 
-    result = audit(args.model_id, args.n, args.seed, args.whole_set, progress=not args.json)
+    result = audit(args.model_id, args.n, args.seed, progress=not args.json)
     summary = result.summary()
     written = _write_audit(result, args.out)
     if args.json:
@@ -89,7 +91,7 @@ def cmd_audit(args):
         return
     s, b = summary["samples"], summary["baseline"]
     print(f"{args.model_id}: {s['n']} samples (seed {args.seed}), {b['n']} unseen test images as the baseline; "
-          f"{summary['neighbours_searched']} nearest searched, {summary['search']}")
+          f"{summary['neighbours_searched']} nearest among {summary['search']} ({summary['scope']})")
     print(f"  {'criterion':<22}{'samples':>9}{'baseline':>10}   definition")
     for name, text in summary["criteria"].items():
         print(f"  {name:<22}{_share(s['share'][name]):>9}{_share(b['share'][name]):>10}   {text}")
@@ -130,21 +132,16 @@ def cmd_curve(args):
 
 def cmd_dashboard(args):
     import os
-    import shutil
-    from pathlib import Path
 
-    notebook = Path(__file__).resolve().parents[1] / "notebooks" / "dashboard.ipynb"
-    if not notebook.is_file():
-        raise ValueError(f"No dashboard notebook at {notebook}: run memlab dashboard from a clone of memlab.")
-    beside_python = Path(sys.executable).parent / "voila"  # the same virtual environment
-    voila = str(beside_python) if beside_python.is_file() else shutil.which("voila")
-    if voila is None:
-        raise ValueError("Voila is not installed: pip install voila (or run `make dashboard`).")
-    command = [voila, str(notebook.relative_to(notebook.parents[1])), f"--port={args.port}",
-               f"--Voila.ip={args.ip}"] + ([] if args.browser else ["--no-browser"])
+    from . import serve
+
+    max_kernels = serve.default_max_kernels() if args.max_kernels is None else args.max_kernels
+    command = serve.voila_command(args.port, args.ip, max_kernels, args.browser)
     print("Starting the dashboard:", " ".join(command))
-    os.chdir(notebook.parents[1])  # voila.json lives at the repository root
-    os.execv(voila, command)
+    print(f"At most {max_kernels or 'unlimited'} visitors at once; idle kernels of closed tabs are shut "
+          "down after the timeout in voila.json (docs/deploy.md).")
+    os.chdir(serve.REPO)  # voila.json lives at the repository root
+    os.execv(command[0], command)
 
 
 def cmd_zoo(args):
@@ -196,7 +193,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("model_id")
     p.add_argument("--n", type=int, default=1000, help="samples (and baseline test images; default 1000)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--whole-set", action="store_true", help="search every class, not only the predicted one")
     p.add_argument("--out", required=True, help="folder for summary.json, histogram.png and gallery.png")
     p.add_argument("--json", action="store_true", help="print the JSON summary")
     p.set_defaults(run=cmd_audit)
@@ -214,6 +210,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8866)
     p.add_argument("--ip", default="127.0.0.1", help="address to listen on (0.0.0.0 to share on a network)")
     p.add_argument("--browser", action="store_true", help="open a browser tab")
+    p.add_argument("--max-kernels", type=int, help="most visitors at once, one kernel each; the next one "
+                   "sees a 'busy, try again in a minute' page (default: what this machine's memory holds, "
+                   "900 MB per kernel; 0: no cap)")
     p.set_defaults(run=cmd_dashboard)
 
     p = sub.add_parser("zoo", help="list the models and their cards")

@@ -25,7 +25,7 @@ undefined (NaN), and never flag anything. That is one of the disagreements the a
 
 import numpy as np
 
-from .metrics import NEAR_COPY_UNIT, PERFECT_COPY_UNIT
+from .metrics import copy_flags, to_article
 
 RATIO_THRESHOLD = 1 / 3        # nearest / second nearest (Yoon et al. 2023; Gu et al. 2023)
 CARLINI_NEIGHBOURS = 50        # n: neighbours averaged in the calibration (Carlini et al. 2023)
@@ -78,8 +78,7 @@ def flags(rmse) -> dict:
     """For each criterion, a boolean array: which samples it calls memorized (NaN never flags)."""
     d = _distances(rmse)
     return {
-        "perfect_copy": d[:, 0] < PERFECT_COPY_UNIT,
-        "near_copy": d[:, 0] < NEAR_COPY_UNIT,
+        **copy_flags(to_article(d[:, 0])),    # the demo's thresholds (article scale)
         "nearest_ratio": nearest_ratio(d) < RATIO_THRESHOLD,
         "calibrated_distance": calibrated_distance(d) < CARLINI_THRESHOLD,
     }

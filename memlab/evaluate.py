@@ -17,8 +17,8 @@ import torch
 from tqdm.auto import tqdm
 
 from . import data, zoo
-from .metrics import NEAR_COPY, PERFECT_COPY
-from .pipeline import training_index
+from .metrics import NEAR_COPY, PERFECT_COPY, copy_shares
+from .pipeline import find_nearest
 from .registry import classifier_id, get_spec
 
 
@@ -59,9 +59,9 @@ def evaluate(model_id: str, n: int = 1000, seed: int = 0, progress: bool = True)
     model, classifier = zoo.load(model_id), zoo.load(classifier_id(spec.dataset))
     samples = generate(model, n, seed, progress=progress)
 
-    nearest = training_index(spec.dataset, model_id).search(samples, k=1)
-    article = nearest.rmse_article[:, 0]
-    labels, confidence = classifier.predict(samples)
+    nearest = find_nearest(samples, spec.dataset, model_id, k=1, scope="whole set")
+    article = nearest.result.rmse_article[:, 0]
+    labels, confidence = nearest.labels, nearest.confidences
     class_share = np.bincount(labels, minlength=10) / n
 
     train = data.load(spec.dataset, "train")
@@ -69,8 +69,7 @@ def evaluate(model_id: str, n: int = 1000, seed: int = 0, progress: bool = True)
     test_features = _test_features(spec.dataset)
     return {
         "model": model_id, "n": n, "seed": seed,
-        "perfect_copy_share": float((article < PERFECT_COPY).mean()),
-        "near_copy_share": float((article < NEAR_COPY).mean()),
+        **copy_shares(article),
         "nearest_rmse_article_median": float(np.median(article)),
         "confident_share": float((confidence >= 0.9).mean()),
         "class_share": [round(float(s), 4) for s in class_share],

@@ -13,9 +13,8 @@ import numpy as np
 from .baseline import baseline_distances
 from .data import DATASETS
 from .metrics import verdict as threshold_verdict
-from .pipeline import find_nearest, training_index
+from .pipeline import SCOPES, find_nearest
 
-SCOPES = ("same class", "whole set")
 NOT_LIKE_THE_DATA = "not like the dataset"
 
 
@@ -26,7 +25,7 @@ class Judgement:
     dataset: str               # "mnist" or "fashion"
     model_id: str | None       # whose training images were searched (None: the whole train split)
     scope: str                 # "same class" or "whole set"
-    searched: int              # how many training images were searched
+    searched: int              # how many training images were compared with this image
     nearest_index: int         # dataset index (train split) of the nearest training image
     rmse: float                # to the nearest, 0-1 scale
     rmse_article: float        # to the nearest, the article's scale (grey levels / 4095)
@@ -64,19 +63,15 @@ def judge(images, dataset: str, model_id: str | None = None, k: int = 5, scope: 
     Returns:
         ``(SearchResult, [Judgement, ...])``, one judgement per image.
     """
-    if scope not in SCOPES:
-        raise ValueError(f"scope must be one of {SCOPES}, got {scope!r}.")
-    whole_set = scope == "whole set"
-    labels, confidences, result = find_nearest(images, dataset, model_id, k, whole_set)
-    base = baseline_distances(dataset, whole_set=whole_set, model_id=model_id)
-    searched = len(training_index(dataset, model_id))
+    nearest = find_nearest(images, dataset, model_id, k, scope)
+    result = nearest.result
+    base = baseline_distances(dataset, scope=scope, model_id=model_id)
     judgements = []
     for q in range(len(result.indices)):
         article = float(result.rmse_article[q, 0])
         looks = bool(article <= base.max())
         judgements.append(Judgement(
-            dataset, model_id, scope, searched, int(result.indices[q, 0]), float(result.rmse[q, 0]), article,
-            threshold_verdict(article) if looks else NOT_LIKE_THE_DATA, looks,
-            float((base > article).mean()), len(base),
-            None if labels is None else int(labels[q]), None if confidences is None else float(confidences[q])))
+            dataset, model_id, scope, int(nearest.searched_per_query[q]), int(result.indices[q, 0]),
+            float(result.rmse[q, 0]), article, threshold_verdict(article) if looks else NOT_LIKE_THE_DATA, looks,
+            float((base > article).mean()), len(base), int(nearest.labels[q]), float(nearest.confidences[q])))
     return result, judgements

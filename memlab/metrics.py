@@ -53,12 +53,21 @@ def rmse_article(a, b) -> np.ndarray:
     return to_article(rmse(a, b))
 
 
+def copy_flags(rmse_article) -> dict:
+    """The demo's two thresholds, applied to article-scale distances (any shape): the one place they are
+    tested. ``near_copy`` counts perfect copies too (everything under 0.006)."""
+    article = np.asarray(rmse_article, dtype=np.float64)
+    return {"perfect_copy": article < PERFECT_COPY, "near_copy": article < NEAR_COPY}
+
+
+def copy_shares(rmse_article) -> dict:
+    """Share (0..1) of distances under each threshold: ``perfect_copy_share``, ``near_copy_share``."""
+    return {f"{name}_share": float(flag.mean()) for name, flag in copy_flags(rmse_article).items()}
+
+
 def verdict(rmse_article_value: float) -> str:
     """The demo's verdict for one distance on the article scale."""
     if not np.isfinite(rmse_article_value):
         raise ValueError("A distance must be a finite number.")
-    if rmse_article_value < PERFECT_COPY:
-        return "perfect copy"
-    if rmse_article_value < NEAR_COPY:
-        return "near copy"
-    return "novel"
+    flags = copy_flags(rmse_article_value)
+    return "perfect copy" if flags["perfect_copy"] else "near copy" if flags["near_copy"] else "novel"

@@ -48,41 +48,79 @@ def classify(images, dataset: str):
     try:
         classifier = zoo.load(classifier_id(dataset))
     except CheckpointError as err:
-        raise CheckpointError(f"A same-class search needs the {dataset} classifier. {err} "
-                              "Or search the whole set instead (--whole-set).") from err
+        raise CheckpointError(f"Naming the class of an image needs the {dataset} classifier. {err}") from err
     return classifier.predict(images)
 
 
-def find_nearest(queries, dataset: str, model_id=None, k=1, whole_set=False):
-    """Nearest training images of each query.
+SCOPES = ("same class", "whole set")
+DATASET_WORDS = {"mnist": "MNIST", "fashion": "Fashion-MNIST"}
+
+
+@dataclass(frozen=True)
+class Nearest:
+    """The nearest training images of a batch of queries, and how they were searched."""
+
+    result: SearchResult       # (Q, k) neighbours, nearest first
+    labels: np.ndarray         # (Q,) the class the classifier predicts for each query (both scopes)
+    confidences: np.ndarray    # (Q,) the classifier's probability for that class
+    scope: str                 # "same class" or "whole set"
+    searched: int              # training images the search could draw from (the model's whole set)
+    searched_per_query: np.ndarray  # (Q,) images actually compared with each query
+    whole_set_fallback: np.ndarray  # (Q,) True where "same class" searched the whole set (see find_nearest)
+    what: str                  # plain words, e.g. "the 300 MNIST training images of MNIST-diffusion-..."
+
+
+def _pool_words(dataset: str, model_id) -> str:
+    name = DATASET_WORDS[dataset]
+    if model_id is None:
+        return f"the {len(training_index(dataset)):,} {name} training images"
+    spec = get_spec(model_id)
+    return f"the {len(training_index(dataset, model_id)):,} {name} training images of {spec.label}"
+
+
+def find_nearest(queries, dataset: str, model_id=None, k: int = 1, scope: str = "same class") -> Nearest:
+    """The ``k`` nearest training images of each query, by exact RMSE search: the one search behind every
+    verdict, audit, baseline and figure in memlab.
 
     Args:
         queries: images (see ``memlab.pixels.as_unit_images``).
         dataset: ``"mnist"`` or ``"fashion"``.
-        model_id: search only that model's training subset (default: the whole train split).
+        model_id: search exactly that model's training images (default: the whole train split).
         k: neighbours per query (at most the number of images searched).
-        whole_set: search every class; otherwise only the class the classifier predicts. A query whose
-            predicted class has fewer than k images in a model's subset is searched over the whole subset.
+        scope: ``"whole set"`` searches every training image; ``"same class"`` only those of the class the
+            classifier predicts for the query. The same-class rule: where the predicted class has fewer
+            than ``k`` images among those searched (absent, in a small subset), that query is searched
+            over the whole set instead, and ``whole_set_fallback`` says so.
 
     Returns:
-        ``(predicted_labels or None, confidences or None, SearchResult)``.
+        a ``Nearest``; the classifier's prediction is computed for both scopes.
     """
+    if scope not in SCOPES:
+        raise ValueError(f"scope must be one of {SCOPES}, got {scope!r}.")
     queries = as_unit_images(queries)
     index = training_index(dataset, model_id)
-    k = min(k, len(index))
-    labels = confidences = None
-    if whole_set:
-        return labels, confidences, index.search(queries, k=k)
+    if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k < 1:
+        raise ValueError(f"k must be a positive integer, got {k!r}.")
+    k = min(int(k), len(index))
     labels, confidences = classify(queries, dataset)
-    searchable = np.array([len(index.rows_of_class.get(int(c), ())) >= k for c in labels])
-    if searchable.all():
-        return labels, confidences, index.search(queries, k=k, classes=labels)
-    result = index.search(queries, k=k)  # whole set for all, then same class where possible
-    if searchable.any():
-        same = index.search(queries[searchable], k=k, classes=labels[searchable])
+    class_size = np.array([len(index.rows_of_class.get(int(c), ())) for c in labels], dtype=np.int64)
+    same = (class_size >= k) if scope == "same class" else np.zeros(len(queries), bool)
+    result = index.search(queries, k=k, classes=labels) if same.all() else index.search(queries, k=k)
+    if same.any() and not same.all():  # same class where possible, the whole set for the rest
+        part = index.search(queries[same], k=k, classes=labels[same])
         for name in ("indices", "labels", "rmse"):
-            getattr(result, name)[searchable] = getattr(same, name)
-    return labels, confidences, result
+            getattr(result, name)[same] = getattr(part, name)
+    pool = _pool_words(dataset, model_id)
+    if scope == "whole set":
+        what = pool
+    else:
+        what = f"the training images of the predicted class among {pool}"
+        if not same.all():
+            what += (f" ({int((~same).sum())} of {len(same)} searched among all of them: their predicted class "
+                     f"has fewer than {k} images there)")
+    fallback = ~same if scope == "same class" else np.zeros(len(same), bool)
+    return Nearest(result, labels, confidences, scope, len(index), np.where(same, class_size, len(index)),
+                   fallback, what)
 
 
 @dataclass
@@ -92,15 +130,25 @@ class Generation:
     model_id: str
     seed: int
     image: np.ndarray          # (28, 28) on 0..1
-    predicted_label: int | None
-    confidence: float | None
-    neighbours: SearchResult   # top-k, shape (1, k)
+    nearest: Nearest           # its k nearest training images, scope and predicted class
     nearest_image: np.ndarray  # (28, 28) uint8, the top-1 training image
     verdict: str
     seconds: float             # generate + classify + search
 
+    @property
+    def predicted_label(self) -> int:
+        return int(self.nearest.labels[0])
 
-def generate_and_search(model_id: str, seed: int = 0, steps=None, k: int = 5, whole_set=False,
+    @property
+    def confidence(self) -> float:
+        return float(self.nearest.confidences[0])
+
+    @property
+    def neighbours(self) -> SearchResult:
+        return self.nearest.result
+
+
+def generate_and_search(model_id: str, seed: int = 0, steps=None, k: int = 5, scope: str = "same class",
                         on_step=None, sampler=None) -> Generation:
     """Sample one image from ``model_id`` with ``seed`` and search the model's own training images.
 
@@ -112,11 +160,8 @@ def generate_and_search(model_id: str, seed: int = 0, steps=None, k: int = 5, wh
     if sampler is not None:
         sample_kwargs["sampler"] = sampler
     image = model.sample(1, torch.Generator().manual_seed(int(seed)), steps, **sample_kwargs)
-    labels, confidences, result = find_nearest(image, spec.dataset, model_id, k, whole_set)
+    nearest = find_nearest(image, spec.dataset, model_id, k, scope)
     seconds = time.perf_counter() - start
-    nearest = training_index(spec.dataset, model_id).image(int(result.indices[0, 0]))
-    return Generation(model_id, int(seed), image[0],
-                      None if labels is None else int(labels[0]),
-                      None if confidences is None else float(confidences[0]),
-                      result, np.round(nearest * 255).astype(np.uint8),
-                      verdict(float(result.rmse_article[0, 0])), seconds)
+    top = training_index(spec.dataset, model_id).image(int(nearest.result.indices[0, 0]))
+    return Generation(model_id, int(seed), image[0], nearest, np.round(top * 255).astype(np.uint8),
+                      verdict(float(nearest.result.rmse_article[0, 0])), seconds)
