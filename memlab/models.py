@@ -14,7 +14,7 @@ from .gan import Generator
 from .pixels import as_unit_images, model_to_unit, unit_to_model
 from .registry import spec_from_dict
 from .sampling import sample_diffusion, sample_gan
-from .schedule import NoiseSchedule
+from .schedule import DEFAULT_SPACING, NoiseSchedule
 from .unet import UNet
 
 
@@ -36,11 +36,12 @@ class TrainedModel:
 
 
 class DiffusionModel(TrainedModel):
-    def sample(self, n, generator=None, steps=None, sampler=None, eta=0.0, on_step=None) -> np.ndarray:
+    def sample(self, n, generator=None, steps=None, sampler=None, eta=0.0, on_step=None,
+               spacing=DEFAULT_SPACING) -> np.ndarray:
         """``n`` images on 0..1, shape (n, 28, 28); defaults: the spec's sampler and steps."""
         x = sample_diffusion(self.net, NoiseSchedule(self.spec.schedule), n, generator,
                              steps or self.spec.default_steps, sampler or self.spec.default_sampler,
-                             eta, on_step)
+                             eta, on_step, spacing)
         return model_to_unit(x)[:, 0].cpu().numpy()
 
 

@@ -4,38 +4,45 @@ Both return images on the model scale (-1..1), shaped (N, 1, 28, 28). Pass a
 ``torch.Generator`` to make a sample reproducible: the same seed gives the same image.
 """
 
+import functools
+
 import torch
 
 from .pixels import SIZE
-from .schedule import NoiseSchedule, draw_noise
+from .schedule import DEFAULT_SPACING, SAMPLERS, NoiseSchedule, draw_noise, inference_timesteps
 
 
 @torch.no_grad()
 def sample_diffusion(unet, schedule: NoiseSchedule, n: int, generator=None, steps: int = 50,
-                     sampler: str = "ddim", eta: float = 0.0, on_step=None) -> torch.Tensor:
+                     sampler: str = "ddim", eta: float = 0.0, on_step=None,
+                     spacing: str = DEFAULT_SPACING) -> torch.Tensor:
     """Draw ``n`` images from a diffusion model.
 
     Args:
-        unet: the network eps_theta(x_t, t) (or its x_0 prediction, per the schedule's config).
+        unet: the network; it predicts the noise or the clean image, as the schedule's config says.
         schedule: the noise schedule it was trained with.
         n: number of images.
         generator: a ``torch.Generator`` for the starting noise (and DDPM's per-step noise).
-        steps: number of reverse steps (the sampler visits every (T // steps)-th timestep).
+        steps: number of reverse steps.
         sampler: ``"ddim"`` (deterministic with eta=0) or ``"ddpm"``.
         eta: DDIM's noise level (0 deterministic, 1 behaves like DDPM).
         on_step: optional ``on_step(t, x_t, pred_x0)`` called after every step (for step-through views).
+        spacing: which timesteps the steps visit (``memlab.schedule.inference_timesteps``).
     """
+    if sampler not in SAMPLERS:
+        raise ValueError(f"Unknown sampler {sampler!r}; use one of {', '.join(SAMPLERS)}.")
     device = next(unet.parameters()).device
-    schedule.set_timesteps(steps, sampler, eta)
+    timesteps = inference_timesteps(schedule.cfg.num_train_timesteps, steps, spacing).tolist()
+    step = schedule.ddpm_step if sampler == "ddpm" else functools.partial(schedule.ddim_step, eta=eta)
     # 1. start from pure noise x_T ~ N(0, I)
     x = draw_noise((n, 1, SIZE, SIZE), generator, device)
-    for t in schedule.timesteps:
+    for t, prev_t in zip(timesteps, timesteps[1:] + [-1]):
         # 2. predict the noise in x_t (or x_0: see ScheduleConfig.prediction)
-        output = unet(x, torch.full((n,), int(t), device=device, dtype=torch.long))
-        # 3. remove some of the noise: x_t -> x_{t - T/steps}
-        x, pred_x0 = schedule.step(output, t, x, generator)
+        output = unet(x, torch.full((n,), t, device=device, dtype=torch.long))
+        # 3. remove some of the noise: x_t -> x_{prev_t}
+        x, pred_x0 = step(output, t, prev_t, x, generator=generator)
         if on_step is not None:
-            on_step(int(t), x, pred_x0)
+            on_step(t, x, pred_x0)
     return x
 
 

@@ -2,7 +2,9 @@
 
 A plain object, separate from the network (as in diffusers' ``DDPMScheduler``): it owns the
 betas and alphas, adds noise for training (``add_noise``) and takes one reverse step for
-sampling (``set_timesteps`` then ``step``). The network only maps ``(x_t, t)`` to its prediction:
+sampling, by either rule over the same alphas (``ddpm_step`` or ``ddim_step``, as diffusers keeps one
+scheduler per sampler). Which timesteps a sampler visits is a pure function,
+``inference_timesteps(T, n, spacing)``. The network only maps ``(x_t, t)`` to its prediction:
 the noise ``eps`` (the default, as in Ho et al.) or the clean image ``x_0`` ("sample").
 
 Paper notation used below (Ho et al. 2020, "Denoising Diffusion Probabilistic Models";
@@ -13,7 +15,7 @@ Song et al. 2021, "Denoising Diffusion Implicit Models"):
 * ``x_t``               the noisy image at step t; ``pred_x0`` the model's estimate of x_0
 * ``eps``               the noise in x_t; ``eta`` DDIM's stochasticity (0 = deterministic)
 
-The arithmetic matches diffusers' schedulers with their defaults (``timestep_spacing="leading"``,
+The arithmetic matches diffusers' schedulers with ``timestep_spacing`` "leading" or "trailing",
 ``clip_sample=True``, DDPM ``variance_type="fixed_small"``, DDIM ``set_alpha_to_one=True``, and the
 same ``prediction_type`` names);
 ``tests/test_schedule.py`` checks it against them.
@@ -22,9 +24,12 @@ same ``prediction_type`` names);
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
 SAMPLERS = ("ddpm", "ddim")
+SPACINGS = ("leading", "trailing")  # how the visited timesteps are spread: see inference_timesteps
+DEFAULT_SPACING = "leading"
 PREDICTIONS = ("epsilon", "sample")  # what the network outputs: eps or x_0
 
 
@@ -55,6 +60,29 @@ def _cosine_betas(steps: int, max_beta: float = 0.999) -> torch.Tensor:
     return torch.tensor(betas, dtype=torch.float32)
 
 
+def inference_timesteps(num_train_timesteps: int, num_inference_steps: int,
+                        spacing: str = DEFAULT_SPACING) -> torch.Tensor:
+    """The timesteps a sampler visits, from high to low (diffusers' ``timestep_spacing``).
+
+    * ``"trailing"`` counts back from T - 1 in strides of T / n, so the first step always starts
+      from pure noise: 1 step visits t = 999, 2 steps 999 and 499 (Lin et al. 2024, Table 2).
+    * ``"leading"`` counts up from 0 in strides of T // n: with 1 step it visits only t = 0, and
+      treats pure noise as an almost clean image (the result looks like noise).
+
+    With many steps the two hardly differ; with few, use "trailing".
+    """
+    if spacing not in SPACINGS:
+        raise ValueError(f"Unknown spacing {spacing!r}; use one of {', '.join(SPACINGS)}.")
+    if not 1 <= num_inference_steps <= num_train_timesteps:
+        raise ValueError(f"num_inference_steps must be between 1 and {num_train_timesteps}, "
+                         f"got {num_inference_steps}.")
+    if spacing == "leading":
+        steps = np.arange(num_inference_steps)[::-1] * (num_train_timesteps // num_inference_steps)
+    else:
+        steps = np.round(np.arange(num_train_timesteps, 0, -num_train_timesteps / num_inference_steps)) - 1
+    return torch.from_numpy(steps.astype(np.int64))
+
+
 class NoiseSchedule:
     """Betas, alphas and the DDPM / DDIM update rules for one ``ScheduleConfig``."""
 
@@ -71,7 +99,6 @@ class NoiseSchedule:
             raise ValueError(f"Unknown prediction {cfg.prediction!r}; use one of {', '.join(PREDICTIONS)}.")
         self.alphas = 1.0 - self.betas
         self.alphas_cumprod = torch.cumprod(self.alphas, dim=0)
-        self.set_timesteps(steps)
 
     # ---- training -------------------------------------------------------------------------
     def add_noise(self, x0: torch.Tensor, noise: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
@@ -92,58 +119,58 @@ class NoiseSchedule:
         # x_0 predicted: the noise is what is left of x_t (the same equation solved for eps)
         return output, (x_t - abar_t.sqrt() * output) / (1 - abar_t).sqrt()
 
-    # ---- sampling -------------------------------------------------------------------------
-    def set_timesteps(self, num_inference_steps: int, sampler: str = "ddpm", eta: float = 0.0):
-        """Choose the timesteps a sampler visits: every (T // n)-th step, from high to low."""
-        steps = self.cfg.num_train_timesteps
-        if sampler not in SAMPLERS:
-            raise ValueError(f"Unknown sampler {sampler!r}; use one of {', '.join(SAMPLERS)}.")
-        if not 1 <= num_inference_steps <= steps:
-            raise ValueError(f"num_inference_steps must be between 1 and {steps}, got {num_inference_steps}.")
-        self.sampler, self.eta = sampler, float(eta)
-        self.num_inference_steps = num_inference_steps
-        self.step_ratio = steps // num_inference_steps
-        self.timesteps = torch.arange(num_inference_steps).flip(0) * self.step_ratio  # high -> low
-
+    # ---- sampling: two reverse steps over the same alphas --------------------------------
     def _abar(self, t: int) -> torch.Tensor:
         return self.alphas_cumprod[t] if t >= 0 else torch.tensor(1.0)
 
-    def step(self, output: torch.Tensor, t: int, x_t: torch.Tensor, generator: torch.Generator | None = None):
-        """One reverse step x_t -> x_{t-k} with the sampler chosen in ``set_timesteps``, given the
-        network's ``output`` at x_t (eps or x_0, as the config's ``prediction`` says).
+    def _estimates(self, output: torch.Tensor, t: int, x_t: torch.Tensor):
+        """1. the network's estimate of x_0 (clipped to the image range) and of the noise."""
+        pred_x0, eps = self.split(output, t, x_t)
+        return pred_x0.clamp(-1.0, 1.0), eps
+
+    def ddpm_step(self, output: torch.Tensor, t: int, prev_t: int, x_t: torch.Tensor,
+                  generator: torch.Generator | None = None):
+        """One ancestral DDPM step x_t -> x_{prev_t} (Ho et al. 2020, eq. 6-7).
+
+        Args:
+            output: the network's output at (x_t, t): the noise or the clean image, as the config's
+                ``prediction`` says.
+            t, prev_t: this timestep and the next one the sampler visits (-1 after the last).
+            x_t: the current images (B, 1, 28, 28).
+            generator: for the noise added at every step but the last.
 
         Returns:
             ``(prev_sample, pred_x0)``, both shaped like ``x_t``.
         """
-        t = int(t)
-        prev_t = t - self.step_ratio
+        t, prev_t = int(t), int(prev_t)
         abar_t, abar_prev = self._abar(t), self._abar(prev_t)
-
-        # 1. the network's estimate of x_0 (clipped to the image range) and of the noise
-        pred_x0, eps = self.split(output, t, x_t)
-        pred_x0 = pred_x0.clamp(-1.0, 1.0)
-
-        if self.sampler == "ddpm":
-            # 2. mean of q(x_{t-1} | x_t, x_0) (Ho et al. eq. 7), with this stride's alpha and beta
-            alpha_t = abar_t / abar_prev
-            beta_t = 1 - alpha_t
-            coef_x0 = abar_prev.sqrt() * beta_t / (1 - abar_t)
-            coef_xt = alpha_t.sqrt() * (1 - abar_prev) / (1 - abar_t)
-            prev = coef_x0 * pred_x0 + coef_xt * x_t
-            # 3. add noise with variance beta-tilde_t (eq. 7), except at the last step
+        pred_x0, _ = self._estimates(output, t, x_t)
+        # 2. mean of q(x_{prev} | x_t, x_0) (eq. 7), with this stride's alpha and beta
+        alpha_t = abar_t / abar_prev
+        beta_t = 1 - alpha_t
+        coef_x0 = abar_prev.sqrt() * beta_t / (1 - abar_t)
+        coef_xt = alpha_t.sqrt() * (1 - abar_prev) / (1 - abar_t)
+        prev = coef_x0 * pred_x0 + coef_xt * x_t
+        # 3. add noise with variance beta-tilde_t (eq. 7), except at the last step
+        if t > 0:
             variance = ((1 - abar_prev) / (1 - abar_t) * beta_t).clamp(min=1e-20)
-            if t > 0:
-                noise = draw_noise(x_t.shape, generator, x_t.device, x_t.dtype)
-                prev = prev + variance.sqrt() * noise
-            return prev, pred_x0
+            prev = prev + variance.sqrt() * draw_noise(x_t.shape, generator, x_t.device, x_t.dtype)
+        return prev, pred_x0
 
-        # DDIM (Song et al. eq. 12): sigma_t = eta * sqrt((1-abar_prev)/(1-abar_t)) * sqrt(1-abar_t/abar_prev)
-        variance = (1 - abar_prev) / (1 - abar_t) * (1 - abar_t / abar_prev)
-        sigma = self.eta * variance.sqrt()
-        # 2. "direction pointing to x_t", then 3. x_{t-1} = sqrt(abar_prev) x_0 + direction (+ noise)
+    def ddim_step(self, output: torch.Tensor, t: int, prev_t: int, x_t: torch.Tensor,
+                  generator: torch.Generator | None = None, eta: float = 0.0):
+        """One DDIM step x_t -> x_{prev_t} (Song et al. 2021, eq. 12); deterministic when ``eta`` = 0.
+
+        Args: as for ``ddpm_step``, plus ``eta``, the share of DDPM's noise to add (0..1).
+        """
+        t, prev_t = int(t), int(prev_t)
+        abar_t, abar_prev = self._abar(t), self._abar(prev_t)
+        pred_x0, eps = self._estimates(output, t, x_t)
+        # sigma_t = eta * sqrt((1 - abar_prev) / (1 - abar_t)) * sqrt(1 - abar_t / abar_prev)   (eq. 16)
+        sigma = eta * ((1 - abar_prev) / (1 - abar_t) * (1 - abar_t / abar_prev)).sqrt()
+        # 2. "direction pointing to x_t", then 3. x_prev = sqrt(abar_prev) x_0 + direction (+ noise)
         direction = (1 - abar_prev - sigma**2).clamp(min=0).sqrt() * eps
         prev = abar_prev.sqrt() * pred_x0 + direction
-        if self.eta > 0:
-            noise = draw_noise(x_t.shape, generator, x_t.device, x_t.dtype)
-            prev = prev + sigma * noise
+        if eta > 0:
+            prev = prev + sigma * draw_noise(x_t.shape, generator, x_t.device, x_t.dtype)
         return prev, pred_x0
