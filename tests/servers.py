@@ -1,0 +1,149 @@
+"""Helpers for tests (and benchmarks/loadtest.py) that run a real Jupyter or Voila server on loopback:
+start it, find its kernels and their memory, talk to a kernel over its websocket, open Chromium."""
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import time
+import urllib.request
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+import psutil
+
+REPO = Path(__file__).resolve().parents[1]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def server(command, cwd=REPO, env=None, log=None, ready_path="/", timeout=120):
+    """Run ``command`` (which must listen on the port in its ``--port=`` argument) until the block ends.
+
+    Yields the Popen; its ``url`` attribute is ``http://127.0.0.1:PORT``. The log goes to ``log``.
+    """
+    port = next(int(a.split("=", 1)[1]) for a in command if a.startswith(("--port=", "--ServerApp.port=")))
+    out = open(log, "w") if log else subprocess.DEVNULL
+    process = subprocess.Popen(command, cwd=cwd, env={**os.environ, **(env or {})}, stdout=out,
+                               stderr=subprocess.STDOUT, start_new_session=True)
+    process.url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + timeout
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"{command[0]} exited with {process.returncode}; see {log}")
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.time() > deadline:
+                    raise RuntimeError(f"{command[0]} did not listen on port {port} in {timeout} s; see {log}")
+                time.sleep(0.3)
+        yield process
+    finally:
+        stop(process)
+        if log:
+            out.close()
+
+
+def stop(process, timeout=20):
+    """Stop a server we started, then any kernels it left behind (by their process ids)."""
+    if process.poll() is not None:
+        return
+    try:
+        children = psutil.Process(process.pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        children = []
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=timeout)
+    for child in children:
+        if child.is_running():
+            child.kill()
+
+
+def kernels(process) -> list[psutil.Process]:
+    """The kernel processes a server has started (its ipykernel children) that are still running."""
+    try:
+        children = psutil.Process(process.pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+    found = []
+    for child in children:
+        try:
+            if child.status() != psutil.STATUS_ZOMBIE and "ipykernel_launcher" in " ".join(child.cmdline()):
+                found.append(child)
+        except psutil.NoSuchProcess:
+            pass
+    return found
+
+
+def rss_mb(processes) -> float:
+    """Summed resident memory (RSS) of the given processes, in MB (10^6 bytes)."""
+    total = 0
+    for p in processes:
+        try:
+            total += p.memory_info().rss
+        except psutil.NoSuchProcess:
+            pass
+    return total / 1e6
+
+
+def wait_until(condition, timeout, interval=0.5):
+    """Call ``condition`` until it returns something true; return that, or the last value at the timeout."""
+    deadline = time.time() + timeout
+    while True:
+        value = condition()
+        if value or time.time() > deadline:
+            return value
+        time.sleep(interval)
+
+
+def kernel_answers(base_url, kernel_id, padding_bytes, token="") -> bool:
+    """Send one websocket message of about ``padding_bytes`` to a kernel; True if the kernel replies.
+
+    The server closes the websocket instead when the message is larger than tornado's
+    ``websocket_max_message_size`` (10 MiB unless configured), which is what an image upload hits.
+    """
+    import websocket
+
+    url = base_url.replace("http://", "ws://") + f"/api/kernels/{kernel_id}/channels"
+    if token:
+        url += f"?token={token}"
+    msg_id = uuid.uuid4().hex
+    message = {"header": {"msg_id": msg_id, "msg_type": "comm_info_request", "username": "test",
+                          "session": uuid.uuid4().hex, "date": "", "version": "5.3"},
+               "parent_header": {}, "metadata": {"padding": "x" * padding_bytes}, "content": {},
+               "channel": "shell", "buffers": []}
+    try:
+        ws = websocket.create_connection(url, timeout=60)
+        ws.send(json.dumps(message))
+        while True:
+            reply = json.loads(ws.recv())
+            if reply.get("parent_header", {}).get("msg_id") == msg_id and reply.get("channel") == "shell":
+                ws.close()
+                return True
+    except (OSError, websocket.WebSocketException, ValueError):
+        return False
+
+
+def get_json(url):
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return json.loads(response.read())
+
+
+def launch_chromium(playwright):
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
