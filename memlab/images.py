@@ -32,7 +32,9 @@ def image_from_bytes(content: bytes, name: str = "upload", invert="auto") -> np.
                 raise ValueError(f"{name} is {img.width} x {img.height} pixels; the limit is "
                                  f"{MAX_PIXELS:,} pixels. Shrink it first.")
             grey = img.convert("L").resize((SIZE, SIZE), Image.Resampling.LANCZOS)
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as err:
+    except UnidentifiedImageError as err:   # PIL's text names an internal object: not for the user
+        raise ValueError(f"{name} is not an image memlab can read. Use a PNG or JPEG file.") from err
+    except (OSError, Image.DecompressionBombError) as err:
         raise ValueError(f"{name} is not an image memlab can read ({err}). Use a PNG or JPEG file.") from err
     pixels = np.asarray(grey, dtype=np.uint8)
     if invert is True or (invert == "auto" and pixels.mean() > 127):

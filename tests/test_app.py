@@ -1,93 +1,133 @@
 """The dashboard's actions, driven without a browser (real models, real data)."""
 
 import io
+import threading
 
 import pytest
 from PIL import Image
 
-from memlab import pipeline
 from memlab.app import App
+from memlab.widgets.controls import parse_seed
 
 pytest.importorskip("ipywidgets")
 
 
 @pytest.fixture(scope="module")
 def app():
-    return App()
+    return App(background=False, warm=False)
 
 
-def test_every_generator_is_in_the_dropdown_with_its_label(app):
+def test_every_generator_is_in_the_dropdown_with_its_label_and_size(app):
     labels = dict((v, k) for k, v in app.model.options)
-    assert labels["mnist-diffusion-1"] == "MNIST-diffusion-oneImage"
-    assert labels["mnist-gan-60000-nodropout"] == "MNIST-GAN-noDropout"
+    assert labels["mnist-diffusion-1"] == "MNIST-diffusion-oneImage (1 training image)"
+    assert labels["mnist-diffusion-60000"] == "MNIST-diffusion (60,000 training images)"
+    assert labels["mnist-diffusion-10"].startswith("extra: ")
+    ids = [v for _, v in app.model.options]
+    assert ids.index("fashion-diffusion-60000") < ids.index("mnist-diffusion-10")  # the demo's eight first
     assert "mnist-classifier" not in labels
 
 
-def test_generate_with_the_one_image_model_shows_a_perfect_copy(app):
-    app.model.value, app.seed.value = "mnist-diffusion-1", 0
+def test_generate_with_the_one_image_model_shows_a_perfect_copy_and_what_made_it(app):
+    app.model.value, app.seed.value = "mnist-diffusion-1", "0"
     app.generate()
-    assert app.message.value == "" and app.verdict == "perfect copy"
+    assert app.verdict == "perfect copy" and "Could not" not in app.message.value
     assert bytes(app.sample_img.value)[:4] == bytes(app.nearest_img.value)[:4] == b"\x89PNG"
-    assert "perfect copy" in app.figures.value and "Natural baseline" in app.figures.value
-    assert len(app.neighbours.children) == 1  # the model saw one image
-    assert not app.generate_button.disabled
+    title = app.result_title.value
+    assert all(t in title for t in ("MNIST-diffusion-oneImage", "DDIM sampler, 50 steps", "seed 0", "same class"))
+    panel = app.verdict_box.children[0].value
+    assert "perfect copy" in panel and "real unseen digits" in panel
+    assert "only 1 exists" in app.neighbours.children[0].children[0].value  # the model saw one image
 
 
-def test_generate_with_a_60000_image_model_shows_five_neighbours(app):
-    app.model.value, app.scope.value = "mnist-gan-60000", False
+def test_a_60000_image_model_shows_five_neighbours_and_hides_the_steps(app):
+    app.model.value = "mnist-gan-60000"
     app.generate()
-    assert app.message.value == "" and len(app.neighbours.children) == 5
-    assert app.steps.disabled  # a GAN has no sampler steps
+    assert len(app.neighbours.children[0].children[1].children) == 5
+    assert app.diffusion_settings.layout.display == "none" and "GAN (one pass" in app.result_title.value
 
 
 def test_chosen_steps_and_sampler_are_used_and_kept_after_generate(app):
     app.model.value = "mnist-diffusion-300"
     assert (app.steps.value, app.sampler.value) == (50, "ddim")   # the model's defaults
-    app.seed.value, app.steps.value = 3, 20
+    app.seed.value, app.steps.value = "3", 20
     app.generate()
     ddim = bytes(app.sample_img.value)
     assert (app.steps.value, app.sampler.value) == (20, "ddim")   # not reset by the click
     app.sampler.value = "ddpm"
+    assert "memlab-stale" in app.result._dom_classes               # greyed: settings changed
     app.generate()
-    assert app.message.value == "" and bytes(app.sample_img.value) != ddim   # same seed, other sampler
+    assert bytes(app.sample_img.value) != ddim and "memlab-stale" not in app.result._dom_classes
     app.sampler.value = "ddim"
     app.generate()
     assert bytes(app.sample_img.value) == ddim                     # same seed, same sampler: same image
+
+
+def test_changing_the_model_clears_the_result_and_a_late_result_is_not_shown():
+    app = App(background=True, warm=False)
+    app.model.value, app.steps.value, app.sampler.value = "mnist-diffusion-300", 250, "ddpm"
+    app.generate()
+    assert app.jobs.busy
+    app.generate()
+    assert "Still working on" in app.message.value                 # a second click is refused politely
+    app.model.value = "mnist-gan-60000"                            # while the first still runs
+    assert app.result.layout.display == "none"
+    app.jobs.wait(300)
+    assert app.shown is None and app.result.layout.display == "none"
+    assert "finished after the model changed" in app.message.value
+
+
+@pytest.mark.parametrize("text, message", [("1.5", "not a whole number"), ("-3", "between 0 and"),
+                                           ("", "Type a seed"), ("seven", "not a whole number")])
+def test_a_seed_that_is_not_a_whole_number_in_range_is_refused(text, message):
+    with pytest.raises(ValueError, match=message):
+        parse_seed(text)
+    assert parse_seed(" 42 ") == 42
 
 
 def test_a_model_missing_from_the_zoo_says_how_to_train_it(app, tmp_path, monkeypatch):
     monkeypatch.setenv("MEMLAB_WEIGHTS", str(tmp_path))   # an empty weights folder
     app.model.value = "mnist-diffusion-3000"
     app.generate()
-    assert "memlab train mnist-diffusion-3000" in app.message.value
-    assert "Traceback" not in app.message.value and not app.generate_button.disabled
+    assert "memlab train mnist-diffusion-3000" in app.message.value and "Traceback" not in app.message.value
 
 
-def test_upload_shows_the_converted_image_and_neighbours(app, mnist):
+def test_upload_shows_the_converted_image_neighbours_and_the_baseline(app, mnist):
     picture = Image.fromarray(255 - mnist.images[10]).resize((200, 160))  # dark on light, other size
     buffer = io.BytesIO()
     picture.convert("RGB").save(buffer, format="JPEG")
-    app.search_upload(buffer.getvalue(), "photo.jpg")
-    assert app.message.value == "" and len(app.upload_result.children) == 6
+    app.upload.search(buffer.getvalue(), "photo.jpg")
+    assert app.upload.message.value == ""
+    tiles, panel, strip = app.upload.result.children
+    assert "real unseen digits" in panel.value and len(strip.children[1].children) == 5
+    app.upload.dataset.value = "fashion"                  # searched again, among Fashion-MNIST
+    assert "Fashion-MNIST" in app.upload.result.children[1].value
 
 
 @pytest.mark.parametrize("content, message", [(b"", "is empty"), (b"not an image", "not an image"),
                                               (b"0" * 10_000_001, "the limit is")])
-def test_bad_uploads_give_a_message_in_the_app(app, content, message):
-    app.search_upload(content, "upload.bin")
-    assert message in app.message.value and "Traceback" not in app.message.value
+def test_bad_uploads_give_a_message_next_to_the_upload(app, content, message):
+    app.upload.search(content, "upload.bin")
+    assert message in app.upload.message.value and "Traceback" not in app.upload.message.value
+    assert app.upload.result.children == ()               # no earlier result beside the message
+    assert "BytesIO" not in app.upload.message.value
 
 
-def test_step_through_keeps_every_step(app):
-    app.model.value, app.steps.value = "mnist-diffusion-300", 10
-    app.step_through()
-    assert len(app.frames) == 10 and app.step_slider.max == 9
-    app.step_slider.value = 9
-    assert "t = 0" in app.step_text.value
+def test_step_through_keeps_every_step_with_the_generate_scope(app):
+    app.model.value, app.steps.value, app.scope.value = "mnist-diffusion-300", 10, "whole set"
+    app.step_through.run()
+    panel = app.step_through
+    assert len(panel.frames) == 10 and panel.slider.max == 10 and panel.slider.value == 10
+    assert all(j.scope == "whole set" for _, _, _, j, _ in panel.frames)
+    panel.slider.value = 1
+    assert "Step 1 of 10" in panel.explain.value and "t = " in panel.explain.value
 
 
-def test_same_class_search_falls_back_to_the_whole_subset_when_a_class_is_too_small(mnist):
-    subset = pipeline.training_index("mnist", "mnist-diffusion-10")
-    image = mnist.images[subset.indices[0]]
-    labels, _, result = pipeline.find_nearest(image, "mnist", "mnist-diffusion-10", k=5)
-    assert result.indices.shape == (1, 5) and result.indices[0, 0] == subset.indices[0]
+def test_jobs_run_one_at_a_time():
+    from memlab.widgets.jobs import Jobs
+
+    jobs, release = Jobs(background=True), threading.Event()
+    assert jobs.start("first", lambda generation: release.wait(10))
+    assert not jobs.start("second", lambda generation: None) and jobs.what == "first"
+    release.set()
+    jobs.wait(10)
+    assert not jobs.busy and jobs.start("third", lambda generation: None)

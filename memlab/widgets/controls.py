@@ -1,0 +1,87 @@
+"""Small building blocks for the dashboard's inputs: a control with its label above it and a help line,
+the seed box (whole numbers only), the model list, and messages shown next to the control they concern.
+"""
+
+import html
+from dataclasses import dataclass
+
+import ipywidgets as w
+
+from .. import zoo
+from ..registry import GENERATORS, MODELS
+
+MAX_SEED = 2**31 - 1
+# The original demo's eight models; the other generators are extra points of the memorization curve.
+DEMO_MODELS = ("mnist-diffusion-1", "mnist-diffusion-300", "mnist-diffusion-3000", "mnist-diffusion-60000",
+               "mnist-gan-60000", "mnist-gan-60000-nodropout", "fashion-diffusion-1", "fashion-diffusion-60000")
+
+
+def labelled(label: str, control, help_text: str = "") -> w.VBox:
+    """``control`` under a bold ``label``, with an optional grey help line under it."""
+    parts = [w.HTML(f"<div class='memlab-label'>{label}</div>"), control]
+    if help_text:
+        parts.append(w.HTML(f"<div class='memlab-help'>{help_text}</div>"))
+    return w.VBox(parts, layout=w.Layout(width="100%"))
+
+
+def model_label(model_id: str) -> str:
+    """What the model list shows: the demo's name and how many images it was trained on."""
+    spec = MODELS[model_id]
+    size = f"{spec.train_size:,} training image{'s' if spec.train_size != 1 else ''}"
+    extra = "" if model_id in DEMO_MODELS else "extra: "
+    trained = "" if zoo.is_trained(model_id) else " (not trained yet)"
+    return f"{extra}{spec.label} ({size}){trained}"
+
+
+def model_options() -> list[tuple[str, str]]:
+    """(label, id) of every generator: the original demo's eight first, then the curve's extras."""
+    ordered = [m for m in DEMO_MODELS if m in GENERATORS] + [m for m in GENERATORS if m not in DEMO_MODELS]
+    return [(model_label(m), m) for m in ordered]
+
+
+def parse_seed(text: str) -> int:
+    """The seed typed by the user as an int; a clear ValueError for anything but a whole number in range."""
+    text = str(text).strip()
+    if not text:
+        raise ValueError("Type a seed: a whole number such as 0, 1 or 42.")
+    try:
+        seed = int(text)
+    except ValueError:
+        raise ValueError(f"“{text}” is not a whole number: a seed is a whole number such as 0, 1 or 42.") from None
+    if not 0 <= seed <= MAX_SEED:
+        raise ValueError(f"The seed must be between 0 and {MAX_SEED:,}; {seed:,} is not.")
+    return seed
+
+
+def seed_box(value: int = 0) -> w.Text:
+    """A text box for the seed: checked in Python (``parse_seed``), so 1.5 or -3 give a message."""
+    return w.Text(value=str(value), placeholder="a whole number, e.g. 0", continuous_update=False,
+                  layout=w.Layout(width="100%"))
+
+
+class Message(w.HTML):
+    """A line of feedback that sits next to the control it is about."""
+
+    def show(self, text: str, error: bool = False):
+        style = "memlab-message-error" if error else "memlab-message"
+        prefix = "<b>Could not do that:</b> " if error else ""
+        self.value = f"<div class='{style}' role='status'>{prefix}{html.escape(text)}</div>"
+
+    def clear(self):
+        self.value = ""
+
+
+@dataclass(frozen=True)
+class Request:
+    """Everything that decides a generated image and its verdict; every result shows it."""
+
+    model_id: str
+    sampler: str | None   # "ddim" or "ddpm"; None for a GAN
+    steps: int | None     # reverse diffusion steps; None for a GAN
+    seed: int
+    scope: str            # "same class" or "whole set"
+
+    def describe(self) -> str:
+        how = (f"{self.sampler.upper()} sampler, {self.steps} step{'s' if self.steps != 1 else ''}"
+               if self.sampler else "GAN (one pass, no steps)")
+        return f"{model_label(self.model_id)} · {how} · seed {self.seed} · {self.scope} search"

@@ -1,0 +1,129 @@
+"""Watch reverse diffusion step by step: the noisy image x_t, the model's guess of the finished image
+(predicted x_0) and the training image nearest to that guess, judged like any sample.
+
+It uses the dashboard's model, sampler, steps, seed and search scope, runs in the background with a
+progress bar, and is cleared when the model changes.
+"""
+
+import html
+
+import ipywidgets as w
+import numpy as np
+import torch
+
+from .. import data, zoo
+from ..judgement import judge
+from ..pixels import model_to_unit
+from .controls import Message, labelled
+from .images import VERDICT_COLOURS, image_tile
+from .warm import COMPUTE
+
+EXPLAIN = ("A diffusion model starts from pure noise and removes a little of it at each <b>step</b>. "
+           "<b>t</b> counts the noise left, on the scale the model was trained on: t = 999 is pure noise, "
+           "t = 0 a clean image. The <b>Steps</b> setting says how many of those noise levels the "
+           "sampler visits on the way down.")
+
+
+class StepThroughPanel:
+    """``StepThroughPanel(request, jobs).widget``; ``run()`` is what the button calls.
+
+    ``request()`` returns the dashboard's current ``controls.Request`` (or raises ValueError with a
+    message); ``jobs`` is the dashboard's ``jobs.Jobs``, shared with Generate so only one runs."""
+
+    def __init__(self, request, jobs):
+        self.request, self.jobs = request, jobs
+        self.button = w.Button(description="Run step by step", icon="forward", button_style="info",
+                               tooltip="Sample with the settings on the left, keeping every step")
+        self.button.on_click(lambda _: self.run())
+        self.message = Message()
+        self.progress = w.IntProgress(value=0, min=0, max=1, layout=w.Layout(width="100%", display="none"))
+        self.slider = w.IntSlider(value=1, min=1, max=1, disabled=True, continuous_update=True,
+                                  layout=w.Layout(width="100%"))
+        self.slider.observe(lambda _: self._show_step(), names="value")
+        self.explain = w.HTML()
+        self.tiles = w.Box(layout=w.Layout(display="flex", flex_flow="row wrap"))
+        self.frames = []     # (t, x_t, predicted x_0, Judgement of x_0, nearest training image)
+        self.made_by = ""
+        inputs = w.VBox([w.HTML(f"<div class='memlab-help'>{EXPLAIN}</div>"), self.button, self.message,
+                         self.progress, labelled("Step", self.slider, "Drag to move through the steps.")])
+        inputs.add_class("memlab-inputs")
+        results = w.VBox([self.explain, self.tiles])
+        results.add_class("memlab-results")
+        self.widget = w.Box([inputs, results])
+        self.widget.add_class("memlab-columns")
+
+    def clear(self):
+        """Forget the steps shown (the model changed)."""
+        self.frames = []
+        self.slider.disabled, self.slider.max = True, 1
+        self.explain.value, self.tiles.children = "", ()
+        self.progress.layout.display = "none"
+
+    def run(self):
+        """Start sampling step by step (in the background when the dashboard does)."""
+        self.message.clear()
+        try:
+            request = self.request()
+        except ValueError as err:
+            self.message.show(str(err), error=True)
+            return self
+        if request.sampler is None:
+            self.message.show("A GAN draws its image in one pass, so there are no steps to watch. Choose a "
+                              "diffusion model on the left.", error=True)
+            return self
+        if not self.jobs.start(request.describe(), lambda generation: self._run(request, generation)):
+            self.message.show(f"Still working on: {self.jobs.what}. Please wait for it to finish.")
+        return self
+
+    def _run(self, request, generation):
+        self.progress.max, self.progress.value, self.progress.layout.display = request.steps, 0, ""
+        self.message.show(f"Working… 0 of {request.steps} steps.")
+        raw = []
+
+        def on_step(t, x_t, x_0):
+            raw.append((t, model_to_unit(x_t)[0, 0].numpy(), model_to_unit(x_0)[0, 0].numpy()))
+            self.progress.value = len(raw)
+            if len(raw) % 5 == 0 or len(raw) == request.steps:
+                self.message.show(f"Working… {len(raw)} of {request.steps} steps.")
+
+        try:
+            with COMPUTE:
+                model = zoo.load(request.model_id)
+                model.sample(1, torch.Generator().manual_seed(request.seed), request.steps,
+                             sampler=request.sampler, on_step=on_step)
+                dataset = model.spec.dataset
+                _, judgements = judge(np.stack([x0 for _, _, x0 in raw]), dataset, request.model_id, k=1,
+                                      scope=request.scope)
+        except Exception as err:   # shown here, never as a traceback
+            self.message.show(str(err), error=True)
+            return
+        finally:
+            self.progress.layout.display = "none"
+        if not self.jobs.current(generation):
+            self.message.show(f"The steps of “{request.describe()}” finished after the model changed, so "
+                              "they are not shown.")
+            return
+        train = data.load(dataset, "train").images
+        self.frames = [(t, xt, x0, j, train[j.nearest_index]) for (t, xt, x0), j in zip(raw, judgements)]
+        self.made_by = request.describe()
+        self.message.clear()
+        self.slider.max, self.slider.disabled = len(self.frames), False
+        self.slider.value = len(self.frames)
+        self._show_step()
+
+    def _show_step(self):
+        if not self.frames:
+            return
+        step = self.slider.value
+        t, xt, x0, j, nearest = self.frames[step - 1]
+        colour = VERDICT_COLOURS.get(j.verdict, "#000")
+        self.explain.value = (
+            f"<p><b>Step {step} of {len(self.frames)}</b>, at noise level <b>t = {t}</b>: the sampler has "
+            f"removed noise {step} time{'s' if step != 1 else ''}. Its guess of the finished image is "
+            f"<b style='color:{colour}'>{html.escape(j.verdict)}</b> ({j.rmse_article:.5f} on the article's "
+            f"scale, {j.rmse:.4f} on 0–1). {html.escape(j.sentence())}</p>"
+            f"<p class='memlab-help'>Made by: {html.escape(self.made_by)}.</p>")
+        self.tiles.children = (image_tile(xt, f"x_t: the noisy image at t = {t}"),
+                               image_tile(x0, "predicted x_0: the model's guess of the final image"),
+                               image_tile(nearest, f"training image nearest to the guess (index "
+                                                   f"{j.nearest_index})"))

@@ -1,0 +1,43 @@
+"""The dashboard's look: one stylesheet, scoped to ``.memlab-app`` so lessons embedding pieces are untouched.
+
+* Two columns (inputs left, results right, the Gradio demos' reading order) that wrap into one
+  column on a phone: plain CSS flex-wrap, no JavaScript.
+* Controls take the column's width, so nothing is pushed off-screen at 390 px.
+* Larger text on wide screens (a projector at 1920 x 1080 is read from the back of a room).
+"""
+
+import ipywidgets as w
+
+CSS = """
+.memlab-app { --jp-widgets-font-size: 15px; --jp-widgets-inline-height: 34px;
+              --jp-widgets-inline-width: 100%; font-size: 15px; line-height: 1.4;
+              max-width: 1800px; margin: 0 auto; }
+@media (min-width: 1600px) {
+  .memlab-app { --jp-widgets-font-size: 20px; --jp-widgets-inline-height: 42px; font-size: 20px; }
+}
+.memlab-app .widget-html-content { font-size: inherit; line-height: 1.4; }
+.memlab-app h1 { font-size: 1.6em; margin: 0.3em 0; }
+.memlab-app h2 { font-size: 1.3em; margin: 0.8em 0 0.3em 0; }
+.memlab-columns { display: flex; flex-flow: row wrap; gap: 12px 28px; align-items: flex-start; width: 100%; }
+.memlab-inputs { flex: 1 1 300px; max-width: 480px; min-width: 0; }
+.memlab-results { flex: 3 1 480px; min-width: 0; }
+@media (max-width: 820px) { .memlab-inputs { max-width: none; } }
+.memlab-app .widget-inline-hbox, .memlab-app .widget-inline-vbox,
+.memlab-app .widget-dropdown, .memlab-app .widget-text, .memlab-app .widget-slider { width: 100%; }
+.memlab-app .widget-dropdown select { font-size: var(--jp-widgets-font-size); }
+.memlab-app .jupyter-button { white-space: normal; height: auto; min-height: var(--jp-widgets-inline-height);
+                              font-size: var(--jp-widgets-font-size); padding: 4px 12px; }
+.memlab-app .widget-toggle-buttons .widget-toggle-button { width: auto; min-width: 6em; }
+.memlab-label { font-weight: 600; margin-top: 8px; }
+.memlab-help { color: #555; font-size: 0.85em; }
+.memlab-message-error { color: #b00020; }
+.memlab-stale { opacity: 0.35; filter: grayscale(1); }
+.memlab-caption { font-size: 0.75em; line-height: 1.35; text-align: center; overflow-wrap: anywhere; }
+.memlab-app .memlab-tile .widget-image { image-rendering: pixelated; }
+.memlab-section { border-top: 1px solid #ddd; margin-top: 16px; padding-top: 4px; width: 100%; }
+"""
+
+
+def stylesheet() -> w.HTML:
+    """The stylesheet as a widget: put it first in the dashboard's container."""
+    return w.HTML(f"<style>{CSS}</style>", layout=w.Layout(display="none"))

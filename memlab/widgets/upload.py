@@ -1,0 +1,99 @@
+"""Search the training set with your own picture: upload, see it as the search sees it (28 x 28 grey),
+its nearest training images and the verdict beside the natural baseline.
+
+Its own dataset and search-scope choices sit next to the upload (the Generate settings do not apply
+here); changing either searches the same picture again; every message appears under the upload.
+"""
+
+import html
+
+import ipywidgets as w
+from .. import data
+from ..images import image_from_bytes
+from ..judgement import judge
+from .controls import Message, labelled
+from .images import difference_map, image_tile, neighbour_strip, verdict_panel
+
+MAX_UPLOAD_BYTES = 10_000_000
+DATASETS = [("MNIST digits", "mnist"), ("Fashion-MNIST clothes", "fashion")]
+DATASET_WORDS = {"mnist": "MNIST training digits", "fashion": "Fashion-MNIST training pictures"}
+SCOPES = [("same class", "same class"), ("whole set", "whole set")]
+
+
+class UploadPanel:
+    """``UploadPanel().widget`` is the section; ``search(content, name)`` is what an upload calls."""
+
+    def __init__(self):
+        self.upload = w.FileUpload(accept="image/*", multiple=False, description="Upload an image",
+                                   icon="upload", tooltip="Choose a PNG or JPEG picture (up to 10 MB)",
+                                   layout=w.Layout(width="auto"))
+        self.dataset = w.ToggleButtons(options=DATASETS, tooltips=["Search the 60,000 MNIST training digits",
+                                                                   "Search the 60,000 Fashion-MNIST pictures"])
+        self.scope = w.ToggleButtons(options=SCOPES, tooltips=["Only training images of the class the "
+                                                               "classifier sees in your picture",
+                                                               "Every training image"])
+        self.message = Message()
+        self.status = w.HTML()
+        self.result = w.VBox()
+        self.uploads = 0
+        self.picture = None         # (28 x 28 uint8 image, file name) of the last good upload
+        self.upload.observe(lambda _: self._on_upload(), names="value")
+        self.dataset.observe(lambda _: self._search_again(), names="value")
+        self.scope.observe(lambda _: self._search_again(), names="value")
+        inputs = w.VBox([self.upload, self.message, self.status,
+                         labelled("Search among", self.dataset), labelled("Search", self.scope)],
+                        layout=w.Layout(width="100%"))
+        inputs.add_class("memlab-inputs")
+        self.result.add_class("memlab-results")
+        self.widget = w.Box([inputs, self.result])
+        self.widget.add_class("memlab-columns")
+
+    def _on_upload(self):
+        files = self.upload.value
+        if not files:
+            return
+        item = files[0]
+        content, name = bytes(item["content"]), str(item.get("name") or "your image")
+        self.upload.value = ()   # so that choosing the same file again counts as a new upload
+        self.search(content, name)
+
+    def search(self, content: bytes, name: str = "your image"):
+        """Check and convert an uploaded file, then search; a bad file gives a message here and keeps
+        nothing of the previous picture's result on screen."""
+        self.uploads += 1
+        self.message.clear()
+        try:
+            if len(content) > MAX_UPLOAD_BYTES:
+                raise ValueError(f"{name} is {len(content) / 1e6:.1f} MB; the limit is "
+                                 f"{MAX_UPLOAD_BYTES / 1e6:.0f} MB. Choose a smaller picture.")
+            self.picture = (image_from_bytes(content, name), name)
+        except ValueError as err:
+            self.picture = None
+            self.result.children = ()
+            self.status.value = f"<div class='memlab-help'>Uploads so far: {self.uploads}.</div>"
+            self.message.show(str(err), error=True)
+            return self
+        self._search_again()
+        return self
+
+    def _search_again(self):
+        if self.picture is None:
+            return
+        image, name = self.picture
+        self.status.value = (f"<div class='memlab-help'>Uploads so far: {self.uploads}. Showing: "
+                             f"<b>{html.escape(name)}</b>.</div>")
+        try:
+            result, (judgement,) = judge(image, self.dataset.value, k=5, scope=self.scope.value)
+        except Exception as err:   # e.g. the dataset is missing offline: say so here
+            self.result.children = ()
+            self.message.show(str(err), error=True)
+            return
+        self.message.clear()
+        nearest = data.load(self.dataset.value, "train").images[judgement.nearest_index]
+        tiles = w.Box([image_tile(image, "your image, as the search sees it (28 × 28 grey)"),
+                       image_tile(nearest, f"nearest training image<br>index {judgement.nearest_index}"),
+                       image_tile(difference_map(image, nearest), "difference<br>(black = the same)")],
+                      layout=w.Layout(display="flex", flex_flow="row wrap"))
+        produced = f"your upload “{name}”, compared with the {DATASET_WORDS[self.dataset.value]}"
+        self.result.children = (tiles, verdict_panel(judgement, produced),
+                                neighbour_strip(result, self.dataset.value, wanted=5, searched=judgement.searched))

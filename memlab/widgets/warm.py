@@ -1,0 +1,72 @@
+"""Build, before the first click, what a model's first click would otherwise wait for.
+
+A model's first Generate in a fresh kernel used to take seconds: loading its weights, building the
+search index of its training images, loading the classifier, and measuring the natural baseline
+(2 000 unseen test images searched like a sample). ``Warmer`` does this in a background thread as
+soon as the dashboard opens, the chosen model first; choosing another model moves it to the front.
+
+Everything warmed lives in memlab's own caches (``zoo.load``, ``pipeline.training_index``,
+``baseline.baseline_distances``), so a click simply finds it there. ``COMPUTE`` is held around each
+warm-up step and around each click's work, so the two never build the same thing twice at once.
+"""
+
+import threading
+
+import torch
+
+from .. import data, zoo
+from ..judgement import SCOPES, judge
+from ..registry import MODELS
+
+COMPUTE = threading.Lock()
+_warmed: set[str] = set()    # model ids already warmed in this kernel
+
+
+def warm_model(model_id: str):
+    """Load ``model_id``, run its network once, and judge one image in every scope (index, classifier,
+    baseline). Does nothing for a model that is not trained."""
+    if model_id in _warmed or not zoo.is_trained(model_id):
+        return
+    spec = MODELS[model_id]
+    model = zoo.load(model_id)
+    model.sample(1, torch.Generator().manual_seed(0), 1)    # the first forward pass is the slow one
+    image = data.load(spec.dataset, "test").images[0]
+    for scope in SCOPES:
+        judge(image, spec.dataset, model_id, k=1, scope=scope)
+    _warmed.add(model_id)
+
+
+class Warmer:
+    """Warms models one by one in a daemon thread, most wanted first."""
+
+    def __init__(self, model_ids):
+        self.queue = list(model_ids)
+        self.errors = {}                     # model id -> exception text (shown only if asked)
+        self._lock = threading.Lock()
+        self.thread = threading.Thread(target=self._run, name="memlab: warm-up", daemon=True)
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def prefer(self, model_id: str):
+        """Warm ``model_id`` next (the user just chose it)."""
+        with self._lock:
+            if model_id in self.queue:
+                self.queue.remove(model_id)
+                self.queue.insert(0, model_id)
+
+    def _next(self):
+        with self._lock:
+            return self.queue.pop(0) if self.queue else None
+
+    def _run(self):
+        while (model_id := self._next()) is not None:
+            try:
+                with COMPUTE:
+                    warm_model(model_id)
+            except Exception as err:   # a missing dataset or model: the click will say so itself
+                self.errors[model_id] = str(err)
+
+    def wait(self, timeout: float | None = None):
+        self.thread.join(timeout)
