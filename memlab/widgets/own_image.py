@@ -1,0 +1,221 @@
+"""Your own image, memorized in a minute: draw or upload a picture, train a model on it, get it back.
+
+    panel = OwnImagePanel()       # OwnImagePanel(steps=300, sample_steps=20) shortens it for tests
+    panel.widget                  # what a notebook or the dashboard displays
+
+Inputs on the left (the drawing pad, Undo / Clear / Upload, the picture as the model sees it, Train and
+Cancel with a progress bar), results on the right (a grid of samples, each with its distance to your
+picture on both scales and its verdict, and the same picture searched among 60 000 training images);
+stacked on a phone. The computation lives in ``memlab.own_image``; each button calls a plain method
+(``train``, ``cancel``, ``upload``, ``undo``, ``clear``) that a test can call without a browser.
+"""
+
+import html
+
+import ipywidgets as w
+import numpy as np
+from ipycanvas import Canvas, hold_canvas
+
+from ..errors import MemlabError
+from ..images import image_from_bytes
+from ..pipeline import training_index
+from ..own_image import BRUSH, PAD, OwnImageRun, Sketch, TrainingCancelled
+from ..pixels import SIZE
+from .images import VERDICT_COLOURS, distance_text, image_tile
+
+LESSON = "06-copies-copyright-and-evidence.ipynb"   # the copyright lesson, beside the dashboard notebook
+MAX_UPLOAD_BYTES = 10_000_000
+TILE = 112
+
+
+def _message(text: str, error: bool = False) -> str:
+    colour = "#b00020" if error else "#333333"
+    return f"<p style='color:{colour}'>{html.escape(text)}</p>"
+
+
+class OwnImagePanel:
+    """The "your own image" section. Arguments go to ``memlab.own_image.OwnImageRun``."""
+
+    def __init__(self, dataset="mnist", steps=None, sample_steps=None, seeds=range(8)):
+        self.run = OwnImageRun(dataset, steps, sample_steps, seeds)
+        self.sketch, self.result = Sketch(), None
+        self._create_pad()
+        self._create_training()
+        self.samples = w.Box(layout=w.Layout(display="flex", flex_flow="row wrap"))
+        self.comparison = w.VBox()
+        inputs = w.VBox([self.pad, self.pad_buttons, self.preview, self.train_buttons, self.progress,
+                         self.status, self.message], layout=w.Layout(width="300px", margin="0 24px 0 0"))
+        outputs = w.VBox([self.samples, self.comparison], layout=w.Layout(flex="1 1 300px", min_width="0"))
+        steps = self.run.spec.train.steps
+        self.widget = w.VBox([
+            w.HTML("<p>Draw a digit or a sketch (or upload a picture), press <b>Train</b>: memlab trains a "
+                   f"diffusion model on your picture alone ({steps:,} steps of the one-image recipe, on this "
+                   "computer's CPU), then asks it for new images. Your picture stays in your session and is "
+                   "deleted with it.</p>"),
+            w.Box([inputs, outputs], layout=w.Layout(display="flex", flex_flow="row wrap"))])
+        self.widget.add_class("memlab-own-image")
+
+    # ---- building ----------------------------------------------------------------------
+    def _create_pad(self):
+        self.pad = Canvas(width=PAD, height=PAD, layout=w.Layout(width=f"{PAD}px", height=f"{PAD}px",
+                                                                  border="1px solid #888"))
+        self.pad.add_class("memlab-pad")
+        self._pen_down = False
+        self.pad.on_client_ready(self._redraw)
+        self.pad.on_mouse_down(self._pen_start)
+        self.pad.on_mouse_move(self._pen_move)
+        self.pad.on_mouse_up(lambda x, y: self._pen_end())
+        self.pad.on_mouse_out(lambda x, y: self._pen_end())
+        self.pad.on_touch_start(lambda touches: self._pen_start(*touches[0]))
+        self.pad.on_touch_move(lambda touches: self._pen_move(*touches[0]))
+        self.pad.on_touch_end(lambda touches: self._pen_end())
+        self.undo_button = w.Button(description="Undo", icon="undo", layout=w.Layout(width="90px"))
+        self.clear_button = w.Button(description="Clear", icon="trash", layout=w.Layout(width="90px"))
+        self.upload_button = w.FileUpload(accept="image/*", multiple=False, description="Upload",
+                                          layout=w.Layout(width="100px"))
+        self.undo_button.on_click(lambda _: self.undo())
+        self.clear_button.on_click(lambda _: self.clear())
+        self.upload_button.observe(lambda _: self._on_upload(), names="value")
+        self.pad_buttons = w.HBox([self.undo_button, self.clear_button, self.upload_button])
+        self.preview = w.HBox()
+        self._show_preview()
+
+    def _create_training(self):
+        self.train_button = w.Button(description="Train", button_style="primary", icon="play")
+        self.cancel_button = w.Button(description="Cancel", icon="stop")
+        self.train_button.on_click(lambda _: self.train())
+        self.cancel_button.on_click(lambda _: self.cancel())
+        self.train_buttons = w.HBox([self.train_button, self.cancel_button])
+        self.progress = w.IntProgress(value=0, min=0, max=self.run.spec.train.steps,
+                                      layout=w.Layout(width="280px", visibility="hidden"))
+        self.status, self.message = w.HTML(), w.HTML()
+
+    # ---- the pad -----------------------------------------------------------------------
+    def _pen_start(self, x, y):
+        self._pen_down = True
+        self.sketch.start_stroke(x, y)
+        self.pad.fill_circle(x, y, BRUSH / 2)
+
+    def _pen_move(self, x, y):
+        if not self._pen_down:
+            return
+        (x0, y0) = self.sketch.strokes[-1][-1]
+        self.sketch.extend_stroke(x, y)
+        self.pad.stroke_line(x0, y0, x, y)
+
+    def _pen_end(self):
+        if self._pen_down:
+            self._pen_down = False
+            self._show_preview()
+
+    def _redraw(self, *_):
+        """Paint the pad from the sketch: black, the uploaded picture, then every stroke."""
+        with hold_canvas(self.pad):
+            self.pad.clear()
+            self.pad.fill_style, self.pad.stroke_style = "white", "white"
+            self.pad.line_width, self.pad.line_cap, self.pad.line_join = BRUSH, "round", "round"
+            if self.sketch.upload is not None:
+                big = np.kron(self.sketch.upload, np.ones((PAD // SIZE, PAD // SIZE), np.uint8))
+                self.pad.put_image_data(np.stack([big] * 3, -1), 0, 0)
+            else:
+                self.pad.fill_style = "black"
+                self.pad.fill_rect(0, 0, PAD, PAD)
+                self.pad.fill_style = "white"
+            for stroke in self.sketch.strokes:
+                self.pad.fill_circle(*stroke[0], BRUSH / 2)
+                if len(stroke) > 1:
+                    self.pad.stroke_lines(stroke)
+
+    def _show_preview(self):
+        self.preview.children = [image_tile(self.sketch.image(), "your picture as the model sees it "
+                                            f"({SIZE} × {SIZE})", size=84)]
+
+    def undo(self):
+        self.sketch.undo()
+        self._redraw()
+        self._show_preview()
+
+    def clear(self):
+        self.sketch.clear()
+        self._redraw()
+        self._show_preview()
+
+    def _on_upload(self):
+        files = self.upload_button.value
+        if files:
+            self.upload(bytes(files[0]["content"]), files[0].get("name", "upload"))
+
+    def upload(self, content: bytes, name: str = "upload"):
+        """Put an uploaded picture (any size, PNG or JPEG) on the pad, converted to 28 x 28 grey."""
+        if len(content) > MAX_UPLOAD_BYTES:
+            self.message.value = _message(f"{name} is {len(content) / 1e6:.1f} MB; the limit is "
+                                          f"{MAX_UPLOAD_BYTES / 1e6:.0f} MB.", error=True)
+            return
+        try:
+            self.sketch.set_upload(image_from_bytes(content, name))
+        except ValueError as err:
+            self.message.value = _message(str(err), error=True)
+            return
+        self.message.value = _message(f"{name}, converted to {SIZE} × {SIZE} grey: draw on it or press Train.")
+        self._redraw()
+        self._show_preview()
+
+    # ---- training ----------------------------------------------------------------------
+    def train(self):
+        """Train on the pad's picture in the background; refused when empty or already training."""
+        try:
+            self.run.start(self.sketch.image(), self._on_progress, self._on_done)
+        except (ValueError, MemlabError) as err:
+            self.message.value = _message(str(err), error=True)
+            return
+        self.message.value = ""
+        self.samples.children, self.comparison.children = [], []
+        self.progress.value, self.progress.layout.visibility = 0, "visible"
+        self.status.value = "Starting…"
+
+    def cancel(self):
+        if self.run.cancel():
+            self.status.value = "Cancelling…"
+        else:
+            self.message.value = _message("Nothing is training.")
+
+    def _on_progress(self, p):
+        self.progress.value = p.step
+        loss = "" if p.loss is None else f" · loss {p.loss:.4f}"
+        self.status.value = (f"Step {p.step:,} of {p.total:,}{loss} · about {p.seconds_left:.0f} s left"
+                             if p.step < p.total else "Trained. Sampling and searching…")
+
+    def _on_done(self, result, error):
+        self.progress.layout.visibility = "hidden"
+        if error is not None:
+            self.status.value = ""
+            cancelled = isinstance(error, TrainingCancelled)
+            self.message.value = _message(f"{error} Press Train to start again." if cancelled else
+                                          f"Training failed: {error}", error=not cancelled)
+            return
+        self.result = result
+        self.status.value = (f"Trained in {result.train_seconds:.0f} s ({result.steps:,} steps). "
+                             f"{result.perfect_copies} of {len(result.samples)} samples are perfect copies.")
+        self.samples.children = [w.HTML("<b>New images from your model, one per seed</b>",
+                                        layout=w.Layout(width="100%"))] + [self._sample_tile(s)
+                                                                           for s in result.samples]
+        self.comparison.children = [self._comparison(result)]
+
+    def _sample_tile(self, s):
+        colour = VERDICT_COLOURS.get(s.verdict, "#000")
+        return image_tile(s.image, f"seed {s.seed} · <b style='color:{colour}'>{s.verdict}</b><br>"
+                                   f"{distance_text(s.rmse)}", size=TILE)
+
+    def _comparison(self, result):
+        j = result.comparison
+        nearest = training_index(j.dataset, j.model_id).image(j.nearest_index)
+        tiles = w.HBox([image_tile(result.image, "your picture", size=TILE),
+                        image_tile(nearest, f"nearest of {j.searched:,}: index {j.nearest_index}<br>"
+                                            f"{distance_text(j.rmse)}", size=TILE)])
+        text = w.HTML(f"<p>{html.escape(result.sentence())} Read more in the lesson "
+                      f"<a href='{LESSON}' target='_blank'>Copies, copyright and evidence</a>.</p>")
+        return w.VBox([w.HTML("<b>The same picture, searched among 60 000 training images</b>"), tiles, text])
+
+    def close(self):
+        """Stop any training and delete this panel's temporary folder."""
+        self.run.close()
