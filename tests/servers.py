@@ -92,12 +92,26 @@ def kernels(process) -> list[psutil.Process]:
 
 
 def rss_mb(processes) -> float:
-    """Summed resident memory (RSS) of the given processes, in MB (10^6 bytes)."""
+    """Summed resident memory (RSS) of the given processes, in MB (10^6 bytes).
+
+    Pages shared between processes (PyTorch's libraries, mapped by every kernel) count once per process.
+    """
+    return _memory_mb(processes, "rss")
+
+
+def pss_mb(processes) -> float:
+    """Summed proportional memory (PSS) in MB: each shared page split between the processes sharing it,
+    so the sum is what the processes occupy together (closer to what a container's limit counts)."""
+    return _memory_mb(processes, "pss")
+
+
+def _memory_mb(processes, field):
     total = 0
     for p in processes:
         try:
-            total += p.memory_info().rss
-        except psutil.NoSuchProcess:
+            info = p.memory_full_info() if field == "pss" else p.memory_info()
+            total += getattr(info, field)
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
             pass
     return total / 1e6
 

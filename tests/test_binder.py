@@ -79,13 +79,14 @@ def test_post_build_is_strict_and_installs_the_settings_into_the_environment():
     assert lines[0] == "#!/usr/bin/env bash" and "set -euo pipefail" in lines[:5]
     text = "\n".join(lines)
     assert "pip install --no-deps -e ." in text and "python binder/fetch_data.py" in text
-    assert "/etc/jupyter/jupyter_server_config.d" in text and '"$prefix/etc/jupyter/voila.json"' in text
+    assert 'target="$prefix/etc/jupyter/jupyter_server_config.json"' in text
+    assert '"$prefix/etc/jupyter/voila.json"' in text
     assert os.access(BINDER / "postBuild", os.X_OK)
 
 
 def test_voila_and_jupyter_server_settings_agree():
     voila = json.loads((REPO / "voila.json").read_text())
-    server = json.loads((REPO / "jupyter_config" / "jupyter_server_config.d" / "memlab.json").read_text())
+    server = json.loads((REPO / "jupyter_config" / "jupyter_server_config.json").read_text())
     assert voila["MappingKernelManager"] == server["MappingKernelManager"]
     assert voila["MappingKernelManager"]["cull_idle_timeout"] > 0
     size = voila["Voila"]["tornado_settings"]["websocket_max_message_size"]
