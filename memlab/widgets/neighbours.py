@@ -30,7 +30,7 @@ def neighbour_figure(sample, result, train_images, title: str) -> Figure:
         title: the figure's title.
     """
     k = result.indices.shape[1]
-    figure = Figure(figsize=(1.75 * (k + 1), 4.4))
+    figure = Figure(figsize=(1.75 * (k + 1), 3.9))
     axes = figure.subplots(2, k + 1)
     for ax in axes.ravel():
         ax.set_xticks([]), ax.set_yticks([])

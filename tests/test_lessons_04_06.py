@@ -1,0 +1,146 @@
+"""Lessons 04-06 on the real datasets and shipped models: what each notebook computes, that its main widget
+moves, and that every exercise check answers a wrong answer with the right hint (never an exception).
+
+The notebooks run once per session in quick mode (tests/notebook_runner.py); the structure every lesson
+shares (objectives, exercises, hidden solutions, summary) is checked in tests/test_notebooks.py.
+"""
+
+import numpy as np
+import pytest
+
+from memlab import data, metrics
+from memlab.exercises import lesson04, lesson05, lesson06
+
+pytest.importorskip("nbclient")
+from notebook_runner import run_notebook  # noqa: E402
+
+
+def said(feedback) -> str:
+    return str(feedback)
+
+
+# ---- lesson 04: nearest-neighbour search -------------------------------------------------------
+
+def test_lesson04_search_is_exact_and_the_whole_set_never_loses():
+    lesson = run_notebook("04-nearest-neighbour-search")
+    # sample 0 of the 300-image model is a near copy, and brute force over its 300 images agrees
+    assert lesson.value("verdict0.verdict") in ("perfect copy", "near copy")
+    assert lesson.value("int(seen[np.argmin(metrics.rmse(samples[0], train.images[seen]))]) == verdict0.nearest_index")
+    assert lesson.value("bool((whole_result.rmse[:, 0] <= same_result.rmse[:, 0] + 1e-12).all())")
+    assert lesson.value("int(differ.sum())") >= 1   # exercise 2 has an answer in quick mode too
+    samples_share, unseen_share = lesson.value(
+        "[float(np.mean(r < criteria.RATIO_THRESHOLD)) for r in (sample_ratio, unseen_ratio)]")
+    assert samples_share > 0.25 and unseen_share < 0.05, (samples_share, unseen_share)
+
+
+def test_lesson04_browser_redraws_when_moved():
+    lesson = run_notebook("04-nearest-neighbour-search")
+    before = lesson.value("[browser.sentence, len(browser.png)]")
+    after = lesson.value("(setattr(browser.sample_slider, 'value', int(np.flatnonzero(differ)[0])), "
+                         "setattr(browser.scope, 'value', 'whole set'), [browser.sentence, len(browser.png)])[-1]")
+    assert after != before
+    assert lesson.value("'whole set' in browser.text.value and f'#{whole[int(np.flatnonzero(differ)[0])].nearest_index}'"
+                        " in browser.sentence")
+
+
+def test_lesson04_checks_give_hints():
+    train = data.load("mnist", "train").images
+    query, seen = data.load("mnist", "test").images[0], np.arange(1000, 1300)
+    d = metrics.rmse(query, train[seen])
+    best, position = int(seen[np.argmin(d)]), int(np.argmin(d))
+    assert lesson04.check_nearest_index(best, query, seen).correct
+    assert "position in `seen`" in said(lesson04.check_nearest_index(position, query, seen))
+    assert "np.argmin" in said(lesson04.check_nearest_index(int(seen[np.argmax(d)]), query, seen))
+    assert "not among" in said(lesson04.check_nearest_index(5, query, seen))
+    assert "`...`" in said(lesson04.check_nearest_index(..., query, seen))
+    assert "one number" in said(lesson04.check_nearest_index("seven", query, seen))
+
+
+def test_lesson04_closer_in_whole_set_check():
+    images = data.load("mnist", "test").images[:40]
+    closer = lesson04.closer_in_whole_set(images, "mnist", "mnist-diffusion-300")
+    assert closer.any() and not closer.all()
+    right, wrong = int(np.flatnonzero(closer)[0]), int(np.flatnonzero(~closer)[0])
+    assert lesson04.check_closer_in_whole_set(right, images, "mnist", "mnist-diffusion-300").correct
+    assert "both searches find the same" in said(lesson04.check_closer_in_whole_set(wrong, images, "mnist",
+                                                                                      "mnist-diffusion-300"))
+    assert "only 40 samples" in said(lesson04.check_closer_in_whole_set(99, images, "mnist", "mnist-diffusion-300"))
+
+
+# ---- lesson 05: the audit ----------------------------------------------------------------------
+
+def test_lesson05_audit_separates_copies_from_resemblance():
+    lesson = run_notebook("05-does-the-model-store-its-training-data")
+    share = lesson.value("{m: a.samples.summary()['share'] for m, a in audits.items()}")
+    unseen = lesson.value("{m: a.baseline.summary()['share'] for m, a in audits.items()}")
+    assert share["mnist-diffusion-1"]["perfect_copy"] == 1.0 and share["mnist-diffusion-1"]["nearest_ratio"] is None
+    assert share["mnist-diffusion-300"]["calibrated_distance"] > 0.5 > unseen["mnist-diffusion-300"]["calibrated_distance"]
+    assert share["mnist-diffusion-60000"]["nearest_ratio"] == 0.0
+    assert lesson.value("[r['training_images'] for r in result['rows']]") == [1, 300, 1000, 60000]
+
+
+def test_lesson05_threshold_widget_counts_samples_and_unseen_images():
+    lesson = run_notebook("05-does-the-model-store-its-training-data")
+    counts = lesson.value("(setattr(explorer.threshold, 'value', 0.003), explorer.counts())[1]")
+    truth = lesson.value("[int((audits['mnist-diffusion-300'].samples.nearest_article < 0.003).sum()), "
+                         "int((audits['mnist-diffusion-300'].baseline.nearest_article < 0.003).sum())]")
+    assert [counts["samples"][0], counts["unseen"][0]] == truth
+    assert lesson.value("'0.0030' in explorer.sentence")
+    moved = lesson.value("(setattr(explorer.model, 'value', 'mnist-diffusion-60000'), explorer.counts())[1]")
+    assert moved["samples"][0] < counts["samples"][0]   # the large model's samples are not copies
+
+
+def test_lesson05_checks_give_hints():
+    rmse = np.sort(np.random.default_rng(0).uniform(0.01, 0.3, size=(50, 5)), axis=1)
+    rmse[:10, 0] = 0.001                                                    # ten samples stand out
+    share = float((rmse[:, 0] / rmse[:, 1] < 1 / 3).mean())
+    assert lesson05.check_ratio_share(share, rmse).correct
+    assert "percentage" in said(lesson05.check_ratio_share(100 * share, rmse))
+    assert "upside down" in said(lesson05.check_ratio_share(float((rmse[:, 1] / rmse[:, 0] < 1 / 3).mean()), rmse))
+    assert "count" in said(lesson05.check_ratio_share(float((rmse[:, 0] / rmse[:, 1] < 1 / 3).sum()), rmse))
+
+    unseen = np.random.default_rng(1).uniform(0.004, 0.02, 2000)
+    assert lesson05.check_calibrated_threshold(np.quantile(unseen, 0.01), unseen).correct
+    assert "more than 1 %" in said(lesson05.check_calibrated_threshold(0.006, unseen))
+    assert "go higher" in said(lesson05.check_calibrated_threshold(0.001, unseen))
+    assert "0-1 scale" in said(lesson05.check_calibrated_threshold(0.1, unseen))
+
+
+# ---- lesson 06: copies, copyright and evidence ---------------------------------------------------
+
+def test_lesson06_curve_baseline_and_bytes_per_image():
+    lesson = run_notebook("06-copies-copyright-and-evidence")
+    rows = lesson.value("{r['training_images']: r['samples']['near_copy'] for r in result['rows']}")
+    assert rows["1"] == 1.0 and rows["300"] > rows["60000"]
+    assert 0.03 < lesson.value("unseen['near_copy_share']") < 0.3   # the natural baseline: resemblance happens
+    per_image = lesson.value("dict(zip(sizes, per_image.tolist()))")
+    assert per_image["300"] > 784 > per_image["60000"]
+    assert lesson.value("isinstance(panel.widget, __import__('ipywidgets').Widget)")
+
+
+def test_lesson06_training_size_widget_moves():
+    lesson = run_notebook("06-copies-copyright-and-evidence")
+    first = lesson.value("[explorer.size.value, explorer.sentence]")
+    moved = lesson.value("(setattr(explorer.size, 'value', '300'), [explorer.size.value, explorer.sentence,"
+                         " explorer.shares()['near_copy']])[1]")
+    assert first[0] == "1" and "100%" in first[1]
+    assert moved[1] != first[1] and moved[2][0] > moved[2][1]   # more samples than unseen images flagged
+
+
+def test_lesson06_checks_give_hints():
+    right = dict(lesson06.ANSWERS)
+    assert lesson06.check_which_criterion(right).correct
+    swapped = {**right, "B": "calibrated_distance", "C": "nearest_ratio"}
+    assert "2 of 4" in said(lesson06.check_which_criterion(swapped)) and "Question B" in said(
+        lesson06.check_which_criterion(swapped))
+    assert "still open" in said(lesson06.check_which_criterion({**right, "D": ...}))
+    assert "Pick each answer" in said(lesson06.check_which_criterion({**right, "A": "rmse"}))
+
+    curve = {"rows": [{"training_images": 1, "samples": {"near_copy": 1.0}, "baseline": {"near_copy": 0.0}},
+                      {"training_images": 60000, "samples": {"near_copy": 0.09}, "baseline": {"near_copy": 0.11}}]}
+    excess = {1: 1.0, 60000: -0.02}
+    assert lesson06.check_excess(excess, curve).correct
+    assert "sign is flipped" in said(lesson06.check_excess({1: -1.0, 60000: 0.02}, curve))
+    assert "percentage points" in said(lesson06.check_excess({1: 100.0, 60000: -2.0}, curve))
+    assert "missing" in said(lesson06.check_excess({1: 1.0}, curve))
+    assert "samples' share alone" in said(lesson06.check_excess({1: 1.0, 60000: 0.09}, curve))
