@@ -56,7 +56,8 @@ def exercises(path) -> list[list[dict]]:
 
 def test_notebooks_are_stored_without_outputs():
     for path in ALL:
-        assert not any(c.get("outputs") or c.get("execution_count") for c in cells(path) if c["cell_type"] == "code"), path
+        code = [c for c in cells(path) if c["cell_type"] == "code"]
+        assert not any(c.get("outputs") or c.get("execution_count") for c in code), f"{path.name} has outputs"
 
 
 @pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
