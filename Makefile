@@ -2,18 +2,27 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-# PyTorch: this pin lies on the project's build machines' disk. Elsewhere, for a small CPU-only
-# install, run e.g. `make test TORCH_INDEX=https://download.pytorch.org/whl/cpu`.
+# PyTorch: CPU-only wheels (~190 MB) from PyTorch's CPU index where it answers (a quick probe);
+# otherwise (our build machines, which cannot reach it) the default index, whose Linux wheel brings
+# ~3 GB of CUDA libraries. Force either with `make test TORCH_INDEX=` (default index) or
+# `TORCH_INDEX=https://download.pytorch.org/whl/cpu`. The pin lies on our build machines' disk.
 TORCH := torch==2.14.1 torchvision==0.29.1
-TORCH_INDEX ?=
-PIP_TORCH_INDEX := $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX),)
+CPU_INDEX := https://download.pytorch.org/whl/cpu
+PROBE := import urllib.request as u; u.urlopen('$(CPU_INDEX)/torch/', timeout=5)
+N ?= 10
 
-.PHONY: test dashboard setup bench clean
+.PHONY: test dashboard setup bench loadtest clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q $(PIP_TORCH_INDEX) $(TORCH)
+	@# --extra-index-url: pip takes the highest match, and 2.14.1+cpu sorts above 2.14.1
+	@index='$(if $(filter undefined,$(origin TORCH_INDEX)),probe,$(TORCH_INDEX))'; \
+	if [ "$$index" = probe ]; then \
+	  if $(PYTHON) -c "$(PROBE)" >/dev/null 2>&1; then index=$(CPU_INDEX); else index=; fi; fi; \
+	if [ -n "$$index" ]; then echo "PyTorch: CPU-only build from $$index"; \
+	else echo "PyTorch: from the default index (PyTorch's CPU index is not reachable from here)"; fi; \
+	$(PY) -m pip install -q $${index:+--extra-index-url $$index} $(TORCH)
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $@
 
@@ -29,5 +38,9 @@ dashboard: setup
 bench: setup
 	cd benchmarks && ../$(PY) run.py $(BENCH_ARGS)
 
+# N students on one dashboard server (loopback, ~10 minutes for N=10): benchmarks/loadtest.json
+loadtest: setup
+	$(PY) benchmarks/loadtest.py --students $(N)
+
 clean:
-	rm -rf $(VENV) runs test-artifacts
+	rm -rf $(VENV) runs test-artifacts .binder-venv

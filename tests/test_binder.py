@@ -130,3 +130,17 @@ def test_fetch_data_fails_the_build_on_a_file_with_wrong_bytes(tmp_path):
     result = fetch_data(bad, tmp_path)
     assert result.returncode == 1
     assert "t10k-labels-idx1-ubyte has the wrong SHA-256" in result.stderr
+
+
+def test_start_points_memlab_at_the_data_post_build_installed():
+    def data_folder(**env):
+        run_env = {k: v for k, v in os.environ.items() if k != "MEMLAB_DATA"} | env
+        result = subprocess.run([str(BINDER / "start"), sys.executable, "-c",
+                                 "import os; print(os.environ['MEMLAB_DATA'])"],
+                                env=run_env, capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+        return result.stdout.strip()
+
+    assert data_folder(NB_PYTHON_PREFIX="/srv/env") == "/srv/env/share/memlab/data"
+    assert data_folder(NB_PYTHON_PREFIX="/srv/env", MEMLAB_DATA="/data") == "/data"   # a set one is kept
+    assert 'export MEMLAB_DATA="${MEMLAB_DATA:-$prefix/share/memlab/data}"' in (BINDER / "postBuild").read_text()
