@@ -29,7 +29,7 @@ import torch
 
 SAMPLERS = ("ddpm", "ddim")
 SPACINGS = ("leading", "trailing")  # how the visited timesteps are spread: see inference_timesteps
-DEFAULT_SPACING = "leading"
+DEFAULT_SPACING = "trailing"  # Lin et al. 2024: the first step starts from pure noise
 PREDICTIONS = ("epsilon", "sample")  # what the network outputs: eps or x_0
 
 

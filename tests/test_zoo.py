@@ -87,3 +87,42 @@ def test_card_json_matches_the_checkpoint():
     for model_id in SHIPPED:
         on_disk = json.loads(zoo.weights_path(model_id).with_suffix(".json").read_text())
         assert on_disk["weights_sha256"] == zoo.load(model_id).card["weights_sha256"]
+
+
+@pytest.fixture(scope="module")
+def mnist_features():
+    """Classifier features of 2 000 real MNIST test images, and a yardstick for 'like a digit'."""
+    from memlab import data
+
+    classifier = zoo.load("mnist-classifier")
+    test = data.load("mnist", "test").images / np.float32(255)
+    real = classifier.features(test[:2000])
+
+    def typical_gap(images):  # median distance from each image's features to the nearest real one's
+        f = classifier.features(images)
+        return float(np.median(np.sqrt(((f[:, None] - real[None]) ** 2).sum(-1)).min(1)))
+
+    noise = np.random.default_rng(0).random((64, 28, 28), dtype=np.float32)
+    return typical_gap, typical_gap(test[2000:2064]), typical_gap(noise), float(test.mean())
+
+
+@pytest.mark.parametrize("steps", [1, 2, 5, 10])
+def test_few_ddim_steps_give_digit_like_images(steps, mnist_features):
+    # With "leading" spacing 1 step visited only t = 0: pure noise came back as if it were a clean
+    # image (mean pixel 0.50 against 0.13 for real digits). "Trailing" starts from t = 999.
+    typical_gap, real_gap, noise_gap, real_mean = mnist_features
+    images = zoo.load("mnist-diffusion-60000").sample(64, torch.Generator().manual_seed(0), steps, sampler="ddim")
+    assert abs(images.mean() - real_mean) < 0.08, f"mean pixel {images.mean():.3f}, real digits {real_mean:.3f}"
+    gap = typical_gap(images)
+    assert gap < (real_gap + noise_gap) / 2, f"features {gap:.1f} from real digits (real {real_gap:.1f}, noise {noise_gap:.1f})"
+
+
+UNFINISHED = {"mnist-diffusion-10", "mnist-diffusion-30", "mnist-diffusion-100", "mnist-diffusion-1000"}
+
+
+@pytest.mark.parametrize("model_id", [
+    pytest.param(m, marks=pytest.mark.xfail(strict=True, reason="stopped at 9 134-9 152 of 10 000 steps by the "
+                                            "--max-minutes cut; retraining needs a GPU (issue 15)"))
+    if m in UNFINISHED else m for m in registry.MODELS])
+def test_every_shipped_model_ran_its_whole_recipe(model_id):
+    assert zoo.card(model_id)["steps"] == registry.MODELS[model_id].train.steps
