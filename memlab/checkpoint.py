@@ -10,7 +10,8 @@ A checkpoint is a plain dict saved with ``torch.save`` and loaded with ``weights
      "subset_indices": tensor, # the exact training images (dataset indices)
      "training": {...}}        # only in resumable checkpoints: raw weights, optimizer state, step, RNG
 
-Writes are atomic (a temporary file, then ``os.replace``): a crash mid-write leaves the old file.
+Writes are atomic (a temporary file, then ``os.replace``, then the folder synced): a crash or a full
+disk mid-write leaves the old file.
 """
 
 import hashlib
@@ -38,9 +39,11 @@ def weights_sha256(state_dict: dict) -> str:
 
 
 def atomic_write(path: Path, write) -> None:
-    """Call ``write(tmp_path)``, then rename the temporary file over ``path``.
+    """Call ``write(tmp_path)``, then rename the temporary file over ``path`` and sync the folder.
 
-    Any error leaves ``path`` as it was and removes the temporary file.
+    Any error leaves ``path`` as it was and removes the temporary file. A failed write (a full disk,
+    a file-size limit: ``OSError`` from Python, ``RuntimeError`` from ``torch.save``) becomes a
+    one-line ``CheckpointError``.
     """
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
@@ -48,13 +51,24 @@ def atomic_write(path: Path, write) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         write(tmp)
         with open(tmp, "rb") as f:
-            os.fsync(f.fileno())
+            os.fsync(f.fileno())      # the bytes are on disk before the rename ...
         os.replace(tmp, path)
-    except OSError as err:
+        folder = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(folder)          # ... and the rename itself survives a power cut
+        finally:
+            os.close(folder)
+    except BaseException as err:
         tmp.unlink(missing_ok=True)
+        if not isinstance(err, (OSError, RuntimeError)):
+            raise
+        if isinstance(err, OSError) and err.strerror:
+            reason = err.strerror
+        else:  # torch.save's own words, e.g. "[enforce fail at inline_container.cc:672] . unexpected pos"
+            reason = f"the write stopped part-way: {str(err).splitlines()[0][:160]}"
         raise CheckpointError(
-            f"Could not save {path} ({err.strerror or err}). The previous file, if any, is untouched. "
-            "Free some disk space or choose another --out folder, then run again with --resume.") from err
+            f"Could not save {path} ({reason}). The previous file, if any, is untouched. If the disk is "
+            "full, free some space or choose another --out folder, then run again with --resume.") from err
 
 
 def save(path: Path, payload: dict) -> None:

@@ -1,6 +1,9 @@
 """Saving, loading and resuming, with real (tiny) training runs on real MNIST images."""
 
 import pickle
+import subprocess
+import sys
+import textwrap
 
 import numpy as np
 import pytest
@@ -123,6 +126,36 @@ def test_a_malicious_pickle_is_refused_without_running(tmp_path, capsys):
     with pytest.raises(CheckpointError, match="not plain weights"):
         checkpoint.load(bad)
     assert "pwned" not in capsys.readouterr().out
+
+
+FULL_DISK_SAVER = textwrap.dedent("""
+    # Save a checkpoint under a real file-size limit: writes past it fail with EFBIG, as on a full disk.
+    import resource, signal, sys
+    import torch
+    from memlab import checkpoint
+    from memlab.errors import CheckpointError
+
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)      # fail the write instead of killing the process
+    resource.setrlimit(resource.RLIMIT_FSIZE, (200_000, 200_000))
+    try:
+        checkpoint.save(sys.argv[1], {"weights": torch.zeros(1_000_000)})   # 4 MB
+    except CheckpointError as err:
+        print(err)
+        sys.exit(2)
+""")
+
+
+def test_a_real_file_size_limit_gives_a_one_line_message_and_leaves_no_temp_file(good_file, tmp_path):
+    # torch.save raises RuntimeError (not OSError) when the disk fills: "enforce fail at inline_container.cc"
+    before = good_file.read_bytes()
+    script = tmp_path / "save.py"
+    script.write_text(FULL_DISK_SAVER)
+    run = subprocess.run([sys.executable, str(script), str(good_file)], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2, run.stderr[-2000:]
+    assert "Traceback" not in run.stderr and len(run.stdout.strip().splitlines()) == 1, run.stdout + run.stderr
+    assert f"Could not save {good_file}" in run.stdout and "untouched" in run.stdout
+    assert good_file.read_bytes() == before
+    assert not list(good_file.parent.glob(".*.tmp-*"))
 
 
 def test_failed_save_keeps_the_old_file(good_file, monkeypatch):
