@@ -212,7 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--browser", action="store_true", help="open a browser tab")
     p.add_argument("--max-kernels", type=int, help="most visitors at once, one kernel each; the next one "
                    "sees a 'busy, try again in a minute' page (default: what this machine's memory holds, "
-                   "900 MB per kernel; 0: no cap)")
+                   "1 GB per kernel; 0: no cap)")
     p.set_defaults(run=cmd_dashboard)
 
     p = sub.add_parser("zoo", help="list the models and their cards")

@@ -26,10 +26,12 @@ from traitlets import Integer
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOK = "notebooks/dashboard.ipynb"     # relative to REPO, where voila.json lives
 
-# One dashboard kernel after generating with every model peaks at ~823 MB (README, `make bench`);
-# the load test (benchmarks/loadtest.py) measures it again under load. Plan 900 MB per kernel and keep
-# 1 GB for the Voila server itself and the operating system.
-KERNEL_PEAK_MB = 900
+# Memory per dashboard kernel, measured by the load test (benchmarks/loadtest.py, docs/deploy.md): ten
+# kernels that each warmed every model took 5.8 GB together counted by PSS (shared libraries once),
+# ~580 MB each; one kernel alone peaked at 1.35 GB RSS (PyPI's CUDA build of PyTorch, whose libraries
+# add ~310 MB RSS per process over the CPU build). Plan 1 000 MB per kernel and keep 1 GB for the
+# Voila server itself and the operating system.
+KERNEL_PEAK_MB = 1000
 RESERVED_MB = 1024
 
 # Sent as the HTTP reason phrase, so plain ASCII on one line (Voila shows it as the page's heading).

@@ -1,0 +1,165 @@
+"""A class on one public dashboard: N simulated students on one Voila server on 127.0.0.1.
+
+Each student (one Chromium context, all in one browser) arrives a few seconds after the previous one,
+opens the dashboard, picks a model (the students take the model list in turn), presses Generate 5
+times at human pace (reading the result for 5-15 s between clicks, seeded), then closes the tab
+without saying goodbye (no beforeunload, like a phone put away), so the kernel is left to the culler.
+
+Reported: click-to-result p50 / p95 (press Generate -> a new verdict on the page), time to open the
+dashboard, peak total memory of the server and its kernels (RSS and PSS, sampled every 2 s), errors,
+busy pages, and the seconds until every kernel is gone after the last tab closed.
+The server is `memlab dashboard`'s Voila command with the cap set to N (nobody is turned away) and a
+shorter cull timeout than voila.json's, so the run ends sooner. Traffic stays on loopback; the run
+stops itself after --timeout seconds whatever happens, and stops the server and its kernels.
+
+    python benchmarks/loadtest.py --students 10        # or: make loadtest N=10
+"""
+
+import argparse
+import asyncio
+import json
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests"))          # the real-server helpers the tests use
+
+from memlab import serve  # noqa: E402
+from servers import (CHROMIUM_ARGS, CHROMIUM, MARK_RESULTS_JS, NEW_RESULT_JS, free_port, kernels,  # noqa: E402
+                     pss_mb, rss_mb, server)
+
+import psutil  # noqa: E402
+
+
+def percentile(values, q):
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+async def student(number, browser, url, args, log):
+    """One student's visit; appends what happened to ``log``."""
+    rng = random.Random(args.seed * 1000 + number)
+    await asyncio.sleep(number * args.arrive_every)
+    record = {"student": number, "clicks_s": [], "errors": []}
+    log.append(record)
+    context = await browser.new_context(viewport={"width": 1200, "height": 900})
+    page = await context.new_page()
+    page.on("pageerror", lambda err: record["errors"].append(f"page error: {err}"))
+    stage = "opening the dashboard"
+    try:
+        started = time.time()
+        response = await page.goto(url, timeout=args.open_timeout * 1000)
+        if response.status == 503:
+            record["busy"] = True
+            return
+        await page.get_by_role("button", name="Generate").first.wait_for(timeout=args.open_timeout * 1000)
+        record["open_s"] = time.time() - started
+        models = page.locator("select").first
+        record["model"] = (await models.locator("option").all_inner_texts())[number % await
+                                                                            models.locator("option").count()]
+        await models.select_option(label=record["model"])
+        for click in range(args.clicks):
+            stage = f"Generate {click + 1}"
+            await page.evaluate(MARK_RESULTS_JS)
+            started = time.time()
+            await page.get_by_role("button", name="Generate").first.click()
+            await page.wait_for_function(NEW_RESULT_JS, timeout=args.click_timeout * 1000)
+            record["clicks_s"].append(time.time() - started)
+            if "Traceback" in await page.inner_text("body"):
+                record["errors"].append("a traceback is shown")
+            if number == 0 and len(record["clicks_s"]) == args.clicks:   # to look at: what students saw
+                (REPO / "test-artifacts").mkdir(exist_ok=True)
+                await page.screenshot(path=str(REPO / "test-artifacts" / "loadtest-student0.png"), full_page=True)
+            await asyncio.sleep(rng.uniform(5, 15))   # reading the result
+    except Exception as err:   # a timeout or a broken page is a result to report, not a crash
+        record["errors"].append(f"{stage}: {type(err).__name__}: {str(err).splitlines()[0]}")
+    finally:
+        record["closed_at"] = time.time()
+        await page.close(run_before_unload=False)
+        await context.close()
+
+
+async def watch_memory(process, samples, stop):
+    while not stop.is_set():
+        running = kernels(process)
+        everything = [psutil.Process(process.pid)] + running
+        samples.append({"t": time.time(), "kernels": len(running), "rss_mb": rss_mb(everything),
+                        "pss_mb": pss_mb(everything), "kernel_rss_mb": [rss_mb([k]) for k in running]})
+        await asyncio.sleep(2)
+
+
+async def run(args):
+    from playwright.async_api import async_playwright
+
+    command = serve.voila_command(free_port(), "127.0.0.1", max_kernels=args.students) + [
+        f"--MappingKernelManager.cull_idle_timeout={args.cull_s}",
+        f"--MappingKernelManager.cull_interval={args.cull_interval_s}"]
+    log_path = REPO / "benchmarks" / f"loadtest-voila-{args.students}.log"
+    visits, samples, stop = [], [], asyncio.Event()
+    with server(command, log=log_path) as voila:
+        async with async_playwright() as p:
+            browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            watcher = asyncio.create_task(watch_memory(voila, samples, stop))
+            began = time.time()
+            await asyncio.gather(*(student(n, browser, voila.url, args, visits) for n in range(args.students)))
+            await browser.close()
+            last_close = max(v["closed_at"] for v in visits)
+            while kernels(voila) and time.time() - last_close < args.cull_s + 3 * args.cull_interval_s + 30:
+                await asyncio.sleep(1)
+            stop.set()
+            await watcher
+            left = len(kernels(voila))
+    clicks = [c for v in visits for c in v["clicks_s"]]
+    opens = [v["open_s"] for v in visits if "open_s" in v]
+    return {
+        "students": args.students, "clicks_each": args.clicks, "seed": args.seed,
+        "arrive_every_s": args.arrive_every,
+        "cull_idle_timeout_s": args.cull_s, "cull_interval_s": args.cull_interval_s,
+        "clicks_answered": len(clicks), "clicks_wanted": args.students * args.clicks,
+        "click_to_result_p50_s": percentile(clicks, 50), "click_to_result_p95_s": percentile(clicks, 95),
+        "click_to_result_max_s": max(clicks, default=None),
+        "open_dashboard_p50_s": percentile(opens, 50), "open_dashboard_max_s": max(opens, default=None),
+        "peak_kernels": max((s["kernels"] for s in samples), default=0),
+        "peak_total_rss_mb": max((s["rss_mb"] for s in samples), default=0),
+        "peak_total_pss_mb": max((s["pss_mb"] for s in samples), default=0),
+        "peak_kernel_rss_mb": max((max(s["kernel_rss_mb"], default=0) for s in samples), default=0),
+        "errors": [f"student {v['student']}: {e}" for v in visits for e in v["errors"]],
+        "busy_pages": sum(bool(v.get("busy")) for v in visits),
+        "kernels_left_after_cull": left,
+        "all_culled_after_last_close_s": None if left else round(samples[-1]["t"] - last_close, 1),
+        "run_s": round(time.time() - began, 1),
+        "load_average_1min_at_end": round(psutil.getloadavg()[0], 1), "cpu_count": psutil.cpu_count(),
+        "models": sorted({v.get("model", "?") for v in visits}),
+    }
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--students", type=int, default=10)
+    parser.add_argument("--clicks", type=int, default=5, help="Generates per student (default 5)")
+    parser.add_argument("--arrive-every", type=float, default=3.0, help="seconds between arrivals")
+    parser.add_argument("--cull-s", type=int, default=60, help="idle seconds before a kernel is culled")
+    parser.add_argument("--cull-interval-s", type=int, default=10)
+    parser.add_argument("--open-timeout", type=int, default=600, help="seconds to wait for the dashboard")
+    parser.add_argument("--click-timeout", type=int, default=300, help="seconds to wait for one result")
+    parser.add_argument("--timeout", type=int, default=1800, help="the whole run stops after this")
+    parser.add_argument("--seed", type=int, default=0, help="the students' reading pauses")
+    parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "loadtest.json")
+    args = parser.parse_args(argv)
+    if args.students < 1 or args.clicks < 1:
+        parser.error("--students and --clicks must be at least 1")
+    result = asyncio.run(asyncio.wait_for(run(args), args.timeout))
+    runs = json.loads(args.out.read_text()) if args.out.is_file() else {}
+    runs[str(args.students)] = result
+    args.out.write_text(json.dumps(runs, indent=2, sort_keys=True) + "\n")
+    print(json.dumps(result, indent=2))
+    return 0 if not result["errors"] and not result["kernels_left_after_cull"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
