@@ -1,22 +1,19 @@
 """Dashboard figures: click-to-result time (the app's Generate, in-process as in the Voila kernel)
-beside the original demo's sampler setting, the kernel's peak memory after generating with every
-model (in a fresh process), and the first render of the Voila page in headless Chromium.
+beside the original demo's sampler setting, and the kernel's peak memory after generating with every
+model (in a fresh process). What the user sees in a real browser is measured by browser.py.
 
-    python benchmarks/dashboard.py [--clicks 20] [--no-browser]     # prints JSON
-    python benchmarks/dashboard.py --rss-only                        # one fresh kernel's peak RSS
+    python benchmarks/dashboard.py [--clicks 20]        # prints JSON
+    python benchmarks/dashboard.py --rss-only           # one fresh kernel's peak RSS
 """
 
 import argparse
 import json
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from common import side_by_side_ms
 
-REPO = Path(__file__).resolve().parents[1]
 MODEL = "mnist-diffusion-60000"
 
 
@@ -25,16 +22,16 @@ def click_figures(clicks):
     DDPM with 40 steps on the same network (sample + classify + same-class search, drawn alike)."""
     from memlab.app import App
 
-    app = App()
+    app = App(background=False, warm=False)
     app.model.value = MODEL
     seeds = iter(range(10**6))
 
     def click(sampler, steps):
-        app.seed.value, app.steps.value, app.sampler.value = next(seeds), steps, sampler
+        app.seed.value, app.steps.value, app.sampler.value = str(next(seeds)), steps, sampler
         app.generate()
 
     times = side_by_side_ms({"default": lambda: click("ddim", 50), "demo": lambda: click("ddpm", 40)}, clicks)
-    gan = App()
+    gan = App(background=False, warm=False)
     gan.model.value = "mnist-gan-60000"
     gan_ms = side_by_side_ms({"gan": gan.generate}, clicks)["gan"]
     return {"click_to_result_ms": {
@@ -54,7 +51,7 @@ def every_model_peak_rss_mb() -> float:
     from memlab.app import App
     from memlab.registry import GENERATORS
 
-    app = App()
+    app = App(background=False, warm=False)
     for model_id in GENERATORS:
         app.model.value = model_id
         app.generate()
@@ -73,35 +70,9 @@ def rss_figures():
         "target": "<= 1000 MB", "met": value <= 1000}}
 
 
-def first_render_s():
-    from playwright.sync_api import sync_playwright
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    voila = Path(sys.executable).parent / "voila"
-    server = subprocess.Popen([str(voila), "notebooks/dashboard.ipynb", f"--port={port}", "--no-browser"],
-                              cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        time.sleep(3)
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium",
-                                        args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-            page = browser.new_page()
-            start = time.perf_counter()
-            page.goto(f"http://127.0.0.1:{port}/", timeout=120_000)
-            page.get_by_role("button", name="Generate").wait_for(timeout=180_000)
-            seconds = time.perf_counter() - start
-            browser.close()
-        return {"dashboard_first_render_s": {"value": round(seconds, 2)}}
-    finally:
-        server.terminate()
-
-
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--clicks", type=int, default=20)
-    parser.add_argument("--no-browser", action="store_true")
     parser.add_argument("--rss-only", action="store_true")
     parser.add_argument("--rss-torch-only", action="store_true")
     args = parser.parse_args()
@@ -114,6 +85,4 @@ if __name__ == "__main__":
         print(peak_rss_mb())
         sys.exit()
     figures = {**rss_figures(), **click_figures(args.clicks)}
-    if not args.no_browser:
-        figures.update(first_render_s())
     print(json.dumps(figures, indent=2))

@@ -22,7 +22,7 @@ from .widgets.controls import MAX_SEED, Message, Request, labelled, model_option
 from .widgets.images import difference_map, image_tile, neighbour_strip, verdict_panel
 from .widgets.jobs import Jobs
 from .widgets.step_through import StepThroughPanel
-from .widgets.style import stylesheet
+from .widgets.style import no_null_tooltips, stylesheet
 from .widgets.upload import UploadPanel
 from .widgets.warm import COMPUTE, Warmer
 
@@ -80,6 +80,7 @@ class App:
         self.widget = w.VBox(parts, layout=w.Layout(width="100%"))
         self.widget.add_class("memlab-app")
         self._on_model_change()
+        no_null_tooltips(self.widget)
         self.warmer = Warmer([m for _, m in model_options()]) if warm else None
         if self.warmer:
             self.warmer.prefer(self.model.value)
@@ -107,8 +108,8 @@ class App:
         self.gan_note = w.HTML("<div class='memlab-help'>A GAN draws its image in one pass: no sampler, no "
                                "steps.</div>")
         self.inputs = w.VBox([
-            labelled("Model", self.model, "The original demo's eight models, then extra ones for the "
-                     "memorization curve."),
+            labelled("Model", self.model, "In brackets: how many training images the model learned from. "
+                     "The original demo's eight models come first, then extra ones for the memorization curve."),
             self.diffusion_settings, self.gan_note,
             labelled("Seed", self.seed, f"A whole number from 0 to {MAX_SEED:,}: the same seed and settings "
                      "give the same image."), self.seed_message,
@@ -153,6 +154,7 @@ class App:
         self.step_through.button.disabled = not diffusion
         self.shown = self.judgement = None
         self.result.layout.display = "none"
+        self.tiles.children = self.verdict_box.children = self.neighbours.children = ()
         self.placeholder.layout.display = ""
         self.message.clear()
         if getattr(self, "warmer", None):
@@ -232,3 +234,4 @@ class App:
         self.placeholder.layout.display = "none"
         self.result.layout.display = ""
         self.message.clear()
+        no_null_tooltips(self.result)

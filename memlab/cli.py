@@ -134,14 +134,15 @@ def cmd_dashboard(args):
     import os
 
     from . import serve
+    from .widgets.offline import with_offline_template
 
     max_kernels = serve.default_max_kernels() if args.max_kernels is None else args.max_kernels
-    command = serve.voila_command(args.port, args.ip, max_kernels, args.browser)
+    command, env = with_offline_template(serve.voila_command(args.port, args.ip, max_kernels, args.browser))
     print("Starting the dashboard:", " ".join(command))
     print(f"At most {max_kernels or 'unlimited'} visitors at once; idle kernels of closed tabs are shut "
           "down after the timeout in voila.json (docs/deploy.md).")
     os.chdir(serve.REPO)  # voila.json lives at the repository root
-    os.execv(command[0], command)
+    os.execve(command[0], command, env)
 
 
 def cmd_zoo(args):

@@ -26,7 +26,8 @@ def test_png_is_enlarged_and_difference_map_is_black_where_equal(mnist):
 def test_a_tile_has_the_same_size_whatever_its_caption(mnist, caption):
     tile = image_tile(mnist.images[0], caption, size=120)
     picture, text = tile.children
-    assert (tile.layout.width, picture.layout.height, text.layout.height) == ("128px", "120px", "4.05em")
+    assert (tile.layout.width, picture.layout.height, text.layout.height) == (
+        "calc(128px * var(--memlab-scale, 1))", "calc(120px * var(--memlab-scale, 1))", "4.05em")
 
 
 def test_a_strip_says_when_fewer_neighbours_exist_than_were_asked_for(mnist):
@@ -37,7 +38,8 @@ def test_a_strip_says_when_fewer_neighbours_exist_than_were_asked_for(mnist):
     strip = neighbour_strip(result, "mnist", wanted=5, searched=j.searched)
     assert "only" not in strip.children[0].value and len(strip.children[1].children) == 5
     captions = [tile.children[1].value for tile in strip.children[1].children]
-    assert all("(0–1)" in c and "(article)" in c for c in captions)
+    assert "0–1 scale · on the article's scale" in strip.children[0].value
+    assert all(f"{r:.4f} · {a:.5f}" in c for c, r, a in zip(captions, result.rmse[0], result.rmse_article[0]))
 
 
 def test_the_verdict_panel_shows_both_scales_the_baseline_and_what_made_the_image(mnist):

@@ -27,7 +27,7 @@ def labelled(label: str, control, help_text: str = "") -> w.VBox:
 def model_label(model_id: str) -> str:
     """What the model list shows: the demo's name and how many images it was trained on."""
     spec = MODELS[model_id]
-    size = f"{spec.train_size:,} training image{'s' if spec.train_size != 1 else ''}"
+    size = f"{spec.train_size:,} image{'s' if spec.train_size != 1 else ''}"
     extra = "" if model_id in DEMO_MODELS else "extra: "
     trained = "" if zoo.is_trained(model_id) else " (not trained yet)"
     return f"{extra}{spec.label} ({size}){trained}"

@@ -48,17 +48,24 @@ def difference_map(a, b) -> np.ndarray:
     return np.round(rgb * 255).astype(np.uint8)
 
 
+def scaled(pixels: int) -> str:
+    """A CSS length of ``pixels`` times ``--memlab-scale`` (set by the dashboard's stylesheet: larger on a
+    projector, smaller on a phone; 1 elsewhere)."""
+    return f"calc({pixels}px * var(--memlab-scale, 1))"
+
+
 def image_tile(image, caption: str, size: int = TILE) -> w.VBox:
     """One picture above its caption, always ``size`` wide and the same height.
 
     ``image`` is an array (see ``png``) or PNG bytes; ``caption`` is HTML (at most ~3 short lines
     show; longer text scrolls inside its box instead of pushing the row out of line)."""
+    side = scaled(size)
     picture = w.Image(value=image if isinstance(image, bytes) else png(image, size), format="png",
-                      layout=w.Layout(width=f"{size}px", height=f"{size}px", object_fit="contain"))
+                      layout=w.Layout(width=side, height=side, object_fit="contain"))
     text = w.HTML(f"<div class='memlab-caption'>{caption}</div>",
-                  layout=w.Layout(width=f"{size}px", height=f"{CAPTION_LINES * 1.35:.2f}em",
-                                  overflow="auto", margin="0"))
-    tile = w.VBox([picture, text], layout=w.Layout(width=f"{size + 8}px", align_items="center",
+                  layout=w.Layout(width=side, height=f"{CAPTION_LINES * 1.35:.2f}em", overflow="auto",
+                                  margin="0"))
+    tile = w.VBox([picture, text], layout=w.Layout(width=scaled(size + 8), align_items="center",
                                                    margin="0 4px 6px 0"))
     tile.add_class("memlab-tile")
     return tile
@@ -88,10 +95,11 @@ def neighbour_strip(result, dataset: str, row: int = 0, size: int = THUMB, wante
     if wanted is not None and found < wanted:
         heading += f" (top {wanted} asked for, but only {found} exist{'s' if found == 1 else ''})"
     tiles = [image_tile(train.images[index],
-                        f"#{rank + 1} · {html.escape(str(train.classes[train.labels[index]]))} · "
-                        f"index {index}<br>{distance_text(rmse)}", size)
+                        f"#{rank + 1} · {html.escape(str(train.classes[train.labels[index]]))}<br>"
+                        f"{rmse:.4f} · {to_article(rmse):.5f}", size)
              for rank, (index, rmse) in enumerate(zip(result.indices[row], result.rmse[row]))]
-    strip = w.VBox([w.HTML(f"<b>{heading}</b>"),
+    legend = "<div class='memlab-help'>Under each: rank · class, then RMSE on the 0–1 scale · on the article's scale.</div>"
+    strip = w.VBox([w.HTML(f"<b>{heading}</b>{legend}"),
                     w.Box(tiles, layout=w.Layout(display="flex", flex_flow="row wrap"))])
     strip.add_class("memlab-strip")
     return strip

@@ -9,19 +9,21 @@
 import ipywidgets as w
 
 CSS = """
-.memlab-app { --jp-widgets-font-size: 15px; --jp-widgets-inline-height: 34px;
-              --jp-widgets-inline-width: 100%; font-size: 15px; line-height: 1.4;
-              max-width: 1800px; margin: 0 auto; }
+.memlab-app { --jp-widgets-font-size: 15px; --jp-widgets-inline-height: 34px; --memlab-scale: 1;
+              --memlab-inputs-width: 470px; --jp-widgets-inline-width: 100%; font-size: 15px;
+              line-height: 1.4; max-width: 1800px; margin: 0 auto; }
 @media (min-width: 1600px) {
-  .memlab-app { --jp-widgets-font-size: 20px; --jp-widgets-inline-height: 42px; font-size: 20px; }
+  .memlab-app { --jp-widgets-font-size: 20px; --jp-widgets-inline-height: 42px; font-size: 20px;
+                --memlab-scale: 1.45; --memlab-inputs-width: 640px; }
 }
+@media (max-width: 600px) { .memlab-app { --memlab-scale: 0.72; } }
 .memlab-app .widget-html-content { font-size: inherit; line-height: 1.4; }
 .memlab-app h1 { font-size: 1.6em; margin: 0.3em 0; }
 .memlab-app h2 { font-size: 1.3em; margin: 0.8em 0 0.3em 0; }
 .memlab-columns { display: flex; flex-flow: row wrap; gap: 12px 28px; align-items: flex-start; width: 100%; }
-.memlab-inputs { flex: 1 1 300px; max-width: 480px; min-width: 0; }
-.memlab-results { flex: 3 1 480px; min-width: 0; }
-@media (max-width: 820px) { .memlab-inputs { max-width: none; } }
+.memlab-inputs { flex: 0 1 var(--memlab-inputs-width); min-width: 0; }
+.memlab-results { flex: 1 1 480px; min-width: 0; }
+@media (max-width: 820px) { .memlab-inputs { flex: 1 1 100%; } }
 .memlab-app .widget-inline-hbox, .memlab-app .widget-inline-vbox,
 .memlab-app .widget-dropdown, .memlab-app .widget-text, .memlab-app .widget-slider { width: 100%; }
 .memlab-app .widget-dropdown select { font-size: var(--jp-widgets-font-size); }
@@ -36,6 +38,16 @@ CSS = """
 .memlab-app .memlab-tile .widget-image { image-rendering: pixelated; }
 .memlab-section { border-top: 1px solid #ddd; margin-top: 16px; padding-top: 4px; width: 100%; }
 """
+
+
+def no_null_tooltips(widget):
+    """Give every widget under ``widget`` an empty tooltip where it has none: ipywidgets 8 otherwise
+    writes the word "null" into the title of each description label, shown when the mouse rests."""
+    if getattr(widget, "tooltip", "") is None:
+        widget.tooltip = ""
+    for child in getattr(widget, "children", ()):
+        no_null_tooltips(child)
+    return widget
 
 
 def stylesheet() -> w.HTML:

@@ -13,6 +13,7 @@ from ..images import image_from_bytes
 from ..judgement import judge
 from .controls import Message, labelled
 from .images import difference_map, image_tile, neighbour_strip, verdict_panel
+from .style import no_null_tooltips
 
 MAX_UPLOAD_BYTES = 10_000_000
 DATASETS = [("MNIST digits", "mnist"), ("Fashion-MNIST clothes", "fashion")]
@@ -97,3 +98,4 @@ class UploadPanel:
         produced = f"your upload “{name}”, compared with the {DATASET_WORDS[self.dataset.value]}"
         self.result.children = (tiles, verdict_panel(judgement, produced),
                                 neighbour_strip(result, self.dataset.value, wanted=5, searched=judgement.searched))
+        no_null_tooltips(self.result)

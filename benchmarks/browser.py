@@ -1,0 +1,111 @@
+"""The dashboard's speed where the user sits: Playwright + Debian Chromium against a real Voila server on
+loopback (the same command as `memlab dashboard`, memlab's offline template).
+
+* navigation -> first interactive widget (the Generate button is on the page), in a fresh tab;
+* a model's first click in a fresh kernel: open a new tab, choose the model, press Generate at once,
+  until the result is drawn (its title names the seed and every image has loaded);
+* warm clicks: the same tab, ``--clicks`` more presses with new seeds; p50 and p95.
+
+Measured for MNIST-diffusion (DDIM 50, the default) and MNIST-GAN. The machine's load average is
+recorded beside the figures: on a shared machine they are noisy, so rerun on a quiet one:
+
+    python benchmarks/browser.py [--clicks 20]           # prints JSON
+    python benchmarks/run.py --only browser              # merges it into results.json and the docs
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests"))
+MODELS = {"diffusion": "MNIST-diffusion (60,000 images)", "gan": "MNIST-GAN (60,000 images)"}
+TARGETS_MS = {"diffusion": 800, "gan": 300, "first_click": 1500, "first_interactive": 3000}
+DRAWN = """seed => { const t = document.querySelector('.memlab-result-title');
+    if (!t || !t.offsetParent || !t.innerText.includes('seed ' + seed + ' ')) return false;
+    return Array.from(document.querySelectorAll('.memlab-results img')).every(i => i.complete && i.naturalWidth > 0); }"""
+
+
+def open_tab(browser, url):
+    """A fresh tab (a fresh kernel); returns (page, ms from navigation to the Generate button)."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    start = time.perf_counter()
+    page.goto(url, timeout=300_000)
+    page.get_by_role("button", name="Generate").wait_for(timeout=300_000)
+    return page, (time.perf_counter() - start) * 1000
+
+
+def click_ms(page, seed: int) -> float:
+    """Type a seed, press Generate, wait until that seed's result is drawn; milliseconds from the click."""
+    box = page.locator(".memlab-inputs input[type=text]").first
+    box.fill(str(seed))
+    box.press("Enter")
+    start = time.perf_counter()
+    page.get_by_role("button", name="Generate").click()
+    page.wait_for_function(DRAWN, arg=seed, timeout=300_000)
+    return (time.perf_counter() - start) * 1000
+
+
+def measure(url: str, clicks: int) -> dict:
+    from dashboard_browser import CHROMIUM, CHROMIUM_ARGS
+    from playwright.sync_api import sync_playwright
+
+    out = {"load_before": round(os.getloadavg()[0], 2)}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        warmup, _ = open_tab(browser, url)   # the server's own first page (templates, static files)
+        warmup.close()
+        interactive = []
+        for kind, label in MODELS.items():
+            page, ms = open_tab(browser, url)
+            interactive.append(ms)
+            page.locator("select").first.select_option(label=label)
+            out[f"{kind}_first_click_ms"] = round(click_ms(page, 0), 1)
+            times = [click_ms(page, seed) for seed in range(1, clicks + 1)]
+            out[f"{kind}_p50_ms"] = round(float(np.percentile(times, 50)), 1)
+            out[f"{kind}_p95_ms"] = round(float(np.percentile(times, 95)), 1)
+            page.close()
+        browser.close()
+    out["first_interactive_ms"] = round(float(np.median(interactive)), 1)
+    out["load_after"] = round(os.getloadavg()[0], 2)
+    return out
+
+
+def browser_figures(clicks: int = 20) -> dict:
+    """Start Voila on a free loopback port, measure, stop it; the figures as run.py stores them."""
+    from dashboard_browser import free_port, start_voila
+
+    port = free_port()
+    server = start_voila(port)
+    try:
+        m = measure(f"http://127.0.0.1:{port}/", clicks)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    first_click = max(m["diffusion_first_click_ms"], m["gan_first_click_ms"])
+    load = f"load average {m['load_before']} before, {m['load_after']} after, on {os.cpu_count()} cores"
+    return {
+        "browser_click_ms": {
+            "value": m["diffusion_p50_ms"], "p95_ms": m["diffusion_p95_ms"], "gan_p50_ms": m["gan_p50_ms"],
+            "gan_p95_ms": m["gan_p95_ms"], "clicks": clicks, "load": load,
+            "target": f"p50 <= {TARGETS_MS['diffusion']} ms (GAN <= {TARGETS_MS['gan']} ms)",
+            "met": m["diffusion_p50_ms"] <= TARGETS_MS["diffusion"] and m["gan_p50_ms"] <= TARGETS_MS["gan"]},
+        "browser_first_click_ms": {
+            "value": first_click, "diffusion_ms": m["diffusion_first_click_ms"], "gan_ms": m["gan_first_click_ms"],
+            "load": load, "target": f"<= {TARGETS_MS['first_click']} ms", "met": first_click <= TARGETS_MS["first_click"]},
+        "browser_first_interactive_ms": {
+            "value": m["first_interactive_ms"], "load": load, "target": f"<= {TARGETS_MS['first_interactive']} ms",
+            "met": m["first_interactive_ms"] <= TARGETS_MS["first_interactive"]},
+    }
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clicks", type=int, default=20, help="warm clicks per model (default 20)")
+    args = parser.parse_args()
+    print(json.dumps(browser_figures(args.clicks), indent=2))

@@ -1,0 +1,144 @@
+"""Issue 13, item by item, in a real browser (Playwright + Debian Chromium against Voila on loopback).
+Each test acts as a student would and checks what the page shows."""
+
+import numpy as np
+from PIL import Image
+
+from dashboard_browser import (SLOW, browser, dashboard_url, expect, generate, inputs, page,  # noqa: F401
+                               section, set_seed, set_slider, shot, upload)
+
+UPLOAD = "Search with your own image"
+STEPS = "Watch the reverse diffusion process"
+
+
+def save_png(array, path):
+    Image.fromarray(np.asarray(array, dtype=np.uint8)).resize((112, 112)).save(path)
+    return path
+
+
+def test_1_a_result_names_what_made_it_and_a_model_change_clears_it_at_once(page):
+    generate(page, "MNIST-diffusion-oneImage (1 image)")
+    title = page.locator(".memlab-result-title").inner_text()
+    for words in ("MNIST-diffusion-oneImage", "DDIM sampler, 50 steps", "seed 0", "same class search"):
+        assert words in title, title
+    page.locator("select").first.select_option(label="MNIST-diffusion-threeHundredImages (300 images)")
+    inputs(page).get_by_role("button", name="DDPM").click()
+    set_slider(inputs(page), 250)                    # a few seconds of sampling, even on a quiet machine
+    page.get_by_role("button", name="Generate").click()
+    page.locator("select").first.select_option(label="MNIST-GAN (60,000 images)")
+    expect(page.locator(".memlab-result-title")).to_be_hidden(timeout=3_000)   # ...cleared at once
+    expect(page.get_by_text("finished after the model changed")).to_be_visible(timeout=SLOW)
+    expect(page.locator(".memlab-verdict:visible")).to_have_count(0)   # the late result is not shown as the GAN's
+
+
+def test_2_noise_is_not_called_novel(page, tmp_path):
+    noise = np.random.default_rng(0).integers(0, 256, (28, 28))
+    upload(page, save_png(noise, tmp_path / "noise.png"))
+    panel = section(page, UPLOAD).locator(".memlab-verdict-panel")
+    expect(panel).to_contain_text("not like the dataset", timeout=SLOW)
+    assert "novel" not in panel.inner_text()
+    set_slider(inputs(page), 1)                       # one step: noise (or, with trailing spacing, a blur)
+    generate(page, "MNIST-diffusion (60,000 images)")
+    text = page.locator(".memlab-results").first.inner_text()
+    if "not like the dataset" in text:
+        assert "novel" not in text.split("Verdict")[1].split("\n")[0] and "more steps" in text
+    shot(page, "item2-one-step")
+
+
+def test_3_every_verdict_places_the_distance_among_unseen_images(page, tmp_path, mnist_test):
+    seven = int(np.flatnonzero(mnist_test.labels == 7)[0])
+    upload(page, save_png(mnist_test.images[seven], tmp_path / "seven.png"))
+    panel = section(page, UPLOAD).locator(".memlab-verdict-panel")
+    expect(panel).to_contain_text("real unseen digits", timeout=SLOW)
+    generate(page, "MNIST-GAN (60,000 images)")
+    expect(page.locator(".memlab-results").first).to_contain_text("real unseen digits")
+
+
+def test_4_an_11_mb_upload_gives_a_message_and_uploading_keeps_working(page, tmp_path, mnist_test):
+    big = tmp_path / "big.png"
+    big.write_bytes(np.random.default_rng(1).integers(0, 256, 11_000_000, dtype=np.uint8).tobytes())
+    upload(page, big)
+    where = section(page, UPLOAD)
+    expect(where.get_by_text("the limit is 10 MB")).to_be_visible(timeout=SLOW)
+    upload(page, save_png(mnist_test.images[0], tmp_path / "digit.png"))
+    expect(where.locator(".memlab-verdict")).to_be_visible(timeout=SLOW)
+    expect(where.get_by_text("the limit is 10 MB")).to_be_hidden()
+
+
+def test_5_upload_messages_sit_by_the_upload_and_every_change_searches_again(page, tmp_path, mnist_test):
+    bad = tmp_path / "notes.png"
+    bad.write_bytes(b"not a picture")
+    where = section(page, UPLOAD)
+    upload(page, bad)
+    expect(where.get_by_text("not an image memlab can read")).to_be_visible(timeout=SLOW)
+    assert "BytesIO" not in where.inner_text()
+    digit = save_png(mnist_test.images[0], tmp_path / "digit.png")
+    upload(page, digit)
+    expect(where.locator(".memlab-verdict")).to_be_visible(timeout=SLOW)
+    upload(page, digit)                                              # the same file again counts
+    expect(where.get_by_text("Uploads so far: 3")).to_be_visible(timeout=SLOW)
+    where.get_by_role("button", name="Fashion-MNIST clothes").click()  # searched again, in Fashion-MNIST
+    expect(where.locator(".memlab-verdict-panel")).to_contain_text("Fashion-MNIST", timeout=SLOW)
+    where.get_by_role("button", name="whole set").click()
+    expect(where.locator(".memlab-verdict-panel")).to_contain_text("whole set", timeout=SLOW)
+
+
+def test_7_step_through_shows_progress_uses_the_scope_and_explains_itself(page):
+    page.locator("select").first.select_option(label="MNIST-diffusion-threeHundredImages (300 images)")
+    inputs(page).get_by_role("button", name="whole set").click()
+    set_slider(inputs(page), 120)
+    where = section(page, STEPS)
+    assert "t = 999 is pure noise" in where.inner_text()            # "t" and "Steps" explained
+    where.get_by_role("button", name="Run step by step").click()
+    expect(where.get_by_text("Working…")).to_be_visible(timeout=SLOW)
+    expect(where.locator(".widget-hprogress")).to_be_visible()
+    expect(where.get_by_text("Step 120 of 120")).to_be_visible(timeout=SLOW)
+    assert "whole set search" in where.inner_text()
+    shot(page, "item7-step-through")
+
+
+def test_8_tiles_line_up_whole_names_show_and_no_null_tooltips(page):
+    generate(page, "MNIST-diffusion-oneImage (1 image)")
+    expect(page.get_by_text("only 1 exists")).to_be_visible()        # "top 5" says how many exist
+    sizes = page.eval_on_selector_all(".memlab-results .memlab-tile",
+                                      "ts => ts.map(t => [t.offsetWidth, t.offsetHeight])")
+    assert len(sizes) == 4 and len({tuple(s) for s in sizes[:3]}) == 1, sizes
+    generate(page, "MNIST-GAN (60,000 images)")
+    captions = page.eval_on_selector_all(".memlab-strip .memlab-caption",
+                                         "cs => cs.map(c => Math.round(c.getBoundingClientRect().top))")
+    assert len(captions) == 5 and len(set(captions)) == 1, captions  # neighbour captions aligned
+    fits = page.eval_on_selector("select", """s => { const c = document.createElement('canvas').getContext('2d');
+        c.font = getComputedStyle(s).font;
+        return Array.from(s.options).every(o => c.measureText(o.text).width + 30 <= s.clientWidth); }""")
+    assert fits, "a model name is cut in the dropdown"
+    assert page.locator("[title=null]").count() == 0
+
+
+def test_9_wording_names_the_demo_the_sizes_and_the_class_in_whole_set_search(page):
+    intro = page.locator(".memlab-app h1").inner_text() + page.locator(".memlab-app").inner_text()[:1500]
+    assert "original Gradio demo" in intro and "article's scale" in intro
+    options = [o.replace("\xa0", " ") for o in page.locator("select option").all_inner_texts()]
+    assert "MNIST-diffusion (60,000 images)" in options
+    assert all(o.startswith("extra:") for o in options[8:]) and not any(o.startswith("extra") for o in options[:8])
+    inputs(page).get_by_role("button", name="whole set").click()
+    generate(page, "MNIST-GAN (60,000 images)")
+    verdict = page.locator(".memlab-results .memlab-verdict-panel").inner_text()
+    assert "Predicted class: " in verdict and "Predicted class: –" not in verdict
+
+
+def test_10_the_seed_takes_whole_numbers_only_and_nothing_comes_from_a_cdn(page):
+    set_seed(page, "1.5")
+    expect(inputs(page).get_by_text("not a whole number")).to_be_visible(timeout=SLOW)
+    page.get_by_role("button", name="Generate").click()
+    expect(inputs(page).get_by_text("Fix the seed above first")).to_be_visible(timeout=SLOW)
+    set_seed(page, "-3")
+    expect(inputs(page).get_by_text("between 0 and")).to_be_visible(timeout=SLOW)
+    set_seed(page, "15")
+    generate(page, "MNIST-GAN (60,000 images)")
+    assert "seed 15" in page.locator(".memlab-result-title").inner_text()
+    icon = page.locator(".memlab-inputs .fa").first
+    assert icon.evaluate("e => getComputedStyle(e, '::before').fontFamily").startswith('"Font Awesome')
+    page.evaluate("document.fonts.ready")
+    assert page.evaluate("Array.from(document.fonts).some(f => f.family.includes('Font Awesome 5 Free') "
+                         "&& f.status === 'loaded')"), "the icon font did not load from the package"
+    assert page.problems == [], page.problems
