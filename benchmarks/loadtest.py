@@ -64,11 +64,15 @@ async def student(number, browser, url, args, log):
                                                                             models.locator("option").count()]
         await models.select_option(label=record["model"])
         for click in range(args.clicks):
+            if time.time() > args.deadline:
+                record["errors"].append(f"stopped before Generate {click + 1}: the run's --timeout was reached")
+                break
             stage = f"Generate {click + 1}"
             await page.evaluate(MARK_RESULTS_JS)
             started = time.time()
             await page.get_by_role("button", name="Generate").first.click()
-            await page.wait_for_function(NEW_RESULT_JS, timeout=args.click_timeout * 1000)
+            wait_s = max(1.0, min(args.click_timeout, args.deadline + args.click_timeout / 2 - time.time()))
+            await page.wait_for_function(NEW_RESULT_JS, timeout=wait_s * 1000)
             record["clicks_s"].append(time.time() - started)
             if "Traceback" in await page.inner_text("body"):
                 record["errors"].append("a traceback is shown")
@@ -106,6 +110,8 @@ async def run(args):
             browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             watcher = asyncio.create_task(watch_memory(voila, samples, stop))
             began = time.time()
+            # students stop clicking here, leaving time for the culler and for writing the figures
+            args.deadline = began + args.timeout - (args.cull_s + 3 * args.cull_interval_s + 30) - args.click_timeout / 2
             await asyncio.gather(*(student(n, browser, voila.url, args, visits) for n in range(args.students)))
             await browser.close()
             last_close = max(v["closed_at"] for v in visits)
@@ -147,13 +153,14 @@ def main(argv=None):
     parser.add_argument("--cull-interval-s", type=int, default=10)
     parser.add_argument("--open-timeout", type=int, default=600, help="seconds to wait for the dashboard")
     parser.add_argument("--click-timeout", type=int, default=300, help="seconds to wait for one result")
-    parser.add_argument("--timeout", type=int, default=1800, help="the whole run stops after this")
+    parser.add_argument("--timeout", type=int, default=1800,
+                        help="seconds: students stop clicking in time for the run to end by then")
     parser.add_argument("--seed", type=int, default=0, help="the students' reading pauses")
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "loadtest.json")
     args = parser.parse_args(argv)
     if args.students < 1 or args.clicks < 1:
         parser.error("--students and --clicks must be at least 1")
-    result = asyncio.run(asyncio.wait_for(run(args), args.timeout))
+    result = asyncio.run(asyncio.wait_for(run(args), args.timeout + 120))   # a backstop; run() keeps time
     runs = json.loads(args.out.read_text()) if args.out.is_file() else {}
     runs[str(args.students)] = result
     args.out.write_text(json.dumps(runs, indent=2, sort_keys=True) + "\n")

@@ -161,16 +161,17 @@ def get_json(url):
 
 # "A new result is on the page", independent of the dashboard's layout: before pressing Generate, mark
 # every element whose own text says "Verdict:" (the verdict panel's label); a result is in when such an
-# element appears unmarked (the widgets render each result anew). Only "Verdict:" counts: the page's
+# element appears unmarked and displayed (the widgets render each result anew, at first inside a hidden
+# container). Only "Verdict:" counts: the page's
 # introduction names the verdicts ("perfect copy"), and sections further down render late.
 _RESULT_ELEMENTS = ("(() => { const found = []; const walk = document.createTreeWalker(document.body, "
                     "NodeFilter.SHOW_TEXT); while (walk.nextNode()) { if (/Verdict:/.test("
                     "walk.currentNode.nodeValue)) found.push(walk.currentNode.parentElement); } return found; })()")
 MARK_RESULTS_JS = f"() => {{ for (const el of {_RESULT_ELEMENTS}) el.dataset.seenResult = '1'; }}"
-NEW_RESULT_JS = f"() => {_RESULT_ELEMENTS}.some(el => !el.dataset.seenResult)"
+NEW_RESULT_JS = f"() => {_RESULT_ELEMENTS}.some(el => !el.dataset.seenResult && el.getClientRects().length > 0)"
 
 
-def click_generate_and_wait(page, timeout_ms=180_000) -> float:
+def click_generate_and_wait(page, timeout_ms=600_000) -> float:
     """Press Generate (found by its role and name) and wait for a new result; return the seconds."""
     page.evaluate(MARK_RESULTS_JS)
     started = time.time()
