@@ -23,12 +23,15 @@ from .schedule import NoiseSchedule
 from .unet import UNet
 
 
-def cosine_decay(optimizer, train_cfg):
-    """Learning rate peak * (0.05 + 0.95 * (1 + cos(pi * step / steps)) / 2), flat at 5 % after ``steps``."""
+def cosine_decay(optimizer, train_cfg, total_steps):
+    """Learning rate peak * (0.05 + 0.95 * (1 + cos(pi * step / total_steps)) / 2), flat at 5 % after.
+
+    ``total_steps`` is the length of this run (``--steps``, by default the spec's), so a shortened
+    run still ends annealed."""
     def factor(step):
         if not train_cfg.lr_decay:
             return 1.0
-        progress = min(step, train_cfg.steps) / train_cfg.steps
+        progress = min(step, total_steps) / total_steps
         return 0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * progress))
 
     return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
@@ -37,12 +40,12 @@ def cosine_decay(optimizer, train_cfg):
 class DiffusionTrainer:
     """DDPM training (Ho et al. 2020, Algorithm 1) with an EMA copy of the weights."""
 
-    def __init__(self, spec, device):
+    def __init__(self, spec, device, total_steps=None):
         self.spec = spec
         self.unet = UNet(spec.network).to(device)
         self.ema = copy.deepcopy(self.unet).requires_grad_(False)
         self.opt = torch.optim.Adam(self.unet.parameters(), lr=spec.train.lr, fused=device.type == "cuda")
-        self.lr = cosine_decay(self.opt, spec.train)
+        self.lr = cosine_decay(self.opt, spec.train, total_steps or spec.train.steps)
         self.schedule = NoiseSchedule(spec.schedule)
         self.steps_done = 0
 
@@ -88,7 +91,7 @@ class DiffusionTrainer:
 class GANTrainer:
     """The non-saturating GAN loss of the TensorFlow DCGAN tutorial."""
 
-    def __init__(self, spec, device):
+    def __init__(self, spec, device, total_steps=None):  # no learning-rate decay: total_steps unused
         self.spec = spec
         self.gen = Generator(spec.network).to(device)
         self.disc = Discriminator(spec.network).to(device)
@@ -133,11 +136,11 @@ class GANTrainer:
 class ClassifierTrainer:
     """Cross-entropy on labelled images, with small random shifts as augmentation."""
 
-    def __init__(self, spec, device):
+    def __init__(self, spec, device, total_steps=None):
         self.spec = spec
         self.net = Classifier(spec.network).to(device)
         self.opt = torch.optim.Adam(self.net.parameters(), lr=spec.train.lr)
-        self.sched = cosine_decay(self.opt, spec.train)
+        self.sched = cosine_decay(self.opt, spec.train, total_steps or spec.train.steps)
 
     def step(self, batch, generator):
         x, y = batch

@@ -93,14 +93,16 @@ def make_card(spec, indices, weights, dtype, steps_done, wall_s, device, losses,
     return card
 
 
-def _save(spec, out, trainer, indices, steps_done, wall_s, device, losses, gen, extra=None):
+def _save(spec, out, trainer, indices, steps_done, wall_s, device, losses, running, gen, extra=None):
     weights, dtype = shippable_weights(trainer.weights())
-    card = make_card(spec, indices, weights, dtype, steps_done, wall_s, device, losses, extra)
+    partial = [torch.stack(running).mean().item()] if running else []  # the steps since the last full 100
+    card = make_card(spec, indices, weights, dtype, steps_done, wall_s, device, losses + partial, extra)
     subset = torch.from_numpy(indices.astype(np.int32))
     shipped = {"format": checkpoint.FORMAT, "spec": spec.to_dict(), "weights": weights, "card": card,
                "subset_indices": subset}
     resumable = dict(shipped, training={"trainer": trainer.state(), "step": steps_done, "wall_s": wall_s,
-                                        "losses": losses, "rng": gen.get_state()})
+                                        "losses": losses, "running_losses": [v.item() for v in running],
+                                        "rng": gen.get_state()})
     checkpoint.save(out / "checkpoint.pt", resumable)
     checkpoint.save(out / f"{spec.id}.pt", shipped)
     checkpoint.write_card(out / f"{spec.id}.json", card)
@@ -119,8 +121,8 @@ def train(spec: ModelSpec, out_dir="runs", steps=None, max_minutes=None, resume=
         resume: continue from ``out_dir/spec.id/checkpoint.pt`` (weights, optimizer, step, RNG).
         device: ``"cpu"``, ``"cuda"``, or None for CUDA when available.
         images: train on these images instead of the spec's subset (see ``training_tensors``).
-        on_step: called as ``on_step(step, total, latest_loss_or_None)`` after every step; when it
-            returns True, training stops (after saving), as if out of time.
+        on_step: called as ``on_step(step, total, latest_loss_or_None)`` after every step (progress
+            bars); an exception raised in it stops training at once, with nothing saved.
     """
     device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
     if device.type == "cuda":
@@ -128,9 +130,9 @@ def train(spec: ModelSpec, out_dir="runs", steps=None, max_minutes=None, resume=
     out = Path(out_dir) / spec.id
     total = steps or spec.train.steps
     torch.manual_seed(spec.train.seed)  # network initialisation
-    trainer = TRAINERS[spec.kind](spec, device)
+    trainer = TRAINERS[spec.kind](spec, device, total)
     gen = torch.Generator().manual_seed(spec.train.seed)  # batches and noise
-    step, wall_before, losses = 0, 0.0, []
+    step, wall_before, losses, running = 0, 0.0, [], []
     if resume:
         saved = checkpoint.load(out / "checkpoint.pt", expect_id=spec.id)
         if "training" not in saved:
@@ -138,10 +140,11 @@ def train(spec: ModelSpec, out_dir="runs", steps=None, max_minutes=None, resume=
         state = saved["training"]
         trainer.load_state(state["trainer"])
         step, wall_before, losses = state["step"], state["wall_s"], list(state["losses"])
+        running = [torch.tensor(v, device=device) for v in state.get("running_losses", [])]
         gen.set_state(state["rng"])
     x, y, indices = training_tensors(spec, device, images)
 
-    start, running, card = time.monotonic(), [], None
+    start, card = time.monotonic(), None
     bar = tqdm(total=total, initial=step, desc=spec.id, disable=not progress, unit="step")
     while step < total:
         pick = torch.randint(0, len(x), (spec.train.batch_size,), generator=gen).to(device)
@@ -153,11 +156,12 @@ def train(spec: ModelSpec, out_dir="runs", steps=None, max_minutes=None, resume=
             running = []
             bar.set_postfix(loss=f"{losses[-1]:.4f}")
         out_of_time = max_minutes is not None and time.monotonic() - start > 60 * max_minutes
-        out_of_time |= bool(on_step and on_step(step, total, losses[-1] if losses else None))
+        if on_step is not None:
+            on_step(step, total, losses[-1] if losses else None)
         if step % spec.train.checkpoint_every == 0 or step == total or out_of_time:
             extra = trainer.final_figures() if step == total else None
             card = _save(spec, out, trainer, indices, step, wall_before + time.monotonic() - start,
-                         device, losses + ([torch.stack(running).mean().item()] if running else []), gen, extra)
+                         device, losses, running, gen, extra)
         if out_of_time:
             break
     bar.close()
