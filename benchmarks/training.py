@@ -37,7 +37,8 @@ ZOO_FLOORS = [("mnist-diffusion-1", "perfect_copy_share", 0.95, "perfect copies 
               ("fashion-diffusion-1", "perfect_copy_share", 0.95, "perfect copies >= 95 %"),
               ("mnist-diffusion-60000", "min_class_share", 0.03, "every class >= 3 %"),
               ("fashion-diffusion-60000", "min_class_share", 0.03, "every class >= 3 %"),
-              ("mnist-diffusion-60000", "confident_share", 0.90, "confidence >= 0.9 for >= 90 %")]
+              ("mnist-diffusion-60000", "quality_pass", True, "Fréchet quality passes (memlab/evaluate.py)"),
+              ("fashion-diffusion-60000", "quality_pass", True, "Fréchet quality passes (memlab/evaluate.py)")]
 
 
 def zoo_floors() -> dict:
