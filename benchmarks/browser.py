@@ -28,7 +28,8 @@ MODELS = {"diffusion": "MNIST-diffusion (60,000 images)", "gan": "MNIST-GAN (60,
 TARGETS_MS = {"diffusion": 800, "gan": 300, "first_click": 1500, "first_interactive": 3000}
 DRAWN = """seed => { const t = document.querySelector('.memlab-result-title');
     if (!t || !t.offsetParent || !t.innerText.includes('seed ' + seed + ' ')) return false;
-    return Array.from(document.querySelectorAll('.memlab-results img')).every(i => i.complete && i.naturalWidth > 0); }"""
+    const results = t.closest('.memlab-results');
+    return Array.from(results.querySelectorAll('img')).every(i => i.complete && i.naturalWidth > 0); }"""
 
 
 def open_tab(browser, url):

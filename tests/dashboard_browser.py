@@ -19,7 +19,7 @@ ARTIFACTS = REPO / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-SLOW = 240_000   # ms: a shared 2-core machine can be very slow
+SLOW = int(os.environ.get("MEMLAB_BROWSER_TIMEOUT_MS", 240_000))   # a shared 2-core machine can be slow
 
 try:
     from playwright.sync_api import expect, sync_playwright
@@ -57,25 +57,34 @@ def start_voila(port: int, log_path=os.devnull):
     raise RuntimeError(f"Voila did not listen on port {port} within 60 s")
 
 
+_SHARED = {}   # one server and one browser per test session, whichever test module asks first
+
+
 @pytest.fixture(scope="session")
 def dashboard_url():
     if os.environ.get("MEMLAB_DASHBOARD_URL"):
         yield os.environ["MEMLAB_DASHBOARD_URL"]
         return
-    port = free_port()
-    server = start_voila(port)
-    yield f"http://127.0.0.1:{port}/"
-    server.terminate()
-    server.wait(timeout=20)
+    if "url" not in _SHARED:
+        port = free_port()
+        _SHARED["server"], _SHARED["url"] = start_voila(port), f"http://127.0.0.1:{port}/"
+    yield _SHARED["url"]
+    server = _SHARED.pop("server", None)
+    if server is not None:
+        server.terminate()
+        server.wait(timeout=20)
 
 
 @pytest.fixture(scope="session")
 def browser():
     ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    if "browser" not in _SHARED:
+        _SHARED["playwright"] = sync_playwright().start()
+        _SHARED["browser"] = _SHARED["playwright"].chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield _SHARED["browser"]
+    if "playwright" in _SHARED:
+        _SHARED.pop("browser").close()
+        _SHARED.pop("playwright").stop()
 
 
 def open_dashboard(browser, url, width=1280, height=900):
@@ -107,7 +116,12 @@ def section(page, title):
 
 
 def choose_model(page, label):
-    page.locator("select").first.select_option(label=label)
+    """Choose a model by its label; only the name before " (" must match (older labels had no sizes)."""
+    name = label.split(" (")[0].replace(" ", "\xa0")
+    options = page.locator("select").first.locator("option").all_inner_texts()
+    chosen = next((o for o in options if o == name or o.startswith(name + "\xa0(") or o.startswith(name + " (")),
+                  label)
+    page.locator("select").first.select_option(label=chosen)
 
 
 def set_slider(container, value):

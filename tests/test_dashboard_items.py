@@ -4,8 +4,8 @@ Each test acts as a student would and checks what the page shows."""
 import numpy as np
 from PIL import Image
 
-from dashboard_browser import (SLOW, browser, dashboard_url, expect, generate, inputs, page,  # noqa: F401
-                               section, set_seed, set_slider, shot, upload)
+from dashboard_browser import (SLOW, browser, choose_model, dashboard_url, expect, generate, inputs,  # noqa: F401
+                               page, section, set_seed, set_slider, shot, upload)
 
 UPLOAD = "Search with your own image"
 STEPS = "Watch the reverse diffusion process"
@@ -21,11 +21,11 @@ def test_1_a_result_names_what_made_it_and_a_model_change_clears_it_at_once(page
     title = page.locator(".memlab-result-title").inner_text()
     for words in ("MNIST-diffusion-oneImage", "DDIM sampler, 50 steps", "seed 0", "same class search"):
         assert words in title, title
-    page.locator("select").first.select_option(label="MNIST-diffusion-threeHundredImages (300 images)")
+    choose_model(page, "MNIST-diffusion-threeHundredImages (300 images)")
     inputs(page).get_by_role("button", name="DDPM").click()
     set_slider(inputs(page), 250)                    # a few seconds of sampling, even on a quiet machine
     page.get_by_role("button", name="Generate").click()
-    page.locator("select").first.select_option(label="MNIST-GAN (60,000 images)")
+    choose_model(page, "MNIST-GAN (60,000 images)")
     expect(page.locator(".memlab-result-title")).to_be_hidden(timeout=3_000)   # ...cleared at once
     expect(page.get_by_text("finished after the model changed")).to_be_visible(timeout=SLOW)
     expect(page.locator(".memlab-verdict:visible")).to_have_count(0)   # the late result is not shown as the GAN's
@@ -84,7 +84,7 @@ def test_5_upload_messages_sit_by_the_upload_and_every_change_searches_again(pag
 
 
 def test_7_step_through_shows_progress_uses_the_scope_and_explains_itself(page):
-    page.locator("select").first.select_option(label="MNIST-diffusion-threeHundredImages (300 images)")
+    choose_model(page, "MNIST-diffusion-threeHundredImages (300 images)")
     inputs(page).get_by_role("button", name="whole set").click()
     set_slider(inputs(page), 120)
     where = section(page, STEPS)

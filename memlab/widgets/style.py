@@ -27,7 +27,8 @@ CSS = """
 .memlab-app .widget-inline-hbox, .memlab-app .widget-inline-vbox,
 .memlab-app .widget-dropdown, .memlab-app .widget-text, .memlab-app .widget-slider { width: 100%; }
 .memlab-app .widget-dropdown select { font-size: var(--jp-widgets-font-size); }
-.memlab-app .jupyter-button { white-space: normal; height: auto; min-height: var(--jp-widgets-inline-height);
+.memlab-app .jupyter-button { white-space: normal; height: auto; width: auto; max-width: 100%;
+                              min-height: var(--jp-widgets-inline-height); line-height: 1.3;
                               font-size: var(--jp-widgets-font-size); padding: 4px 12px; }
 .memlab-app .widget-toggle-buttons .widget-toggle-button { width: auto; min-width: 6em; }
 .memlab-label { font-weight: 600; margin-top: 8px; }
