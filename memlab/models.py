@@ -3,19 +3,23 @@
 * every generator has ``sample(n, generator=None, steps=None) -> (n, 28, 28)`` float32 on 0..1;
 * the classifier has ``predict(images) -> (labels, confidences)`` and ``features(images)``.
 
-``from_payload`` builds the right one from a checkpoint dict (see ``memlab.checkpoint``).
+``KINDS`` holds one record per kind of model (its network, config, trainer, interface and name);
+``from_payload`` builds the right model from a checkpoint dict (see ``memlab.checkpoint``).
 """
+
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 
-from .classifier import Classifier
-from .gan import Generator
+from .classifier import Classifier, ClassifierConfig
+from .gan import GANConfig, Generator
 from .pixels import as_unit_images, model_to_unit, unit_to_model
-from .registry import spec_from_dict
+from .registry import ModelSpec, TrainConfig
 from .sampling import sample_diffusion, sample_gan
-from .schedule import DEFAULT_SPACING, NoiseSchedule
-from .unet import UNet
+from .schedule import DEFAULT_SPACING, NoiseSchedule, ScheduleConfig
+from .trainers import ClassifierTrainer, DiffusionTrainer, GANTrainer
+from .unet import UNet, UNetConfig
 
 
 class TrainedModel:
@@ -69,17 +73,44 @@ class ClassifierModel(TrainedModel):
         return self._batches(images, self.net.features).numpy()
 
 
-KINDS = {"diffusion": (UNet, DiffusionModel), "gan": (Generator, GANModel),
-         "classifier": (Classifier, ClassifierModel)}
+@dataclass(frozen=True)
+class Kind:
+    """Everything memlab needs to know about one kind of model, in one record."""
+
+    config: type          # the network's frozen config dataclass, e.g. UNetConfig
+    network: type         # the nn.Module built from it: network(config) (what is shipped and sampled from)
+    trainer: type         # what one training step means (memlab.trainers)
+    model: type           # the trained model's interface (above)
+    architecture: str     # what the model card calls the network
+
+
+KINDS = {
+    "diffusion": Kind(UNetConfig, UNet, DiffusionTrainer, DiffusionModel, "UNet (memlab.unet)"),
+    "gan": Kind(GANConfig, Generator, GANTrainer, GANModel, "DCGAN generator (memlab.gan)"),
+    "classifier": Kind(ClassifierConfig, Classifier, ClassifierTrainer, ClassifierModel, "CNN (memlab.classifier)"),
+}
+
+
+def spec_from_dict(d: dict) -> ModelSpec:
+    """Rebuild a ``ModelSpec`` saved with ``to_dict`` (as stored in every checkpoint)."""
+    def build(cls, values):
+        # dataclasses turn tuples into lists on some round trips; restore them
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
+
+    d = dict(d)
+    d["train"] = build(TrainConfig, d["train"])
+    d["network"] = build(KINDS[d["kind"]].config, d["network"])
+    d["schedule"] = build(ScheduleConfig, d["schedule"])
+    return ModelSpec(**d)
 
 
 def from_payload(payload: dict) -> TrainedModel:
     """Build a trained model from a loaded checkpoint dict."""
     spec = spec_from_dict(payload["spec"])
-    net_cls, wrapper = KINDS[spec.kind]
-    net = net_cls(spec.network)
+    kind = KINDS[spec.kind]
+    net = kind.network(spec.network)
     weights = {k: v.float() if v.is_floating_point() else v for k, v in payload["weights"].items()}
     net.load_state_dict(weights)
     subset = payload.get("subset_indices")
     subset = subset.numpy().astype(np.int64) if subset is not None else None
-    return wrapper(net, spec, payload["card"], subset)
+    return kind.model(net, spec, payload["card"], subset)

@@ -104,19 +104,3 @@ def get_spec(model_id: str) -> ModelSpec:
 
 def classifier_id(dataset: str) -> str:
     return f"{dataset}-classifier"
-
-
-NETWORK_CONFIGS = {"diffusion": UNetConfig, "gan": GANConfig, "classifier": ClassifierConfig}
-
-
-def spec_from_dict(d: dict) -> ModelSpec:
-    """Rebuild a ``ModelSpec`` saved with ``to_dict`` (as stored in every checkpoint)."""
-    def build(cls, values):
-        # dataclasses turn tuples into lists on some round trips; restore them
-        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
-
-    d = dict(d)
-    d["train"] = build(TrainConfig, d["train"])
-    d["network"] = build(NETWORK_CONFIGS[d["kind"]], d["network"])
-    d["schedule"] = build(ScheduleConfig, d["schedule"])
-    return ModelSpec(**d)

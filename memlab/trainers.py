@@ -5,7 +5,8 @@ loop in ``memlab.training`` treats every model alike:
 
 * ``step(batch, generator) -> loss`` one optimizer step on (images on -1..1, labels); the loss as a 0-d tensor
 * ``weights()``                    the state_dict that is shipped and sampled from
-* ``state()`` / ``load_state(d)``  everything needed to resume (weights and optimizer state)
+* ``state()`` / ``load_state(d)``  everything needed to resume: the state_dict of every part that
+                                   ``parts()`` names (networks, optimizers, learning-rate schedule)
 * ``final_figures()``              figures for the card when training ends (e.g. test accuracy)
 """
 
@@ -37,7 +38,25 @@ def cosine_decay(optimizer, train_cfg, total_steps):
     return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
 
 
-class DiffusionTrainer:
+class Trainer:
+    """What every trainer shares: resuming saves and restores each of its ``parts()``."""
+
+    def parts(self) -> dict:
+        """Name -> every object with a ``state_dict()`` that a resumed run needs."""
+        raise NotImplementedError
+
+    def state(self) -> dict:
+        return {name: part.state_dict() for name, part in self.parts().items()}
+
+    def load_state(self, d: dict) -> None:
+        for name, part in self.parts().items():
+            part.load_state_dict(d[name])
+
+    def final_figures(self) -> dict:
+        return {}
+
+
+class DiffusionTrainer(Trainer):
     """DDPM training (Ho et al. 2020, Algorithm 1) with an EMA copy of the weights."""
 
     def __init__(self, spec, device, total_steps=None):
@@ -47,7 +66,6 @@ class DiffusionTrainer:
         self.opt = torch.optim.Adam(self.unet.parameters(), lr=spec.train.lr, fused=device.type == "cuda")
         self.lr = cosine_decay(self.opt, spec.train, total_steps or spec.train.steps)
         self.schedule = NoiseSchedule(spec.schedule)
-        self.steps_done = 0
 
     def step(self, batch, generator):
         x0 = batch[0]
@@ -64,8 +82,8 @@ class DiffusionTrainer:
         self.opt.step()
         self.lr.step()
         # 3. EMA of the weights, with a warm-up so short runs are not dominated by the initial weights
-        self.steps_done += 1
-        decay = min(self.spec.train.ema_decay, (1 + self.steps_done) / (10 + self.steps_done))
+        steps_done = self.lr.last_epoch  # the learning-rate schedule counts the optimizer steps
+        decay = min(self.spec.train.ema_decay, (1 + steps_done) / (10 + steps_done))
         with torch.no_grad():
             torch._foreach_lerp_(list(self.ema.parameters()), list(self.unet.parameters()), 1 - decay)
         return loss.detach()
@@ -73,22 +91,11 @@ class DiffusionTrainer:
     def weights(self):
         return self.ema.state_dict()
 
-    def final_figures(self):
-        return {}
-
-    def state(self):
-        return {"unet": self.unet.state_dict(), "ema": self.ema.state_dict(), "opt": self.opt.state_dict(),
-                "lr": self.lr.state_dict(), "steps_done": self.steps_done}
-
-    def load_state(self, d):
-        self.unet.load_state_dict(d["unet"])
-        self.ema.load_state_dict(d["ema"])
-        self.opt.load_state_dict(d["opt"])
-        self.lr.load_state_dict(d["lr"])
-        self.steps_done = d["steps_done"]
+    def parts(self):
+        return {"unet": self.unet, "ema": self.ema, "opt": self.opt, "lr": self.lr}
 
 
-class GANTrainer:
+class GANTrainer(Trainer):
     """The non-saturating GAN loss of the TensorFlow DCGAN tutorial."""
 
     def __init__(self, spec, device, total_steps=None):  # no learning-rate decay: total_steps unused
@@ -119,21 +126,11 @@ class GANTrainer:
     def weights(self):
         return self.gen.state_dict()
 
-    def final_figures(self):
-        return {}
-
-    def state(self):
-        return {"gen": self.gen.state_dict(), "disc": self.disc.state_dict(),
-                "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict()}
-
-    def load_state(self, d):
-        self.gen.load_state_dict(d["gen"])
-        self.disc.load_state_dict(d["disc"])
-        self.opt_g.load_state_dict(d["opt_g"])
-        self.opt_d.load_state_dict(d["opt_d"])
+    def parts(self):
+        return {"gen": self.gen, "disc": self.disc, "opt_g": self.opt_g, "opt_d": self.opt_d}
 
 
-class ClassifierTrainer:
+class ClassifierTrainer(Trainer):
     """Cross-entropy on labelled images, with small random shifts as augmentation."""
 
     def __init__(self, spec, device, total_steps=None):
@@ -167,13 +164,5 @@ class ClassifierTrainer:
         pred = torch.cat([self.net(x[i:i + 1000]).argmax(1) for i in range(0, len(x), 1000)]).cpu()
         return {"test_accuracy": round(float((pred.numpy() == test.labels).mean()), 4)}
 
-    def state(self):
-        return {"net": self.net.state_dict(), "opt": self.opt.state_dict(), "sched": self.sched.state_dict()}
-
-    def load_state(self, d):
-        self.net.load_state_dict(d["net"])
-        self.opt.load_state_dict(d["opt"])
-        self.sched.load_state_dict(d["sched"])
-
-
-TRAINERS = {"diffusion": DiffusionTrainer, "gan": GANTrainer, "classifier": ClassifierTrainer}
+    def parts(self):
+        return {"net": self.net, "opt": self.opt, "sched": self.sched}

@@ -20,7 +20,7 @@ from tqdm.auto import tqdm
 from . import checkpoint, data
 from .pixels import as_unit_images, uint8_to_unit, unit_to_model
 from .registry import ModelSpec
-from .trainers import TRAINERS
+from .models import KINDS
 
 FP16_ABOVE_BYTES = 8_000_000  # shipped weights larger than this in float32 are stored as float16
 
@@ -74,8 +74,7 @@ def make_card(spec, indices, weights, dtype, steps_done, wall_s, device, losses,
     params = sum(v.numel() for k, v in weights.items() if "running" not in k and "num_batches" not in k)
     card = {
         "id": spec.id, "label": spec.label, "kind": spec.kind,
-        "architecture": {"diffusion": "UNet (memlab.unet)", "gan": "DCGAN generator (memlab.gan)",
-                         "classifier": "CNN (memlab.classifier)"}[spec.kind],
+        "architecture": KINDS[spec.kind].architecture,
         "parameters": int(params), "dataset": spec.dataset, "train_size": spec.train_size,
         "subset_seed": spec.subset_seed, "subset_indices_sha256": data.indices_sha256(indices),
         "subset_indices": indices.tolist() if len(indices) <= 3000 else "see checkpoint['subset_indices']",
@@ -130,7 +129,7 @@ def train(spec: ModelSpec, out_dir="runs", steps=None, max_minutes=None, resume=
     out = Path(out_dir) / spec.id
     total = steps or spec.train.steps
     torch.manual_seed(spec.train.seed)  # network initialisation
-    trainer = TRAINERS[spec.kind](spec, device, total)
+    trainer = KINDS[spec.kind].trainer(spec, device, total)
     gen = torch.Generator().manual_seed(spec.train.seed)  # batches and noise
     step, wall_before, losses, running = 0, 0.0, [], []
     if resume:

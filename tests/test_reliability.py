@@ -17,9 +17,9 @@ DYING_TRAINER = textwrap.dedent("""
     # Train a spec, but SIGKILL this process halfway through writing its second resumable checkpoint.
     import io, json, os, signal, sys
     import torch
-    from memlab import checkpoint, registry, training
+    from memlab import checkpoint, models, training
 
-    spec = registry.spec_from_dict(json.loads(open(sys.argv[1]).read()))
+    spec = models.spec_from_dict(json.loads(open(sys.argv[1]).read()))
     real_save, resumable_saves = torch.save, []
 
     def dying_save(payload, path):
