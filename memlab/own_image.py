@@ -11,17 +11,13 @@ The computation behind the "your own image" panel (``memlab/widgets/own_image.py
 
 Training is the real ``memlab.training`` loop with the one-image recipe of ``memlab.registry``
 (``mnist-diffusion-1``: 1 000 steps of 8 copies, the network predicts x_0). Everything it writes goes
-to a folder made with ``tempfile.mkdtemp`` (readable by its owner only) that is deleted when the run
-is closed, garbage-collected, or when the Python process (the user's kernel) exits. The image itself
-is never written anywhere.
+to the run's own temporary folder (``memlab.private_folder``: readable by its owner only, deleted with
+the run or with the learner's kernel, however it ends). The image itself is never written anywhere.
 """
 
-import os
 import shutil
-import tempfile
 import threading
 import time
-import weakref
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -35,6 +31,7 @@ from .judgement import Judgement, judge
 from .metrics import rmse, to_article, verdict
 from .models import from_payload
 from .pixels import SIZE, as_unit_images
+from .private_folder import PrivateFolder
 from .registry import MODELS, get_spec
 
 PAD = 280                 # the drawing pad's side in pixels (10 x 28)
@@ -164,28 +161,6 @@ class OwnImageResult:
                 "a copy breaks copyright.")
 
 
-def _close(folder: Path, stop: threading.Event, threads: list):
-    """Stop a run's training thread and delete its folder (called once, however the run ends)."""
-    stop.set()
-    for thread in threads:
-        if thread is not threading.current_thread():
-            thread.join(timeout=30)
-    shutil.rmtree(folder, ignore_errors=True)
-
-
-def _remove_orphans():
-    """Delete this user's folders left by kernels that were killed before they could clean up."""
-    for folder in Path(tempfile.gettempdir()).glob(f"{FOLDER_PREFIX}*"):
-        try:
-            pid = int(folder.name[len(FOLDER_PREFIX):].split("-")[0])
-            if folder.stat().st_uid == os.getuid() and pid != os.getpid():
-                os.kill(pid, 0)           # raises ProcessLookupError when that kernel is gone
-        except ProcessLookupError:
-            shutil.rmtree(folder, ignore_errors=True)
-        except (ValueError, OSError):
-            continue
-
-
 class OwnImageRun:
     """One learner's runs: a private temporary folder, one training at a time, cancellable.
 
@@ -202,10 +177,9 @@ class OwnImageRun:
             raise ValueError(f"dataset must be one of {sorted(RECIPES)}, got {dataset!r}.")
         self.dataset, self.spec = dataset, recipe(dataset, steps)
         self.sample_steps, self.seeds = sample_steps, [int(s) for s in seeds]
-        _remove_orphans()
-        self.folder = Path(tempfile.mkdtemp(prefix=f"{FOLDER_PREFIX}{os.getpid()}-"))  # mode 0700
         self._stop, self._threads, self._lock = threading.Event(), [], threading.Lock()
-        self._finalizer = weakref.finalize(self, _close, self.folder, self._stop, self._threads)
+        self._private = PrivateFolder(self, FOLDER_PREFIX, self._stop, self._threads)
+        self.folder = self._private.path
 
     @property
     def running(self) -> bool:
@@ -224,18 +198,18 @@ class OwnImageRun:
         start, last = time.monotonic(), [0.0]
 
         def on_step(step, total, loss):
+            if self._stop.is_set():   # stops the loop at once: nothing more is written
+                raise TrainingCancelled(f"Training cancelled at step {step:,} of {total:,}.")
             elapsed = time.monotonic() - start
             if on_progress is not None and (elapsed - last[0] > 0.25 or step == total):
                 last[0] = elapsed
                 on_progress(Progress(step, total, loss, elapsed, elapsed / step * (total - step)))
-            return self._stop.is_set()
 
         out = self.folder / "runs"
         shutil.rmtree(out, ignore_errors=True)   # a fresh model each time, never a resumed one
-        card = training.train(self.spec, out, progress=False, device="cpu", images=image[None],
-                              on_step=on_step)
-        if self._stop.is_set():
-            raise TrainingCancelled(f"Training cancelled at step {card['steps']} of {self.spec.train.steps}.")
+        if self._stop.is_set():                  # cancelled before the first step
+            raise TrainingCancelled("Training cancelled before it started.")
+        training.train(self.spec, out, progress=False, device="cpu", images=image[None], on_step=on_step)
         return from_payload(checkpoint.load(out / RUN_ID / f"{RUN_ID}.pt", expect_id=RUN_ID))
 
     def samples(self, model, image) -> list[SampleVerdict]:
@@ -282,7 +256,7 @@ class OwnImageRun:
                     result, error = self._train_and_judge(image, on_progress), None
                 except Exception as err:  # handed to on_done, which shows it to the learner
                     result, error = None, err
-                if on_done is not None:
+                if on_done is not None and not self._private.closed.is_set():   # no one to tell at exit
                     on_done(result, error)
 
             self._threads[:] = [threading.Thread(target=work, name="memlab-own-image", daemon=True)]
@@ -299,4 +273,4 @@ class OwnImageRun:
 
     def close(self):
         """Stop any training and delete the folder now (also happens on garbage collection and exit)."""
-        self._finalizer()
+        self._private.close()

@@ -5,8 +5,10 @@ recipe handing a drawn picture back."""
 import gc
 import io
 import os
+import signal
 import subprocess
 import sys
+import tempfile
 import textwrap
 import threading
 from dataclasses import replace
@@ -92,7 +94,7 @@ def test_the_panel_says_draw_something_first_and_refuses_a_second_press():
         panel.train()                                     # the second press
         assert "already running" in panel.message.value
         panel.cancel()
-        panel.run.wait(60)
+        panel.run.wait(300)                               # within one training step (slow on a busy CPU)
         assert not panel.run.running and "cancelled" in panel.message.value
     finally:
         panel.close()
@@ -161,6 +163,11 @@ def test_two_learners_get_private_folders_and_closing_one_leaves_the_other():
         a.close()
 
 
+def files_in(folder: Path) -> list:
+    """Every file under ``folder`` (torch may leave an empty cache folder in $TMPDIR: no files)."""
+    return [p for p in folder.rglob("*") if not p.is_dir()]
+
+
 EXITS_WHILE_TRAINING = textwrap.dedent("""
     import sys, threading
     from memlab.own_image import OwnImageRun, Sketch
@@ -186,8 +193,19 @@ def test_nothing_is_written_outside_the_run_folder_and_it_goes_when_the_process_
     folder = Path(done.stdout.strip())
     assert folder.parent == tmp and folder.name.startswith(own_image.FOLDER_PREFIX)
     assert not folder.exists()
-    assert list(cwd.iterdir()) == [] and list(tmp.iterdir()) == []
-    assert [p for p in home.rglob("*") if p.is_file()] == []
+    assert files_in(cwd) == files_in(tmp) == files_in(home) == []
+
+
+def test_sigterm_while_training_deletes_the_folder_then_ends_the_process(tmp_path):
+    """What Voila does to a kernel that takes over 2.5 s to exit after its page closed."""
+    script = EXITS_WHILE_TRAINING.replace("sys.exit(0)", "import time; time.sleep(600)")
+    process = subprocess.Popen([sys.executable, "-c", script], env=dict(os.environ, TMPDIR=str(tmp_path)),
+                               stdout=subprocess.PIPE, text=True)
+    folder = Path(process.stdout.readline().strip())
+    assert folder.is_dir() and folder.parent == tmp_path
+    process.terminate()
+    assert process.wait(timeout=60) == -signal.SIGTERM     # the signal still ends it, as before
+    assert not folder.exists() and files_in(tmp_path) == []
 
 
 def test_a_killed_kernels_folder_is_removed_by_the_next_run(tmp_path, monkeypatch):
@@ -199,7 +217,7 @@ def test_a_killed_kernels_folder_is_removed_by_the_next_run(tmp_path, monkeypatc
     killed.kill()
     killed.wait()
     monkeypatch.setenv("TMPDIR", str(tmp_path))
-    monkeypatch.setattr(own_image.tempfile, "tempdir", None)   # re-read TMPDIR
+    monkeypatch.setattr(tempfile, "tempdir", None)   # re-read TMPDIR
     run = OwnImageRun()
     try:
         assert not orphan.exists() and alive.exists() and run.folder.parent == tmp_path

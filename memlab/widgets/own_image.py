@@ -21,11 +21,20 @@ from ..images import image_from_bytes
 from ..pipeline import training_index
 from ..own_image import BRUSH, PAD, OwnImageRun, Sketch, TrainingCancelled
 from ..pixels import SIZE
-from .images import VERDICT_COLOURS, distance_text, image_tile
+from .images import VERDICT_COLOURS, distance_text, png
 
 LESSON = "06-copies-copyright-and-evidence.ipynb"   # the copyright lesson, beside the dashboard notebook
 MAX_UPLOAD_BYTES = 10_000_000
 TILE = 112
+
+
+def _tile(image, caption: str, size: int = TILE) -> w.VBox:
+    """A picture above a caption of any length (the caption grows; nothing is cut off)."""
+    picture = w.Image(value=png(image, size), format="png", layout=w.Layout(width=f"{size}px", height=f"{size}px"))
+    text = w.HTML(f"<div style='line-height:1.3;font-size:0.9em'>{caption}</div>", layout=w.Layout(width=f"{size}px"))
+    tile = w.VBox([picture, text], layout=w.Layout(width=f"{size + 8}px", margin="0 4px 8px 0"))
+    tile.add_class("memlab-own-tile")
+    return tile
 
 
 def _message(text: str, error: bool = False) -> str:
@@ -69,8 +78,8 @@ class OwnImagePanel:
         self.pad.on_touch_start(lambda touches: self._pen_start(*touches[0]))
         self.pad.on_touch_move(lambda touches: self._pen_move(*touches[0]))
         self.pad.on_touch_end(lambda touches: self._pen_end())
-        self.undo_button = w.Button(description="Undo", icon="undo", layout=w.Layout(width="90px"))
-        self.clear_button = w.Button(description="Clear", icon="trash", layout=w.Layout(width="90px"))
+        self.undo_button = w.Button(description="Undo", layout=w.Layout(width="90px"))
+        self.clear_button = w.Button(description="Clear", layout=w.Layout(width="90px"))
         self.upload_button = w.FileUpload(accept="image/*", multiple=False, description="Upload",
                                           layout=w.Layout(width="100px"))
         self.undo_button.on_click(lambda _: self.undo())
@@ -81,8 +90,8 @@ class OwnImagePanel:
         self._show_preview()
 
     def _create_training(self):
-        self.train_button = w.Button(description="Train", button_style="primary", icon="play")
-        self.cancel_button = w.Button(description="Cancel", icon="stop")
+        self.train_button = w.Button(description="Train", button_style="primary")
+        self.cancel_button = w.Button(description="Cancel")
         self.train_button.on_click(lambda _: self.train())
         self.cancel_button.on_click(lambda _: self.cancel())
         self.train_buttons = w.HBox([self.train_button, self.cancel_button])
@@ -127,8 +136,8 @@ class OwnImagePanel:
                     self.pad.stroke_lines(stroke)
 
     def _show_preview(self):
-        self.preview.children = [image_tile(self.sketch.image(), "your picture as the model sees it "
-                                            f"({SIZE} × {SIZE})", size=84)]
+        self.preview.children = [_tile(self.sketch.image(), f"your picture as the model sees it ({SIZE} × {SIZE})",
+                                       size=84)]
 
     def undo(self):
         self.sketch.undo()
@@ -194,6 +203,7 @@ class OwnImagePanel:
                                           f"Training failed: {error}", error=not cancelled)
             return
         self.result = result
+        self.message.value = ""
         self.status.value = (f"Trained in {result.train_seconds:.0f} s ({result.steps:,} steps). "
                              f"{result.perfect_copies} of {len(result.samples)} samples are perfect copies.")
         self.samples.children = [w.HTML("<b>New images from your model, one per seed</b>",
@@ -203,15 +213,15 @@ class OwnImagePanel:
 
     def _sample_tile(self, s):
         colour = VERDICT_COLOURS.get(s.verdict, "#000")
-        return image_tile(s.image, f"seed {s.seed} · <b style='color:{colour}'>{s.verdict}</b><br>"
-                                   f"{distance_text(s.rmse)}", size=TILE)
+        return _tile(s.image, f"seed {s.seed} · <b style='color:{colour}'>{s.verdict}</b><br>"
+                              f"{distance_text(s.rmse)}")
 
     def _comparison(self, result):
         j = result.comparison
         nearest = training_index(j.dataset, j.model_id).image(j.nearest_index)
-        tiles = w.HBox([image_tile(result.image, "your picture", size=TILE),
-                        image_tile(nearest, f"nearest of {j.searched:,}: index {j.nearest_index}<br>"
-                                            f"{distance_text(j.rmse)}", size=TILE)])
+        tiles = w.HBox([_tile(result.image, "your picture"),
+                        _tile(nearest, f"nearest of {j.searched:,}: training image {j.nearest_index}<br>"
+                                       f"{distance_text(j.rmse)}")])
         text = w.HTML(f"<p>{html.escape(result.sentence())} Read more in the lesson "
                       f"<a href='{LESSON}' target='_blank'>Copies, copyright and evidence</a>.</p>")
         return w.VBox([w.HTML("<b>The same picture, searched among 60 000 training images</b>"), tiles, text])
