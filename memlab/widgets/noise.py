@@ -68,6 +68,6 @@ class NoiseSlider(FigureWidget):
         sentence = f"σ = {self.sigma.value} grey levels: verdict '{self.judgement.verdict}'. {found} " \
                    + self.judgement.sentence()
         produced_by = (f"Training image {self.index} plus σ = {self.sigma.value} grey levels of noise "
-                       f"(seed {self.seed}).")
+                       f"(seed {self.seed})")
         shown = verdict_html(self.judgement, produced_by) + f"<p>{html.escape(found)}</p>"
         return noise_figure(original, noisy, nearest, self.judgement, self.sigma.value), sentence, shown
