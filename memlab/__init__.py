@@ -3,10 +3,24 @@
 Train small DDPM and DCGAN models on MNIST and Fashion-MNIST, sample from them, and search
 the training set exhaustively for each sample's nearest image by RMSE.
 
-Where things live: ``data`` (datasets and subsets), ``pixels`` (the pixel convention),
-``schedule`` / ``unet`` / ``gan`` / ``classifier`` (the models), ``sampling`` (the loops),
-``trainers`` / ``training`` (training), ``checkpoint`` / ``zoo`` (saving and the shipped models),
-``metrics`` / ``search`` (distances and nearest neighbours), ``pipeline`` (end to end), ``cli``.
+Where things live:
+
+* data: ``idx`` (the IDX file reader), ``data`` (datasets and subsets), ``pixels`` (the pixel
+  convention), ``images`` (reading query images, writing sample grids);
+* models: ``schedule`` (noise schedule, DDPM and DDIM steps), ``unet`` / ``gan`` / ``classifier``
+  (the networks), ``sampling`` (the loops), ``models`` (trained models behind one interface, one
+  record per kind of model), ``registry`` (every model's configuration);
+* training and saving: ``trainers`` (one step of each kind), ``training`` (the loop, resume),
+  ``checkpoint`` (atomic saves, verified loads), ``zoo`` (the shipped models);
+* nearest images and verdicts: ``metrics`` (RMSE on both scales, thresholds), ``search`` (exact
+  search; ``search_faiss``, optional), ``pipeline`` (sample -> search), ``judgement`` (one image ->
+  verdict beside the natural baseline), ``baseline`` (how close unseen images already are),
+  ``criteria`` / ``audit`` (the memorization criteria), ``evaluate`` (a model's figures), ``plots``;
+* teaching: ``lessons`` (the lessons' computations), ``exercises`` (exercise checks),
+  ``own_image`` (train on your own drawing), ``widgets`` (every widget piece) and ``app`` (the
+  dashboard) — the only places that import ipywidgets;
+* running it: ``cli`` (the ``memlab`` command), ``serve`` (Voila for many users),
+  ``private_folder`` (a learner's temporary folder), ``errors`` (one-line messages).
 """
 
 __version__ = "0.1.0"

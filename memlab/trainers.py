@@ -73,8 +73,8 @@ class DiffusionTrainer(Trainer):
         # 1. a random timestep and random noise for every image
         t = torch.randint(0, self.schedule.cfg.num_train_timesteps, (len(x0),), generator=generator).to(device)
         noise = torch.randn(x0.shape, generator=generator).to(device)
-        # 2. noise the images to x_t and ask the network for the noise: loss = ||eps - eps_theta(x_t, t)||^2
-        #    (or for x_0, if the schedule's ``prediction`` says so)
+        # 2. noise the images to x_t and ask the network for the noise or the clean image (as the schedule's
+        #    ``prediction`` says): loss = ||eps - eps_theta(x_t, t)||^2, or the same with x_0
         x_t = self.schedule.add_noise(x0, noise, t)
         loss = F.mse_loss(self.unet(x_t, t), self.schedule.target(x0, noise, t))
         self.opt.zero_grad(set_to_none=True)

@@ -1,5 +1,5 @@
-"""A small UNet that maps a noisy 28 x 28 image and its timestep to the predicted noise
-(or to the predicted clean image, when the model's schedule says so: see memlab.schedule).
+"""A small UNet that maps a noisy 28 x 28 image and its timestep to its prediction: the noise or
+the clean image, as the model's schedule says (``ScheduleConfig.prediction``, see memlab.schedule).
 
 Shapes in comments: B batch, C channels, H x W the spatial size (28 -> 14 -> 7 and back).
 Sized to train on two CPU cores: the default has about 0.8 M parameters (801 921).
@@ -68,7 +68,7 @@ class Attention(nn.Module):
 
 
 class UNet(nn.Module):
-    """eps_theta(x_t, t): the noise-prediction network of a DDPM."""
+    """The network of a DDPM: (x_t, t) -> the noise eps_theta(x_t, t) or the clean image x_0, per the schedule."""
 
     def __init__(self, cfg: UNetConfig = UNetConfig()):
         super().__init__()
@@ -109,7 +109,9 @@ class UNet(nn.Module):
                                   nn.Conv2d(chans[0], cfg.image_channels, 3, padding=1))
 
     def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-        """Args: x (B, 1, 28, 28) noisy images on -1..1; t (B,) integer timesteps. Returns eps (B, 1, 28, 28)."""
+        """Args: x (B, 1, 28, 28) noisy images on -1..1; t (B,) integer timesteps.
+
+        Returns the predicted noise or clean image (B, 1, 28, 28), as the model's schedule says."""
         temb = self.time_mlp(timestep_embedding(t, self.cfg.time_dim))  # (B, time_dim)
         h = self.stem(x)                                                  # (B, C0, 28, 28)
         skips = []
