@@ -38,7 +38,7 @@ dashboard: setup
 bench: setup
 	cd benchmarks && ../$(PY) run.py $(BENCH_ARGS)
 
-# N students on one dashboard server (loopback, ~10 minutes for N=10): benchmarks/loadtest.json
+# N students on one dashboard server (loopback, stops itself within 30 minutes): benchmarks/loadtest.json, docs/deploy.md
 loadtest: setup
 	$(PY) benchmarks/loadtest.py --students $(N)
 

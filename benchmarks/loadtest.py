@@ -8,8 +8,8 @@ without saying goodbye (no beforeunload, like a phone put away), so the kernel i
 Reported: click-to-result p50 / p95 (press Generate -> a new verdict on the page), time to open the
 dashboard, peak total memory of the server and its kernels (RSS and PSS, sampled every 2 s), errors,
 busy pages, and the seconds until every kernel is gone after the last tab closed.
-The server is `memlab dashboard`'s Voila command with the cap set to N (nobody is turned away) and a
-shorter cull timeout than voila.json's, so the run ends sooner. Traffic stays on loopback; the run
+The server is `memlab dashboard`'s Voila command with the cap set to N (nobody is turned away) and
+voila.json's cull timeout (300 s; --cull-s to change it). Traffic stays on loopback; the run
 stops itself after --timeout seconds whatever happens, and stops the server and its kernels.
 
     python benchmarks/loadtest.py --students 10        # or: make loadtest N=10
@@ -84,7 +84,7 @@ async def student(number, browser, url, args, log):
         record["errors"].append(f"{stage}: {type(err).__name__}: {str(err).splitlines()[0]}")
     finally:
         record["closed_at"] = time.time()
-        await page.close(run_before_unload=False)
+        await page.close(run_before_unload=False)   # no goodbye: the kernel is left to the culler
         await context.close()
 
 
@@ -149,8 +149,9 @@ def main(argv=None):
     parser.add_argument("--students", type=int, default=10)
     parser.add_argument("--clicks", type=int, default=5, help="Generates per student (default 5)")
     parser.add_argument("--arrive-every", type=float, default=3.0, help="seconds between arrivals")
-    parser.add_argument("--cull-s", type=int, default=60, help="idle seconds before a kernel is culled")
-    parser.add_argument("--cull-interval-s", type=int, default=10)
+    parser.add_argument("--cull-s", type=int, default=300, help="idle seconds before a kernel is culled "
+                        "(voila.json's 300; much shorter ones cull kernels whose slow page has not connected yet)")
+    parser.add_argument("--cull-interval-s", type=int, default=30)
     parser.add_argument("--open-timeout", type=int, default=600, help="seconds to wait for the dashboard")
     parser.add_argument("--click-timeout", type=int, default=300, help="seconds to wait for one result")
     parser.add_argument("--timeout", type=int, default=1800,
