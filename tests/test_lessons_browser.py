@@ -101,18 +101,20 @@ def menu(page, top, item):
 
 
 def run_all(page):
-    """Run ▸ Run All Cells, then wait until no code cell is waiting ([*] or [ ])."""
+    """Run ▸ Run All Cells, then wait until no code cell is waiting ([*] or [ ]) or one has failed."""
     menu(page, "Run", "Run All Cells")
     page.wait_for_function(
         """() => { const p = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt')]
                                 .map(e => e.textContent.trim());
-                   return p.some(t => /^\\[\\d+\\]:$/.test(t)) && p.every(t => /^(\\[\\d+\\]:)?$/.test(t)); }""",
+                   const failed = [...document.querySelectorAll('.jp-OutputArea-output')]
+                                  .some(o => /Traceback|Error:/.test(o.innerText));
+                   return failed || (p.some(t => /^\\[\\d+\\]:$/.test(t)) && p.every(t => /^(\\[\\d+\\]:)?$/.test(t))); }""",
         timeout=RUN_ALL_MS, polling=1000)   # a collapsed (solution) cell's prompt is empty
 
 
 def failures(page) -> list[str]:
-    return page.eval_on_selector_all(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']",
-                                     "es => es.map(e => e.innerText).filter(t => /Error|Traceback/.test(t))")
+    return page.eval_on_selector_all(".jp-OutputArea-output",
+                                     "es => es.map(e => e.innerText).filter(t => /Traceback|Error:/.test(t))")
 
 
 SHOWN = "w => [...w.querySelectorAll('img')].map(i => i.src.slice(-300)).join('|') + " \
@@ -159,6 +161,9 @@ def test_lesson_runs_in_jupyterlab_and_its_main_widget_moves(chromium, lab, name
         page.screenshot(path=str(SHOTS / f"{name}-after.png"))
         assert picture(widget) != before, f"{name}: moving the {how} changed nothing"
         assert page.outside == [], f"{name}: requests left the machine: {page.outside[:5]}"
+    except Exception:
+        page.screenshot(path=str(SHOTS / f"{name}-failed.png"))
+        raise
     finally:
         page.close()
         stop_kernels(lab)
