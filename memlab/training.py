@@ -11,6 +11,7 @@ import os
 import platform
 import subprocess
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -69,18 +70,62 @@ def shippable_weights(weights: dict) -> tuple[dict, str]:
     return {k: v.half() if v.is_floating_point() else v for k, v in weights.items()}, "float16"
 
 
-def make_card(spec, indices, weights, dtype, steps_done, wall_s, device, losses, extra) -> dict:
+LOSS_EVERY = 100  # the card logs the mean loss of every 100 steps (read back from the device that often)
+
+
+@dataclass
+class Run:
+    """Where one training run stands: what its checkpoints and its card are made from."""
+
+    spec: ModelSpec
+    out: Path                      # the run's folder, out_dir/spec.id
+    device: torch.device
+    trainer: object                # the kind's trainer (memlab.trainers): networks and optimizers
+    generator: torch.Generator     # batches and noise
+    indices: np.ndarray = None     # dataset indices of the training images
+    step: int = 0                  # optimizer steps done, over every call (a resume continues the count)
+    wall_before: float = 0.0       # seconds spent in earlier calls
+    started: float = field(default_factory=time.monotonic)   # when this call began
+    losses: list = field(default_factory=list)    # mean loss of each full LOSS_EVERY steps
+    running: list = field(default_factory=list)   # losses (0-d tensors) of the steps since the last full entry
+
+    def log(self, loss: torch.Tensor) -> None:
+        self.running.append(loss)
+        if len(self.running) == LOSS_EVERY:
+            self.losses.append(torch.stack(self.running).mean().item())
+            self.running = []
+
+    def loss_log(self) -> list:
+        """The card's log: every full entry, then the mean of the steps since (if any)."""
+        return self.losses + ([torch.stack(self.running).mean().item()] if self.running else [])
+
+    def wall_s(self) -> float:
+        return self.wall_before + time.monotonic() - self.started
+
+    def state(self, wall_s: float) -> dict:
+        """What a resumed run needs (the ``training`` entry of ``checkpoint.pt``)."""
+        return {"trainer": self.trainer.state(), "step": self.step, "wall_s": wall_s, "losses": self.losses,
+                "running_losses": [v.item() for v in self.running], "rng": self.generator.get_state()}
+
+    def restore(self, state: dict) -> None:
+        self.trainer.load_state(state["trainer"])
+        self.step, self.wall_before, self.losses = state["step"], state["wall_s"], list(state["losses"])
+        self.running = [torch.tensor(v, device=self.device) for v in state.get("running_losses", [])]
+        self.generator.set_state(state["rng"])
+
+
+def make_card(run: Run, weights: dict, dtype: str, wall_s: float, extra: dict | None) -> dict:
     """The provenance card of a checkpoint (see the zoo's model cards)."""
+    spec, indices, losses = run.spec, run.indices, run.loss_log()
     params = sum(v.numel() for k, v in weights.items() if "running" not in k and "num_batches" not in k)
     card = {
-        "id": spec.id, "label": spec.label, "kind": spec.kind,
-        "architecture": KINDS[spec.kind].architecture,
+        "id": spec.id, "label": spec.label, "kind": spec.kind, "architecture": KINDS[spec.kind].architecture,
         "parameters": int(params), "dataset": spec.dataset, "train_size": spec.train_size,
         "subset_seed": spec.subset_seed, "subset_indices_sha256": data.indices_sha256(indices),
         "subset_indices": indices.tolist() if len(indices) <= 3000 else "see checkpoint['subset_indices']",
-        "steps": steps_done, "batch_size": spec.train.batch_size,
-        "epochs": round(steps_done * spec.train.batch_size / spec.train_size, 2),
-        "wall_time_s": round(wall_s, 1), "machine": machine(device),
+        "steps": run.step, "batch_size": spec.train.batch_size,
+        "epochs": round(run.step * spec.train.batch_size / spec.train_size, 2),
+        "wall_time_s": round(wall_s, 1), "machine": machine(run.device),
         "torch": str(torch.__version__), "git_commit": git_commit(),
         "loss_first": losses[0] if losses else None, "loss_final": losses[-1] if losses else None,
         "loss_per_100_steps": [round(v, 5) for v in losses],
@@ -92,19 +137,16 @@ def make_card(spec, indices, weights, dtype, steps_done, wall_s, device, losses,
     return card
 
 
-def _save(spec, out, trainer, indices, steps_done, wall_s, device, losses, running, gen, extra=None):
-    weights, dtype = shippable_weights(trainer.weights())
-    partial = [torch.stack(running).mean().item()] if running else []  # the steps since the last full 100
-    card = make_card(spec, indices, weights, dtype, steps_done, wall_s, device, losses + partial, extra)
-    subset = torch.from_numpy(indices.astype(np.int32))
-    shipped = {"format": checkpoint.FORMAT, "spec": spec.to_dict(), "weights": weights, "card": card,
-               "subset_indices": subset}
-    resumable = dict(shipped, training={"trainer": trainer.state(), "step": steps_done, "wall_s": wall_s,
-                                        "losses": losses, "running_losses": [v.item() for v in running],
-                                        "rng": gen.get_state()})
-    checkpoint.save(out / "checkpoint.pt", resumable)
-    checkpoint.save(out / f"{spec.id}.pt", shipped)
-    checkpoint.write_card(out / f"{spec.id}.json", card)
+def _save(run: Run, extra: dict | None = None) -> dict:
+    """Write the resumable checkpoint, the shippable one and the card; returns the card."""
+    wall_s = run.wall_s()
+    weights, dtype = shippable_weights(run.trainer.weights())
+    card = make_card(run, weights, dtype, wall_s, extra)
+    shipped = {"format": checkpoint.FORMAT, "spec": run.spec.to_dict(), "weights": weights, "card": card,
+               "subset_indices": torch.from_numpy(run.indices.astype(np.int32))}
+    checkpoint.save(run.out / "checkpoint.pt", dict(shipped, training=run.state(wall_s)))
+    checkpoint.save(run.out / f"{run.spec.id}.pt", shipped)
+    checkpoint.write_card(run.out / f"{run.spec.id}.json", card)
     return card
 
 
@@ -129,38 +171,29 @@ def train(spec: ModelSpec, out_dir="runs", steps=None, max_minutes=None, resume=
     out = Path(out_dir) / spec.id
     total = steps or spec.train.steps
     torch.manual_seed(spec.train.seed)  # network initialisation
-    trainer = KINDS[spec.kind].trainer(spec, device, total)
-    gen = torch.Generator().manual_seed(spec.train.seed)  # batches and noise
-    step, wall_before, losses, running = 0, 0.0, [], []
+    run = Run(spec, out, device, KINDS[spec.kind].trainer(spec, device, total),
+              torch.Generator().manual_seed(spec.train.seed))
     if resume:
         saved = checkpoint.load(out / "checkpoint.pt", expect_id=spec.id)
         if "training" not in saved:
             raise checkpoint.CheckpointError(f"{out / 'checkpoint.pt'} has no training state to resume from.")
-        state = saved["training"]
-        trainer.load_state(state["trainer"])
-        step, wall_before, losses = state["step"], state["wall_s"], list(state["losses"])
-        running = [torch.tensor(v, device=device) for v in state.get("running_losses", [])]
-        gen.set_state(state["rng"])
-    x, y, indices = training_tensors(spec, device, images)
+        run.restore(saved["training"])
+    x, y, run.indices = training_tensors(spec, device, images)
 
-    start, card = time.monotonic(), None
-    bar = tqdm(total=total, initial=step, desc=spec.id, disable=not progress, unit="step")
-    while step < total:
-        pick = torch.randint(0, len(x), (spec.train.batch_size,), generator=gen).to(device)
-        running.append(trainer.step((x[pick], y[pick]), gen))
-        step += 1
+    run.started, card = time.monotonic(), None
+    bar = tqdm(total=total, initial=run.step, desc=spec.id, disable=not progress, unit="step")
+    while run.step < total:
+        pick = torch.randint(0, len(x), (spec.train.batch_size,), generator=run.generator).to(device)
+        run.log(run.trainer.step((x[pick], y[pick]), run.generator))
+        run.step += 1
         bar.update(1)
-        if len(running) == 100:  # read losses back from the device only every 100 steps
-            losses.append(torch.stack(running).mean().item())
-            running = []
-            bar.set_postfix(loss=f"{losses[-1]:.4f}")
-        out_of_time = max_minutes is not None and time.monotonic() - start > 60 * max_minutes
+        if not run.running:  # a full entry was just logged
+            bar.set_postfix(loss=f"{run.losses[-1]:.4f}")
+        out_of_time = max_minutes is not None and time.monotonic() - run.started > 60 * max_minutes
         if on_step is not None:
-            on_step(step, total, losses[-1] if losses else None)
-        if step % spec.train.checkpoint_every == 0 or step == total or out_of_time:
-            extra = trainer.final_figures() if step == total else None
-            card = _save(spec, out, trainer, indices, step, wall_before + time.monotonic() - start,
-                         device, losses, running, gen, extra)
+            on_step(run.step, total, run.losses[-1] if run.losses else None)
+        if run.step % spec.train.checkpoint_every == 0 or run.step == total or out_of_time:
+            card = _save(run, run.trainer.final_figures() if run.step == total else None)
         if out_of_time:
             break
     bar.close()
