@@ -55,7 +55,7 @@ CACHE = REPO / ".binder-venv"
 ARTIFACTS = REPO / "test-artifacts"
 CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 BINDER_CAP_MB = 1600
-CULL_S, CULL_INTERVAL_S = 10, 2
+CULL_S, CULL_INTERVAL_S = 30, 2   # longer than a loaded machine takes to connect a rendered page
 LESSON_WORK = """
 import torch
 from memlab import judgement, zoo
