@@ -26,7 +26,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 MODELS = {"diffusion": "MNIST-diffusion (60,000 images)", "gan": "MNIST-GAN (60,000 images)"}
 TARGETS_MS = {"diffusion": 800, "gan": 300, "first_click": 1500, "first_interactive": 3000}
-DRAWN = """seed => { const t = document.querySelector('.memlab-result-title');
+DRAWN = """seed => { const error = document.querySelector('.memlab-inputs .memlab-message-error');
+    if (error && error.offsetParent) return 'error: ' + error.innerText;
+    const t = document.querySelector('.memlab-result-title');
     if (!t || !t.offsetParent || !t.innerText.includes('seed ' + seed + ' ')) return false;
     const results = t.closest('.memlab-results');
     return Array.from(results.querySelectorAll('img')).every(i => i.complete && i.naturalWidth > 0); }"""
@@ -48,7 +50,9 @@ def click_ms(page, seed: int) -> float:
     box.press("Enter")
     start = time.perf_counter()
     page.get_by_role("button", name="Generate").click()
-    page.wait_for_function(DRAWN, arg=seed, timeout=300_000)
+    drawn = page.wait_for_function(DRAWN, arg=seed, timeout=300_000).json_value()
+    if isinstance(drawn, str):   # the app said why it could not (e.g. no MEMLAB_DATA)
+        raise RuntimeError(f"The dashboard answered the click with {drawn}")
     return (time.perf_counter() - start) * 1000
 
 

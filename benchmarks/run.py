@@ -51,7 +51,7 @@ ROWS = [  # (key, what it is, reference columns to show)
 ]
 
 
-def groups(quick: bool) -> dict:
+def groups(quick: bool, clicks: int = 20) -> dict:
     """Each group of figures by name (``--only`` picks some): a function that measures it."""
     return {
         "search": lambda: {**search.search_figures(quick), **search.scaling_figures(quick),
@@ -59,7 +59,7 @@ def groups(quick: bool) -> dict:
         "training": lambda: training.train_step_figures(repeats=3 if quick else 10),
         "dashboard": lambda: {**dashboard.rss_figures(), **dashboard.click_figures(5 if quick else 20)},
         "one_image": lambda: {} if quick else training.one_image_comparison(),
-        "browser": lambda: {} if quick else browser.browser_figures(20),
+        "browser": lambda: {} if quick else browser.browser_figures(clicks),
     }
 
 
@@ -134,6 +134,7 @@ def main():
     parser.add_argument("--table", action="store_true")
     parser.add_argument("--only", help="comma-separated groups to run and merge into results.json: "
                         + ", ".join(groups(False)))
+    parser.add_argument("--clicks", type=int, default=20, help="warm clicks per model in the browser group")
     args = parser.parse_args()
     if not args.table:
         chosen = args.only.split(",") if args.only else list(groups(args.quick))
@@ -142,7 +143,7 @@ def main():
             parser.error(f"unknown group(s) {', '.join(sorted(unknown))}; choose from {', '.join(groups(False))}")
         figures = {}
         for name in chosen:
-            figures.update(groups(args.quick)[name]())
+            figures.update(groups(args.quick, args.clicks)[name]())
         today = datetime.date.today().isoformat()
         results = {"machine": machine(), "date": today, "quick": args.quick, "figures": figures}
         if args.only and RESULTS.is_file():   # keep the figures of the groups not run, and their date
