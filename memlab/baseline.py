@@ -6,12 +6,14 @@ not memorization.
 """
 
 import functools
+from dataclasses import dataclass
 
 import numpy as np
 
 from . import data
 from .metrics import copy_shares
-from .pipeline import find_nearest
+from .pipeline import find_nearest, training_index
+from .pixels import as_unit_images
 from .registry import get_spec
 
 QUANTILES = (0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9)
@@ -44,6 +46,30 @@ def _baseline_distances(dataset, n, seed, scope, model_id) -> np.ndarray:
     distances = nearest.result.rmse_article[:, 0]
     distances.flags.writeable = False   # cached: shared by every caller
     return distances
+
+
+@dataclass(frozen=True)
+class Look:
+    """Three distances (0-1 RMSE) that say whether images look like a dataset's images at all, one per image."""
+
+    nearest: np.ndarray      # to the nearest image of the whole train split
+    blank: np.ndarray        # to an empty (black) picture: what the nearest image must clearly beat
+    unexplained: np.ndarray  # the part outside the 96 principal directions along which training images vary
+
+
+def look(images, dataset: str) -> Look:
+    """Measure ``images`` against the dataset's whole train split (not a model's subset: the question is
+    whether they look like the dataset, whoever made them)."""
+    unit = as_unit_images(images).reshape(-1, 28 * 28)
+    nearest = find_nearest(unit.reshape(-1, 28, 28), dataset, k=1, scope="whole set").result.rmse[:, 0]
+    sketch, _ = training_index(dataset).sketch.project(unit)      # [z, r]: r is the unexplained length
+    return Look(nearest, np.sqrt((unit.astype(np.float64) ** 2).mean(axis=1)), sketch[:, -1] / 28.0)
+
+
+@functools.lru_cache(maxsize=4)
+def typical_look(dataset: str, n: int = 2000, seed: int = 0) -> Look:
+    """The ``Look`` of the baseline's ``n`` real unseen test images: the range real images reach."""
+    return look(unseen_images(dataset, n, seed), dataset)
 
 
 def summarize(distances: np.ndarray) -> dict:

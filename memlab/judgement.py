@@ -3,14 +3,18 @@
 Every place that shows a verdict (the dashboard, the lessons, the upload search, "your own image")
 calls ``judge``: it searches exactly the training images a model saw, applies the demo's thresholds
 (``memlab.metrics``), and places the distance among the natural baseline (``memlab.baseline``): the
-distances of real *unseen* test images to their nearest training image, searched the same way.
+distances of real *unseen* test images to their nearest training image, searched by the same
+``pipeline.find_nearest`` call. Before any of that, it asks whether the image looks like the dataset at
+all (``memlab.criteria.unlike_the_data``): noise, an empty picture or shuffled pixels get
+"not like the dataset", never "novel".
 """
 
 from dataclasses import dataclass
 
 import numpy as np
 
-from .baseline import baseline_distances
+from . import criteria
+from .baseline import baseline_distances, look, typical_look
 from .data import DATASETS
 from .metrics import verdict as threshold_verdict
 from .pipeline import SCOPES, find_nearest
@@ -30,11 +34,12 @@ class Judgement:
     rmse: float                # to the nearest, 0-1 scale
     rmse_article: float        # to the nearest, the article's scale (grey levels / 4095)
     verdict: str               # "perfect copy", "near copy", "novel" or "not like the dataset"
-    looks_like_data: bool      # False: farther from every training image than real unseen images ever are
+    looks_like_data: bool      # False: unlike real unseen images (see criteria.unlike_the_data)
     closer_than: float         # share (0..1) of unseen test images farther from their nearest training image
     baseline_n: int            # how many unseen test images make the baseline
     predicted_label: int | None
     confidence: float | None
+    unlike_reason: str | None = None   # why it does not look like the dataset: "far", "empty", "unstructured"
 
     @property
     def class_name(self) -> str | None:
@@ -44,8 +49,11 @@ class Judgement:
         """Where the distance sits among real unseen images, in one sentence a 15-year-old can read."""
         things = "digits" if self.dataset == "mnist" else "clothes pictures"
         if not self.looks_like_data:
-            return (f"This image is farther from every training image than any of {self.baseline_n:,} real "
-                    f"unseen {things} is: it does not look like the dataset at all.")
+            why = {"far": f"it is farther from every training image than any of {self.baseline_n:,} real unseen "
+                          f"{things} is",
+                   "empty": "no training image is much closer to it than an empty black picture is",
+                   "unstructured": f"it is mostly made of patterns that real {things} never have (like noise)"}
+            return f"This image does not look like the dataset at all: {why[self.unlike_reason]}."
         return (f"It is closer to a training image than {self.closer_than:.0%} of real unseen {things} "
                 f"(pictures the model never saw) are to theirs.")
 
@@ -66,12 +74,13 @@ def judge(images, dataset: str, model_id: str | None = None, k: int = 5, scope: 
     nearest = find_nearest(images, dataset, model_id, k, scope)
     result = nearest.result
     base = baseline_distances(dataset, scope=scope, model_id=model_id)
+    reasons = criteria.unlike_the_data(look(images, dataset), typical_look(dataset, n=len(base)))
     judgements = []
     for q in range(len(result.indices)):
-        article = float(result.rmse_article[q, 0])
-        looks = bool(article <= base.max())
+        article, looks = float(result.rmse_article[q, 0]), reasons[q] is None
         judgements.append(Judgement(
             dataset, model_id, scope, int(nearest.searched_per_query[q]), int(result.indices[q, 0]),
             float(result.rmse[q, 0]), article, threshold_verdict(article) if looks else NOT_LIKE_THE_DATA, looks,
-            float((base > article).mean()), len(base), int(nearest.labels[q]), float(nearest.confidences[q])))
+            float((base > article).mean()), len(base), int(nearest.labels[q]), float(nearest.confidences[q]),
+            reasons[q]))
     return result, judgements

@@ -64,3 +64,12 @@ def test_two_identical_training_images_and_a_copy_of_both_count_as_a_copy():
 def test_bad_distances_are_refused(bad, message):
     with pytest.raises(ValueError, match=message):
         criteria.flags(bad)
+
+
+def test_unlike_the_data_names_the_first_reason_that_applies():
+    from memlab.baseline import Look
+
+    typical = Look(np.array([0.1, 0.3]), np.array([0.3, 0.4]), np.array([0.05, 0.1]))
+    images = Look(nearest=np.array([0.2, 0.31, 0.2, 0.2, 0.2]), blank=np.array([0.4, 0.9, 0.0, 0.4, 0.4]),
+                  unexplained=np.array([0.1, 0.1, 0.1, 0.13, 0.11]))
+    assert criteria.unlike_the_data(images, typical) == [None, "far", "empty", "unstructured", None]

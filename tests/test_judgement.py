@@ -1,0 +1,76 @@
+"""judgement.judge and its "looks like the dataset" rule, on real images, real samples and real non-images."""
+
+import numpy as np
+import pytest
+import torch
+
+from memlab import data, zoo
+from memlab.baseline import unseen_images
+from memlab.judgement import NOT_LIKE_THE_DATA, judge
+
+
+def unseen_elsewhere(dataset, n=1000):
+    """n test images that are NOT among the baseline's 2 000 (seed 0)."""
+    test = data.load(dataset, "test")
+    baseline = {im.tobytes() for im in unseen_images(dataset, 2000, 0)}
+    rows = [i for i in range(len(test)) if test.images[i].tobytes() not in baseline][:n]
+    return test.images[rows]
+
+
+def non_images(dataset):
+    rng = np.random.default_rng(3)
+    digits = data.load(dataset, "test").images[:100].reshape(100, -1)
+    old_one_step = zoo.load(f"{dataset}-diffusion-60000").sample(10, torch.Generator().manual_seed(0), 1,
+                                                                 spacing="leading")   # pure noise as x_0
+    return {"uniform noise": rng.random((50, 28, 28)).astype(np.float32),
+            "blank": np.zeros((1, 28, 28), np.uint8),
+            "shuffled pixels": rng.permuted(digits, axis=1).reshape(100, 28, 28),
+            "1-step DDIM, old leading spacing": old_one_step}
+
+
+@pytest.mark.parametrize("dataset", ["mnist", "fashion"])
+def test_noise_blank_and_pure_noise_samples_do_not_look_like_the_dataset(dataset):
+    for kind, images in non_images(dataset).items():
+        if kind == "shuffled pixels" and dataset == "fashion":
+            continue   # measured below: most, not all, shuffled garments are caught
+        _, judgements = judge(images, dataset, scope="whole set")
+        unlike = [j for j in judgements if not j.looks_like_data]
+        assert len(unlike) == len(judgements), (kind, [j.rmse for j in judgements if j.looks_like_data])
+        assert all(j.verdict == NOT_LIKE_THE_DATA and "does not look like the dataset" in j.sentence()
+                   for j in unlike)
+
+
+def test_shuffled_fashion_pictures_are_mostly_caught():
+    images = non_images("fashion")["shuffled pixels"]
+    _, judgements = judge(images, "fashion", scope="whole set")
+    assert np.mean([not j.looks_like_data for j in judgements]) >= 0.5
+
+
+@pytest.mark.parametrize("dataset", ["mnist", "fashion"])
+def test_at_least_99_percent_of_1000_real_unseen_images_look_like_the_dataset(dataset):
+    _, judgements = judge(unseen_elsewhere(dataset), dataset)
+    assert np.mean([j.looks_like_data for j in judgements]) >= 0.99
+    assert all(j.verdict != NOT_LIKE_THE_DATA for j in judgements if j.looks_like_data)
+
+
+@pytest.mark.parametrize("model_id, n", [("mnist-gan-60000", 1000), ("mnist-gan-60000-nodropout", 1000),
+                                         ("mnist-diffusion-60000", 100), ("fashion-diffusion-60000", 100)])
+def test_at_least_99_percent_of_the_60000_image_models_samples_look_like_the_dataset(model_id, n):
+    model = zoo.load(model_id)
+    samples = model.sample(n, torch.Generator().manual_seed(1))
+    _, judgements = judge(samples, model.spec.dataset, model_id)
+    assert np.mean([j.looks_like_data for j in judgements]) >= 0.99
+
+
+def test_a_training_image_is_a_perfect_copy_placed_among_real_images(mnist):
+    result, (j,) = judge(mnist.images[7], "mnist", "mnist-diffusion-60000", k=3)
+    assert j.looks_like_data and j.verdict == "perfect copy" and j.nearest_index == 7 and j.rmse == 0
+    assert j.closer_than == 1.0 and j.baseline_n == 2000 and j.scope == "same class"
+    assert j.predicted_label == mnist.labels[7] and j.searched == (mnist.labels == j.predicted_label).sum()
+    assert result.indices.shape == (1, 3)
+    assert "closer to a training image than 100% of real unseen digits" in j.sentence()
+
+
+def test_an_unknown_scope_is_refused():
+    with pytest.raises(ValueError, match="scope must be one of"):
+        judge(np.zeros((28, 28), np.uint8), "mnist", scope="class")
