@@ -162,7 +162,8 @@ def test_the_pad_renders_and_draws_in_jupyterlab_too(tmp_path, browser):
     notebook = panel_notebook(tmp_path)
     command = [str(Path(sys.executable).parent / "jupyter"), "lab", "--no-browser", "--ServerApp.ip=127.0.0.1",
                f"--ServerApp.port={free_port()}", "--ServerApp.token=memlab-test", f"--ServerApp.root_dir={tmp_path}",
-               "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate", "--LabApp.news_url=None"]
+               "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate", "--LabApp.news_url=None",
+               "--allow-root"]
     with running(command, env={"TMPDIR": str(tmp_path)}, log=tmp_path / "lab.log") as lab:
         page = browser.new_page(viewport={"width": 1280, "height": 1000})
         page.goto(f"{lab.url}/lab/tree/{notebook.name}?token=memlab-test", timeout=180_000)
