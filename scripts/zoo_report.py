@@ -2,7 +2,7 @@
 
     python scripts/zoo_report.py [--n 1000] [--n-small 200]
 
-N samples for the 60 000-image models, 100 for the one-image models, --n-small for the others
+N samples for the 60 000-image models, min(100, N) for the one-image models, --n-small for the others
 (a diffusion model draws about 200 samples a minute on 2 idle CPU cores).
 """
 
@@ -28,7 +28,8 @@ start = time.perf_counter()
 rows, figures = [], {}
 for model_id in GENERATORS:
     size = MODELS[model_id].train_size
-    f = evaluate(model_id, n=args.n if size == 60000 else 100 if size == 1 else args.n_small, progress=False)
+    f = evaluate(model_id, n=args.n if size == 60000 else min(100, args.n) if size == 1 else args.n_small,
+                 progress=False)
     figures[model_id] = f
     print(model_id, json.dumps(f), file=sys.stderr)
     rows.append(f"| `{model_id}` | {size} | {f['n']} | **{f['frechet_to_test']:.2f}** ({f['frechet_share_of_scale']:.2f}) "
