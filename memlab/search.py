@@ -111,17 +111,28 @@ class SearchIndex:
                              "indices; give one label and index per image.")
         # rows are sorted by class, so that each class is one contiguous block of the table; the pixels
         # stay where they are (no copy) and ``pixel_rows`` says where each row's image is
-        self.pixel_rows = np.lexsort((indices, labels))
-        self.pixels, self.labels, self.indices = pixels, labels[self.pixel_rows], indices[self.pixel_rows]
-        self.name = name
-        self.sketch = Sketch.fit(self.unit_vectors(slice(None, None, max(1, len(self) // 10000))))  # <= ~10 000 rows
-        # (dims + 2, N) columns [z, r, ||x - mean||^2]: the query row [z_q, r_q, -1/2] times a column
-        # is (||q - mean||^2 - lower bound) / 2, so one matrix product bounds a block of queries
-        self.table = np.empty((self.sketch.basis.shape[1] + 2, len(self)), np.float32)
-        for start in range(0, len(self), 2048):   # in chunks: a float64 copy of 60 000 images is 376 MB
-            rows = slice(start, start + 2048)
-            sketches, norm2 = self.sketch.project(self.unit_vectors(rows))
-            self.table[:-1, rows], self.table[-1, rows] = sketches.T, norm2
+        order = np.lexsort((indices, labels))
+        self._assemble(pixels, order, labels[order], indices[order], name)
+
+    def _assemble(self, pixels, pixel_rows, labels, indices, name, sketch=None, table=None):
+        """The one place an index's fields are set, by ``__init__`` and by ``subset``.
+
+        Row r of the table is image ``pixels[pixel_rows[r]]``, with ``labels[r]`` and ``indices[r]``.
+        Without ``sketch`` and ``table`` (a new index) they are computed; ``subset`` passes its parent's.
+        """
+        self.pixels, self.pixel_rows, self.labels, self.indices, self.name = pixels, pixel_rows, labels, indices, name
+        if sketch is None:                            # fitted on <= ~10 000 of the rows
+            sketch = Sketch.fit(self.unit_vectors(slice(None, None, max(1, len(self) // 10000))))
+        self.sketch = sketch
+        if table is None:
+            # (dims + 2, N) columns [z, r, ||x - mean||^2]: the query row [z_q, r_q, -1/2] times a column
+            # is (||q - mean||^2 - lower bound) / 2, so one matrix product bounds a block of queries
+            table = np.empty((self.sketch.basis.shape[1] + 2, len(self)), np.float32)
+            for start in range(0, len(self), 2048):   # in chunks: a float64 copy of 60 000 images is 376 MB
+                rows = slice(start, start + 2048)
+                sketches, norm2 = self.sketch.project(self.unit_vectors(rows))
+                table[:-1, rows], table[-1, rows] = sketches.T, norm2
+        self.table = table
         self._find_classes()
 
     def _find_classes(self):
@@ -143,12 +154,10 @@ class SearchIndex:
             missing = wanted[self.indices[rows] != wanted]
             raise ValueError(f"{len(missing)} of the indices (e.g. {missing[0]}) are not in the {self.name}.")
         rows = np.sort(rows)                 # keeps the parent's order: sorted by class
-        part = object.__new__(SearchIndex)
-        part.pixels, part.pixel_rows = self.pixels, self.pixel_rows[rows]      # shares the pixels
-        part.labels, part.indices = self.labels[rows], self.indices[rows]
-        part.name = name or f"{len(rows)}-image subset of the {self.name}"
-        part.sketch, part.table = self.sketch, np.ascontiguousarray(self.table[:, rows])
-        part._find_classes()
+        part = SearchIndex.__new__(SearchIndex)
+        part._assemble(self.pixels, self.pixel_rows[rows], self.labels[rows], self.indices[rows],  # shares the pixels
+                       name or f"{len(rows)}-image subset of the {self.name}",
+                       self.sketch, np.ascontiguousarray(self.table[:, rows]))
         return part
 
     def __len__(self):
