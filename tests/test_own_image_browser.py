@@ -8,6 +8,7 @@ laptop widths go to test-artifacts/own-image/.
 """
 
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -21,6 +22,7 @@ REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "test-artifacts" / "own-image"
 STEPS = int(os.environ.get("MEMLAB_OWN_IMAGE_TEST_STEPS", "500"))
 TRAINING_TIMEOUT_MS = 20 * 60_000   # two shared CPU cores under load: 500 steps take 30 s to 6 min
+PROGRESS = re.compile(r"^Step [\d,]+ of [\d,]+")   # the status line while training (not the intro's "steps")
 OFFLINE = "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"   # no host but loopback resolves
 LOOPBACK = ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:", "about:")
 # Voila's lab template links FontAwesome from a CDN on every page (icons only; the panel uses none)
@@ -100,7 +102,7 @@ def draw_and_train(page, pad=None):
     """Draw a stroke, press Train, and wait for the progress line."""
     draw_stroke(page, pad)
     page.get_by_role("button", name="Train").click()
-    expect(page.get_by_text("Step ", exact=False).first).to_be_visible(timeout=120_000)
+    expect(page.get_by_text(PROGRESS)).to_be_visible(timeout=120_000)
 
 
 def own_folders(kernel_tmp):
