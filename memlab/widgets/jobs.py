@@ -33,8 +33,9 @@ class Jobs:
         return generation == self.generation
 
     def start(self, what: str, work) -> bool:
-        """Run ``work(generation)``; False (and nothing runs) when another job is still running."""
-        if not self._busy.acquire(blocking=False):
+        """Run ``work(generation)``; False (and nothing runs) when another job is still running a
+        second from now (the wait covers a job that has drawn its result and is just finishing)."""
+        if not self._busy.acquire(timeout=1.0):
             return False
         self.what, generation = what, self.generation
 
