@@ -59,7 +59,8 @@ class App:
     Args:
         background: run Generate and step-through in a background thread (the notebook); tests pass
             False to run them in the caller's thread.
-        warm: build each model's search index, classifier and baseline in the background at start.
+        warm: build the chosen model's search index, classifier and baseline in the background (at start
+            and whenever another model is chosen).
     """
 
     def __init__(self, background: bool = True, warm: bool = True):
@@ -81,10 +82,7 @@ class App:
         self.widget.add_class("memlab-app")
         self._on_model_change()
         no_null_tooltips(self.widget)
-        self.warmer = Warmer([m for _, m in model_options()]) if warm else None
-        if self.warmer:
-            self.warmer.prefer(self.model.value)
-            self.warmer.start()
+        self.warmer = Warmer([self.model.value]).start() if warm else None
 
     # ---- building ----------------------------------------------------------------------
     def _create_controls(self):

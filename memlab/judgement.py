@@ -54,8 +54,21 @@ class Judgement:
                    "empty": "no training image is much closer to it than an empty black picture is",
                    "unstructured": f"it is mostly made of patterns that real {things} never have (like noise)"}
             return f"This image does not look like the dataset at all: {why[self.unlike_reason]}."
-        return (f"It is closer to a training image than {self.closer_than:.0%} of real unseen {things} "
+        return (f"It is closer to a training image than {self._share_of_unseen()} real unseen {things} "
                 f"(pictures the model never saw) are to theirs.")
+
+    def _share_of_unseen(self) -> str:
+        """``closer_than`` in words that never round a near-all or near-none to "100 %" or "0 %"."""
+        share = self.closer_than
+        if share == 1:
+            return f"all {self.baseline_n:,}"
+        if share == 0:
+            return f"none of the {self.baseline_n:,}"
+        if share > 0.99:
+            return "more than 99 % of"
+        if share < 0.01:
+            return "fewer than 1 % of"
+        return f"{share:.0%} of"
 
 
 def judge(images, dataset: str, model_id: str | None = None, k: int = 5, scope: str = "same class"):

@@ -144,8 +144,9 @@ def generate(page, model_label=None, wait=True):
     if model_label:
         choose_model(page, model_label)
     page.get_by_role("button", name="Generate").click()
-    if wait:
-        expect(page.locator(".memlab-result-title")).to_be_visible(timeout=SLOW)
+    if wait:   # the result of *this* model: an earlier model's title must not count
+        name = model_label.split(" (")[0] if model_label else ""
+        expect(page.locator(".memlab-result-title", has_text=name)).to_be_visible(timeout=SLOW)
         expect(page.locator(".memlab-verdict").first).to_be_visible(timeout=SLOW)
 
 

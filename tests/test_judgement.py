@@ -1,5 +1,7 @@
 """judgement.judge and its "looks like the dataset" rule, on real images, real samples and real non-images."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
@@ -68,7 +70,11 @@ def test_a_training_image_is_a_perfect_copy_placed_among_real_images(mnist):
     assert j.closer_than == 1.0 and j.baseline_n == 2000 and j.scope == "same class"
     assert j.predicted_label == mnist.labels[7] and j.searched == (mnist.labels == j.predicted_label).sum()
     assert result.indices.shape == (1, 3)
-    assert "closer to a training image than 100% of real unseen digits" in j.sentence()
+    assert "closer to a training image than all 2,000 real unseen digits" in j.sentence()
+    # a near-all share is never rounded up to "100 %", nor a near-none down to "0 %"
+    assert "than more than 99 % of real" in dataclasses.replace(j, closer_than=0.9995).sentence()
+    assert "than fewer than 1 % of real" in dataclasses.replace(j, closer_than=0.004).sentence()
+    assert "than 42% of real" in dataclasses.replace(j, closer_than=0.42).sentence()
 
 
 def test_an_unknown_scope_is_refused():

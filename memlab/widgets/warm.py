@@ -37,16 +37,22 @@ def warm_model(model_id: str):
 
 
 class Warmer:
-    """Warms models one by one in a daemon thread, most wanted first."""
+    """Warms the models the user picks, one by one in a daemon thread, the latest pick first.
 
-    def __init__(self, model_ids):
+    Only picked models are warmed: warming all of them would hold every model in every kernel
+    (about 1.4 GB each instead of about 0.8 GB), which a Binder or a class server cannot afford."""
+
+    def __init__(self, model_ids=()):
         self.queue = list(model_ids)
         self.errors = {}                     # model id -> exception text (shown only if asked)
         self._lock = threading.Lock()
-        self.thread = threading.Thread(target=self._run, name="memlab: warm-up", daemon=True)
+        self.thread = None
 
     def start(self):
-        self.thread.start()
+        with self._lock:
+            if self.queue and (self.thread is None or not self.thread.is_alive()):
+                self.thread = threading.Thread(target=self._run, name="memlab: warm-up", daemon=True)
+                self.thread.start()
         return self
 
     def prefer(self, model_id: str):
@@ -54,7 +60,9 @@ class Warmer:
         with self._lock:
             if model_id in self.queue:
                 self.queue.remove(model_id)
+            if model_id not in _warmed:
                 self.queue.insert(0, model_id)
+        return self.start()
 
     def _next(self):
         with self._lock:
@@ -69,4 +77,5 @@ class Warmer:
                 self.errors[model_id] = str(err)
 
     def wait(self, timeout: float | None = None):
-        self.thread.join(timeout)
+        if self.thread is not None:
+            self.thread.join(timeout)
