@@ -89,7 +89,9 @@ def open_lesson(chromium, lab, name):
     page.outside = []
     page.on("request", lambda r: None if r.url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:"))
             else page.outside.append(r.url))
-    page.goto(f"{url}lab/tree/notebooks/{name}.ipynb?token={token}", timeout=180_000)
+    # a workspace of its own: the default one would reopen the previous lesson beside this one, and Run All
+    # and the checks below would see both notebooks
+    page.goto(f"{url}lab/workspaces/{name}/tree/notebooks/{name}.ipynb?token={token}", timeout=180_000)
     expect(page.locator(".jp-Notebook .jp-Cell").first).to_be_visible(timeout=180_000)
     expect(page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")).to_have_count(1, timeout=180_000)
     return page
