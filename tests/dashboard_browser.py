@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from servers import launch_chromium
+
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -79,12 +81,10 @@ def dashboard_url():
 def browser():
     ARTIFACTS.mkdir(exist_ok=True)
     if "browser" not in _SHARED:
-        _SHARED["playwright"] = sync_playwright().start()
-        _SHARED["browser"] = _SHARED["playwright"].chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        _SHARED["browser"] = launch_chromium()
     yield _SHARED["browser"]
-    if "playwright" in _SHARED:
+    if "browser" in _SHARED:
         _SHARED.pop("browser").close()
-        _SHARED.pop("playwright").stop()
 
 
 def open_dashboard(browser, url, width=1280, height=900):

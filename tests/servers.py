@@ -180,5 +180,27 @@ def click_generate_and_wait(page, timeout_ms=600_000) -> float:
     return time.time() - started
 
 
-def launch_chromium(playwright):
-    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+def launch_chromium(playwright=None, extra_args=()):
+    """Debian's Chromium, from the one Playwright driver of this process (see ``playwright``)."""
+    return (playwright or shared_playwright()).chromium.launch(executable_path=CHROMIUM,
+                                                               args=CHROMIUM_ARGS + list(extra_args))
+
+
+_PLAYWRIGHT = []
+
+
+def shared_playwright():
+    """The Playwright driver of this process, started on first use and stopped when the process ends.
+
+    Playwright's sync API runs one event loop per thread: a second ``sync_playwright()`` while the first
+    one lives fails with "using Playwright Sync API inside the asyncio loop". So every browser test module
+    of a pytest run shares this one, and each launches (and closes) its own Chromium from it.
+    """
+    if not _PLAYWRIGHT:
+        import atexit
+
+        from playwright.sync_api import sync_playwright
+
+        _PLAYWRIGHT.append(sync_playwright().start())
+        atexit.register(_PLAYWRIGHT[0].stop)
+    return _PLAYWRIGHT[0]

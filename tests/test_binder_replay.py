@@ -189,8 +189,8 @@ def test_binder_replay_both_badges_memory_and_culling(lab):
     assert settings["ServerApp"]["tornado_settings"]["websocket_max_message_size"] == 64 * 2**20
     assert settings["MappingKernelManager"]["cull_idle_timeout"] > 0
 
-    with sync_playwright() as p:
-        browser = launch_chromium(p)
+    browser = launch_chromium()
+    try:
         # 4a. The JupyterLab badge: the index notebook opens, with a kernel.
         lesson = browser.new_page(viewport={"width": 1280, "height": 900})
         lesson.goto(f"{lab.url}/lab/tree/notebooks/00-index.ipynb?token={lab.token}", timeout=180_000)
@@ -236,6 +236,7 @@ def test_binder_replay_both_badges_memory_and_culling(lab):
             "the abandoned dashboard kernel was not culled"
         culled_s = time.time() - closed
         assert lesson_kernel in ids(), "the open lesson's kernel was culled"
+    finally:
         browser.close()
 
     figures = {"server_mb": round(server_mb), "kernels_mb": round(kernels_mb), "total_mb": round(total_mb),

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from dashboard_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, REPO, expect, free_port, sync_playwright
+from dashboard_browser import ARTIFACTS, REPO, expect, free_port
+from servers import launch_chromium
 
 LESSONS = sorted(p.stem for p in (REPO / "notebooks").glob("0[1-6]-*.ipynb"))
 SHOTS = ARTIFACTS / "lessons"
@@ -67,10 +68,9 @@ def lab():
 @pytest.fixture(scope="module")
 def chromium():
     SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    browser = launch_chromium()
+    yield browser
+    browser.close()
 
 
 def stop_kernels(lab):

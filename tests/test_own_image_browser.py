@@ -16,7 +16,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from servers import CHROMIUM, CHROMIUM_ARGS, free_port, server as running
+from servers import CHROMIUM, free_port, launch_chromium, server as running
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "test-artifacts" / "own-image"
@@ -69,10 +69,9 @@ def server(tmp_path_factory):
 @pytest.fixture(scope="module")
 def browser():
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + [OFFLINE])
-        yield browser
-        browser.close()
+    browser = launch_chromium(extra_args=[OFFLINE])
+    yield browser
+    browser.close()
 
 
 def open_panel(browser, url, width=1280):

@@ -89,14 +89,15 @@ def test_fifty_generate_clicks_keep_memory_flat():
     pytest.importorskip("ipywidgets")
     from memlab.app import App
 
-    app = App()
+    app = App(warm=False)   # Generate runs in a background thread, as in the dashboard's kernel
     app.model.value = "mnist-diffusion-300"
     app.steps.value = 10
 
     def click(seed):
-        app.seed.value = seed
+        app.seed.value = str(seed)
         app.generate()
-        assert app.message.value == ""
+        app.jobs.wait(timeout=120)
+        assert app.message.value == "" and app.shown.seed == seed, app.message.value
 
     for seed in range(5):   # warm up: models, indexes and the baseline load on the first clicks
         click(seed)

@@ -54,10 +54,9 @@ def voila():
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_playwright() as p:
-        browser = launch_chromium(p)
-        yield browser
-        browser.close()
+    browser = launch_chromium()
+    yield browser
+    browser.close()
 
 
 def open_dashboard(browser, url):
