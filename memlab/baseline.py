@@ -6,15 +6,18 @@ not memorization.
 """
 
 import functools
+import time
 from dataclasses import dataclass
 
 import numpy as np
 
-from . import data
+from . import data, zoo
+from .disk_cache import remembered
 from .metrics import copy_shares
-from .pipeline import find_nearest, training_index
+from .pipeline import data_key, find_nearest, training_index
 from .pixels import as_unit_images
-from .registry import get_spec
+from .registry import classifier_id, get_spec
+from .search import SKETCH_DIMS
 
 QUANTILES = (0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9)
 
@@ -42,10 +45,23 @@ def baseline_distances(dataset: str, n: int = 2000, seed: int = 0, scope: str = 
 
 @functools.lru_cache(maxsize=32)
 def _baseline_distances(dataset, n, seed, scope, model_id) -> np.ndarray:
-    nearest = find_nearest(unseen_images(dataset, n, seed), dataset, model_id, k=1, scope=scope)
-    distances = nearest.result.rmse_article[:, 0]
+    def compute():
+        nearest = find_nearest(unseen_images(dataset, n, seed), dataset, model_id, k=1, scope=scope)
+        return {"distances": nearest.result.rmse_article[:, 0]}
+
+    if model_id is None:   # the whole split's baseline: kept on disk for every later kernel
+        key = {**data_key(dataset), "classifier": _classifier_sha(dataset), "n": n, "seed": seed, "scope": scope}
+        distances = remembered(f"baseline-{dataset}", key, compute)["distances"]
+    else:                  # a small model's subset: searching it takes milliseconds
+        distances = compute()["distances"]
     distances.flags.writeable = False   # cached: shared by every caller
     return distances
+
+
+def _classifier_sha(dataset: str) -> str | None:
+    """The weights sha256 of the classifier that picks "same class" (``zoo.load`` checks it against the file)."""
+    card = zoo.card(classifier_id(dataset))
+    return card and card.get("weights_sha256")
 
 
 @dataclass(frozen=True)
@@ -68,8 +84,27 @@ def look(images, dataset: str) -> Look:
 
 @functools.lru_cache(maxsize=4)
 def typical_look(dataset: str, n: int = 2000, seed: int = 0) -> Look:
-    """The ``Look`` of the baseline's ``n`` real unseen test images: the range real images reach."""
-    return look(unseen_images(dataset, n, seed), dataset)
+    """The ``Look`` of the baseline's ``n`` real unseen test images: the range real images reach
+    (kept on disk, like the baseline)."""
+    key = {**data_key(dataset), "n": n, "seed": seed, "sketch_dims": SKETCH_DIMS}
+    arrays = remembered(f"look-{dataset}", key, lambda: vars(look(unseen_images(dataset, n, seed), dataset)))
+    return Look(**arrays)
+
+
+def prepare(dataset: str) -> dict[str, float]:
+    """Build (or load) everything a first judgement on ``dataset`` needs: the index of its whole train split,
+    the baseline in both scopes and the typical look; kept on disk (``memlab.disk_cache``), so that every
+    later kernel on this machine finds them. Returns the seconds each part took."""
+    from .pipeline import SCOPES
+
+    seconds, start = {}, time.perf_counter()
+    for what, build in [("search index", lambda: training_index(dataset)),
+                        *[(f"baseline ({scope})", lambda scope=scope: baseline_distances(dataset, scope=scope))
+                          for scope in SCOPES],
+                        ("typical look", lambda: typical_look(dataset))]:
+        build()
+        seconds[what], start = time.perf_counter() - start, time.perf_counter()
+    return seconds
 
 
 def summarize(distances: np.ndarray) -> dict:

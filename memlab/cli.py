@@ -130,11 +130,35 @@ def cmd_curve(args):
     print("wrote " + ", ".join(str(p) for p in written) + f", and each model's audit in {out}/MODEL_ID/")
 
 
+def cmd_prepare(args):
+    prepare_datasets(args.datasets)
+
+
+def prepare_datasets(datasets):
+    """Build the search indexes and baselines once per machine, so no visitor's first click waits for them."""
+    from . import baseline, disk_cache
+    from .data import check_dataset_name
+
+    for dataset in datasets:
+        check_dataset_name(dataset)   # a typo is an error, not a dataset skipped
+    for dataset in datasets:
+        try:
+            seconds = baseline.prepare(dataset)
+        except MemlabError as err:    # e.g. no Fashion-MNIST here: its models will say so themselves
+            print(f"{dataset}: not prepared ({err})")
+            continue
+        print(f"{dataset}: " + ", ".join(f"{what} {s:.1f} s" for what, s in seconds.items())
+              + f" (kept in {disk_cache.cache_dir()})")
+
+
 def cmd_dashboard(args):
     import os
 
     from . import serve
     from .widgets.offline import with_offline_template
+
+    print("Preparing the search indexes and baselines (the first time on this machine: about 15 s)...")
+    prepare_datasets(DATASETS)
 
     max_kernels = serve.default_max_kernels() if args.max_kernels is None else args.max_kernels
     command, env = with_offline_template(serve.voila_command(args.port, args.ip, max_kernels, args.browser))
@@ -215,6 +239,11 @@ def build_parser() -> argparse.ArgumentParser:
                    "sees a 'busy, try again in a minute' page (default: what this machine's memory holds, "
                    "1 GB per kernel; 0: no cap)")
     p.set_defaults(run=cmd_dashboard)
+
+    p = sub.add_parser("prepare", help="build the search indexes and baselines once per machine (the "
+                       "dashboard's first click then waits for none of them)")
+    p.add_argument("datasets", nargs="*", default=list(DATASETS), help="default: mnist fashion")
+    p.set_defaults(run=cmd_prepare)
 
     p = sub.add_parser("zoo", help="list the models and their cards")
     p.set_defaults(run=cmd_zoo)

@@ -9,18 +9,38 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from . import zoo
+from . import data, zoo
 from .data import check_dataset_name
+from .disk_cache import fingerprint, remembered
 from .errors import CheckpointError
 from .metrics import verdict
 from .pixels import as_unit_images
 from .registry import classifier_id, get_spec
-from .search import SearchIndex, SearchResult
+from .search import SKETCH_DIMS, SearchIndex, SearchResult
+
+
+@functools.lru_cache(maxsize=None)
+def data_key(dataset: str) -> dict:
+    """What a dataset's derived arrays depend on: the sha256 of its train and test images and labels."""
+    train, test = data.load(dataset, "train"), data.load(dataset, "test")
+    return {"dataset": dataset, "train": fingerprint(train.images, train.labels),
+            "test": fingerprint(test.images, test.labels)}
 
 
 @functools.lru_cache(maxsize=None)
 def _dataset_index(dataset: str) -> SearchIndex:
-    return SearchIndex.from_dataset(dataset)
+    """The whole train split's index, its sketch built once per machine (``memlab.disk_cache``)."""
+    built = []
+
+    def build():
+        built.append(SearchIndex.from_dataset(dataset))
+        return built[0].prepared_arrays()
+
+    prepared = remembered(f"index-{dataset}", {**data_key(dataset), "sketch_dims": SKETCH_DIMS}, build)
+    if built:
+        return built[0]
+    train = data.load(dataset, "train")
+    return SearchIndex(train.images, train.labels, None, f"{dataset} training set", prepared=prepared)
 
 
 @functools.lru_cache(maxsize=32)

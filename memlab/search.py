@@ -91,13 +91,15 @@ class Sketch:
 class SearchIndex:
     """The training images to search, prepared once: pixels, labels, dataset indices and sketch."""
 
-    def __init__(self, images, labels, indices=None, name="training set"):
+    def __init__(self, images, labels, indices=None, name="training set", prepared=None):
         """Args:
             images: (N, 28, 28) uint8 (referenced, not copied: do not modify it) or 0..1 floats
                 (stored as a float32 copy).
             labels: (N,) class ids.
             indices: (N,) dataset index of each image (default 0..N-1), reported in results.
             name: what to call this set in messages.
+            prepared: ``prepared_arrays()`` of an index built earlier from exactly these images,
+                labels and indices (e.g. from memlab's disk cache): skips building the sketch.
         """
         images = np.asarray(images)
         if images.dtype == np.uint8 and images.ndim == 3 and images.shape[1:] == (28, 28) and len(images):
@@ -112,7 +114,16 @@ class SearchIndex:
         # rows are sorted by class, so that each class is one contiguous block of the table; the pixels
         # stay where they are (no copy) and ``pixel_rows`` says where each row's image is
         order = np.lexsort((indices, labels))
-        self._assemble(pixels, order, labels[order], indices[order], name)
+        sketch = table = None
+        if prepared is not None:
+            sketch, table = Sketch(prepared["mean"], prepared["basis"]), prepared["table"]
+            if table.shape != (sketch.basis.shape[1] + 2, len(labels)):
+                raise ValueError(f"{name}: the prepared table {table.shape} does not fit {len(labels)} images.")
+        self._assemble(pixels, order, labels[order], indices[order], name, sketch, table)
+
+    def prepared_arrays(self) -> dict[str, np.ndarray]:
+        """What ``__init__(..., prepared=...)`` needs to rebuild this index without fitting it again."""
+        return {"mean": self.sketch.mean, "basis": self.sketch.basis, "table": self.table}
 
     def _assemble(self, pixels, pixel_rows, labels, indices, name, sketch=None, table=None):
         """The one place an index's fields are set, by ``__init__`` and by ``subset``.

@@ -132,15 +132,18 @@ def test_fetch_data_fails_the_build_on_a_file_with_wrong_bytes(tmp_path):
     assert "t10k-labels-idx1-ubyte has the wrong SHA-256" in result.stderr
 
 
-def test_start_points_memlab_at_the_data_post_build_installed():
-    def data_folder(**env):
-        run_env = {k: v for k, v in os.environ.items() if k != "MEMLAB_DATA"} | env
+def test_start_points_memlab_at_the_data_and_indexes_post_build_installed():
+    def folders(**env):
+        run_env = {k: v for k, v in os.environ.items() if k not in ("MEMLAB_DATA", "MEMLAB_CACHE")} | env
         result = subprocess.run([str(BINDER / "start"), sys.executable, "-c",
-                                 "import os; print(os.environ['MEMLAB_DATA'])"],
+                                 "import os; print(os.environ['MEMLAB_DATA'], os.environ['MEMLAB_CACHE'])"],
                                 env=run_env, capture_output=True, text=True, timeout=60)
         assert result.returncode == 0, result.stderr
-        return result.stdout.strip()
+        return tuple(result.stdout.split())
 
-    assert data_folder(NB_PYTHON_PREFIX="/srv/env") == "/srv/env/share/memlab/data"
-    assert data_folder(NB_PYTHON_PREFIX="/srv/env", MEMLAB_DATA="/data") == "/data"   # a set one is kept
-    assert 'export MEMLAB_DATA="${MEMLAB_DATA:-$prefix/share/memlab/data}"' in (BINDER / "postBuild").read_text()
+    assert folders(NB_PYTHON_PREFIX="/srv/env") == ("/srv/env/share/memlab/data", "/srv/env/share/memlab/cache")
+    assert folders(NB_PYTHON_PREFIX="/srv/env", MEMLAB_DATA="/data", MEMLAB_CACHE="/c") == ("/data", "/c")  # kept
+    post_build = (BINDER / "postBuild").read_text()
+    assert 'export MEMLAB_DATA="${MEMLAB_DATA:-$prefix/share/memlab/data}"' in post_build
+    assert 'export MEMLAB_CACHE="${MEMLAB_CACHE:-$prefix/share/memlab/cache}"' in post_build
+    assert "python -m memlab prepare" in post_build

@@ -10,7 +10,7 @@ from PIL import Image
 
 from memlab.cli import build_parser, main
 
-COMMANDS = ["train", "sample", "search", "evaluate", "dashboard", "zoo", "audit", "curve"]
+COMMANDS = ["train", "sample", "search", "evaluate", "dashboard", "zoo", "audit", "curve", "prepare"]
 
 
 def run(*args):
