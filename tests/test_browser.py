@@ -36,6 +36,12 @@ def test_6_the_layout_fits_a_phone_a_laptop_and_a_projector(browser, dashboard_u
         cut = page.eval_on_selector_all("button", "bs => bs.filter(b => b.offsetParent && "
                                         "b.scrollWidth > b.clientWidth + 1).map(b => b.innerText)")
         assert cut == [], f"button labels cut: {cut}"
+        cut_names = page.eval_on_selector(".memlab-inputs select", """s => {
+            const style = getComputedStyle(s), pen = document.createElement('canvas').getContext('2d');
+            pen.font = `${style.fontSize} ${style.fontFamily}`;
+            const room = s.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight) - 20;
+            return Array.from(s.options).map(o => o.text).filter(t => pen.measureText(t).width > room); }""")
+        assert cut_names == [], f"model names cut in the closed dropdown: {cut_names}"   # arrow: 20 px
         wide = page.evaluate("document.documentElement.scrollWidth")
         assert wide <= width + 1, f"the page scrolls sideways ({wide} px wide)"
         generate(page)

@@ -16,7 +16,10 @@ CSS = """
   .memlab-app { --jp-widgets-font-size: 20px; --jp-widgets-inline-height: 42px; font-size: 20px;
                 --memlab-scale: 1.45; --memlab-inputs-width: 640px; }
 }
-@media (max-width: 600px) { .memlab-app { --memlab-scale: 0.72; } }
+.memlab-app .widget-dropdown select { font-size: var(--jp-widgets-font-size); }
+@media (max-width: 600px) { .memlab-app { --memlab-scale: 0.72; }
+                            /* whole model names in the closed dropdown ("...threeHundredImages (300 images)") */
+                            .memlab-app .widget-dropdown select { font-size: 12px; padding-left: 4px; } }
 .memlab-app .widget-html-content { font-size: inherit; line-height: 1.4; }
 .memlab-app h1 { font-size: 1.6em; margin: 0.3em 0; }
 .memlab-app h2 { font-size: 1.3em; margin: 0.8em 0 0.3em 0; }
@@ -26,7 +29,6 @@ CSS = """
 @media (max-width: 820px) { .memlab-inputs { flex: 1 1 100%; } }
 .memlab-app .widget-inline-hbox, .memlab-app .widget-inline-vbox,
 .memlab-app .widget-dropdown, .memlab-app .widget-text, .memlab-app .widget-slider { width: 100%; }
-.memlab-app .widget-dropdown select { font-size: var(--jp-widgets-font-size); }
 .memlab-app .jupyter-button { white-space: normal; height: auto; width: auto; max-width: 100%;
                               min-height: var(--jp-widgets-inline-height); line-height: 1.3;
                               font-size: var(--jp-widgets-font-size); padding: 4px 12px; }
