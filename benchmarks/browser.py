@@ -81,12 +81,12 @@ def measure(url: str, clicks: int) -> dict:
     return out
 
 
-def browser_figures(clicks: int = 20) -> dict:
+def browser_figures(clicks: int = 20, voila_args=()) -> dict:
     """Start Voila on a free loopback port, measure, stop it; the figures as run.py stores them."""
     from dashboard_browser import free_port, start_voila
 
     port = free_port()
-    server = start_voila(port)
+    server = start_voila(port, extra_args=voila_args)
     try:
         m = measure(f"http://127.0.0.1:{port}/", clicks)
     finally:
@@ -112,5 +112,8 @@ def browser_figures(clicks: int = 20) -> dict:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clicks", type=int, default=20, help="warm clicks per model (default 20)")
+    parser.add_argument("--voila-arg", action="append", default=[], metavar="ARG",
+                        help="add ARG to Voila's command line, to compare a setting, e.g. "
+                             "--voila-arg=--preheat_kernel=True --voila-arg=--pool_size=1")
     args = parser.parse_args()
-    print(json.dumps(browser_figures(args.clicks), indent=2))
+    print(json.dumps(browser_figures(args.clicks, args.voila_arg), indent=2))

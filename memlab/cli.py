@@ -157,7 +157,7 @@ def cmd_dashboard(args):
     from . import serve
     from .widgets.offline import with_offline_template
 
-    print("Preparing the search indexes and baselines (the first time on this machine: about 15 s)...")
+    print("Preparing the search indexes and baselines (the first time on this machine: about 30 s)...")
     prepare_datasets(DATASETS)
 
     max_kernels = serve.default_max_kernels() if args.max_kernels is None else args.max_kernels

@@ -33,7 +33,6 @@ NOTEBOOK = "notebooks/dashboard.ipynb"     # relative to REPO, where voila.json 
 # Voila server itself and the operating system.
 KERNEL_PEAK_MB = 1000
 RESERVED_MB = 1024
-PREHEATED = 1    # kernels kept ready for the next visitor (they count toward the cap)
 
 # Sent as the HTTP reason phrase, so plain ASCII on one line (Voila shows it as the page's heading).
 BUSY = ("The dashboard is busy: every place is taken. Please try again in a minute "
@@ -108,7 +107,4 @@ def voila_command(port: int, ip: str, max_kernels: int, open_browser: bool = Fal
                          "of memlab.")
     return [voila, NOTEBOOK, f"--port={port}", f"--Voila.ip={ip}",
             f"--VoilaConfiguration.multi_kernel_manager_class={__name__}.CappedKernelManager",
-            f"--CappedKernelManager.max_kernels={max_kernels}",
-            # one kernel kept started, with the dashboard already built and its model warmed, for the
-            # next visitor (Voila's "preheated kernels"): the page is interactive at once, not seconds later
-            "--preheat_kernel=True", f"--pool_size={PREHEATED}"] + ([] if open_browser else ["--no-browser"])
+            f"--CappedKernelManager.max_kernels={max_kernels}"] + ([] if open_browser else ["--no-browser"])

@@ -41,12 +41,13 @@ def free_port():
         return s.getsockname()[1]
 
 
-def start_voila(port: int, log_path=os.devnull):
-    """Voila serving the dashboard notebook from the repository, as `memlab dashboard` does (no cap)."""
+def start_voila(port: int, log_path=os.devnull, extra_args=()):
+    """Voila serving the dashboard notebook from the repository, as `memlab dashboard` does (no cap),
+    with ``extra_args`` added to its command line (e.g. another Voila setting to compare)."""
     from memlab.serve import voila_command
     from memlab.widgets.offline import with_offline_template
 
-    command, env = with_offline_template(voila_command(port, "127.0.0.1", max_kernels=0))
+    command, env = with_offline_template(voila_command(port, "127.0.0.1", max_kernels=0) + list(extra_args))
     server = subprocess.Popen(command, cwd=REPO, env=env, stdout=open(log_path, "w"), stderr=subprocess.STDOUT)
     deadline = time.time() + 60
     while time.time() < deadline:
