@@ -22,6 +22,11 @@ import pytest
 from dashboard_browser import ARTIFACTS, REPO, expect, free_port
 from servers import launch_chromium
 
+try:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+except ImportError:  # pragma: no cover - dashboard_browser skips the module first
+    PlaywrightTimeout = TimeoutError
+
 LESSONS = sorted(p.stem for p in (REPO / "notebooks").glob("0[1-6]-*.ipynb"))
 SHOTS = ARTIFACTS / "lessons"
 RUN_ALL_MS = 1_200_000   # a shared 2-core machine: lesson 02 trains for real
@@ -102,9 +107,25 @@ def menu(page, top, item):
     page.locator(".lm-Menu-itemLabel", has_text=re.compile(f"^{re.escape(item)}$")).click()
 
 
+PROMPTS = "() => [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt')].map(e => e.textContent.trim())"
+
+
 def run_all(page):
-    """Run ▸ Run All Cells, then wait until no code cell is waiting ([*] or [ ]) or one has failed."""
-    menu(page, "Run", "Run All Cells")
+    """Run ▸ Run All Cells, then wait until no code cell is waiting ([*] or [ ]) or one has failed.
+
+    The notebook is focused first (a click beside its first code cell), as a student's first click does: a menu
+    command applies to the focused notebook, and right after the page loads none may be focused yet. If
+    no cell has started after 60 s, the menu is used once more."""
+    for attempt in range(2):
+        page.locator(".jp-Notebook .jp-CodeCell .jp-InputPrompt").first.click()   # selects, never edits
+        menu(page, "Run", "Run All Cells")
+        try:
+            page.wait_for_function(f"() => ({PROMPTS})().some(t => /^\\[(\\*|\\d+)\\]:$/.test(t))",
+                                   timeout=60_000, polling=500)
+            break
+        except PlaywrightTimeout:
+            if attempt:
+                raise
     page.wait_for_function(
         """() => { const p = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt')]
                                 .map(e => e.textContent.trim());
