@@ -44,9 +44,12 @@ def fingerprint(*arrays: np.ndarray) -> str:
     return digest.hexdigest()
 
 
+def _key_text(key: dict) -> str:
+    return json.dumps({**key, "format": FORMAT}, sort_keys=True)
+
+
 def path_for(name: str, key: dict) -> Path:
-    text = json.dumps({**key, "format": FORMAT}, sort_keys=True)
-    return cache_dir() / f"{name}-{hashlib.sha256(text.encode()).hexdigest()[:16]}.npz"
+    return cache_dir() / f"{name}-{hashlib.sha256(_key_text(key).encode()).hexdigest()[:16]}.npz"
 
 
 def remembered(name: str, key: dict, compute) -> dict[str, np.ndarray]:
@@ -57,8 +60,7 @@ def remembered(name: str, key: dict, compute) -> dict[str, np.ndarray]:
         key: JSON-able dict of everything the arrays depend on.
         compute: called with no arguments when the entry is missing, unreadable or for another key.
     """
-    path = path_for(name, key)
-    wanted = json.dumps({**key, "format": FORMAT}, sort_keys=True)
+    path, wanted = path_for(name, key), _key_text(key)
     try:
         with np.load(path, allow_pickle=False) as stored:
             if str(stored["__key__"]) == wanted:

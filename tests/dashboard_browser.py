@@ -6,7 +6,6 @@ Set MEMLAB_DASHBOARD_URL to test a server that is already running (e.g. an older
 """
 
 import os
-import shutil
 import socket
 import subprocess
 import time
@@ -14,13 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from servers import launch_chromium
+from servers import CHROMIUM, CHROMIUM_ARGS, free_port, launch_chromium  # noqa: F401 (re-exported)
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "test-artifacts"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SLOW = int(os.environ.get("MEMLAB_BROWSER_TIMEOUT_MS", 240_000))   # a shared 2-core machine can be slow
 
 try:
@@ -33,12 +29,6 @@ if sync_playwright is None or not os.path.exists(CHROMIUM):
         pytest.fail("CI must install Debian's chromium and the playwright package (see .ci/run).",
                     pytrace=False)
     pytest.skip("needs /usr/bin/chromium and playwright", allow_module_level=True)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start_voila(port: int, log_path=os.devnull, extra_args=()):

@@ -180,10 +180,9 @@ def click_generate_and_wait(page, timeout_ms=600_000) -> float:
     return time.time() - started
 
 
-def launch_chromium(playwright=None, extra_args=()):
-    """Debian's Chromium, from the one Playwright driver of this process (see ``playwright``)."""
-    return (playwright or shared_playwright()).chromium.launch(executable_path=CHROMIUM,
-                                                               args=CHROMIUM_ARGS + list(extra_args))
+def launch_chromium(extra_args=()):
+    """Debian's Chromium, from the one Playwright driver of this process (``shared_playwright``)."""
+    return shared_playwright().chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + list(extra_args))
 
 
 _PLAYWRIGHT = []
