@@ -8,8 +8,9 @@ Where things live:
 * data: ``idx`` (the IDX file reader), ``data`` (datasets and subsets), ``pixels`` (the pixel
   convention), ``images`` (reading query images, writing sample grids);
 * models: ``schedule`` (noise schedule, DDPM and DDIM steps), ``unet`` / ``gan`` / ``classifier``
-  (the networks), ``sampling`` (the loops), ``models`` (trained models behind one interface, one
-  record per kind of model), ``registry`` (every model's configuration);
+  (the networks), ``configs`` (their settings and the schedule's, free of PyTorch so the dashboard
+  lists models before importing it), ``sampling`` (the loops), ``models`` (trained models behind one
+  interface, one record per kind of model), ``registry`` (every model's configuration);
 * training and saving: ``trainers`` (one step of each kind), ``training`` (the loop, resume),
   ``checkpoint`` (atomic saves, verified loads), ``zoo`` (the shipped models);
 * nearest images and verdicts: ``metrics`` (RMSE on both scales, thresholds), ``search`` (exact

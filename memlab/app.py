@@ -12,11 +12,9 @@ import html
 import time
 
 import ipywidgets as w
-import torch
 
 from . import zoo
 from .errors import MemlabError
-from .judgement import judge
 from .registry import MODELS
 from .widgets.controls import MAX_SEED, Message, Request, labelled, model_options, parse_seed, seed_box
 from .widgets.images import difference_map, image_tile, neighbour_strip, verdict_panel
@@ -192,6 +190,10 @@ class App:
 
     def _generate(self, request: Request, generation: int):
         self.message.show(f"Working… {request.describe()}")
+        import torch   # here, not at the top: see memlab.widgets (a first click may wait for the import)
+
+        from .judgement import judge
+
         spec = MODELS[request.model_id]
         start = time.perf_counter()
         try:
@@ -224,7 +226,8 @@ class App:
         self.result_title.value = (f"<div class='memlab-result-title'><b>Result:</b> "
                                    f"{html.escape(request.describe())}. Took {seconds * 1000:.0f} ms.</div>")
         hint = HINT_MORE_STEPS if request.sampler else "This GAN did not draw something like the dataset."
-        self.verdict_box.children = (verdict_panel(judgement, request.describe(), hint),)
+        # No "Made by" line in the panel: the result's title above it already names the model and settings.
+        self.verdict_box.children = (verdict_panel(judgement, hint=hint),)
         self.neighbours.children = (neighbour_strip(result, judgement.dataset, wanted=5,
                                                     searched=judgement.searched),)
         self.shown, self.judgement, self.verdict = request, judgement, judgement.verdict

@@ -4,18 +4,11 @@ memlab uses it to pick the class for a same-class search, to score sample qualit
 (confidence) and, through ``features``, for the Frechet distance between image sets.
 """
 
-from dataclasses import dataclass
 
 import torch
 from torch import nn
 
-
-@dataclass(frozen=True)
-class ClassifierConfig:
-    num_classes: int = 10      # digits, or Fashion-MNIST's ten garment classes
-    channels: tuple = (32, 64, 128)  # conv widths at 28, 14 and 7 pixels
-    feature_dim: int = 128     # size of the penultimate layer (the "features")
-    dropout: float = 0.3
+from .configs import ClassifierConfig
 
 
 class Classifier(nn.Module):

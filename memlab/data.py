@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from .errors import DataCorruptError, DataUnavailableError, unknown_name
 from .idx import IdxError, read_idx
@@ -190,6 +189,8 @@ def subset_indices(total: int, size: int, seed: int) -> np.ndarray:
                          f"{total}; choose a size from 1 to {total}.")
     if size == total:
         return np.arange(total, dtype=np.int64)
+    import torch   # here, not at the top: reading the data needs no PyTorch
+
     generator = torch.Generator().manual_seed(seed)
     chosen = torch.randperm(total, generator=generator)[:size]
     return np.sort(chosen.numpy()).astype(np.int64)

@@ -5,16 +5,11 @@ Discriminator: two strided 5x5 convolutions with LeakyReLU and Dropout(0.3) -> o
 The "noDropout" variant sets ``dropout=0``.
 """
 
-from dataclasses import dataclass
 
 import torch
 from torch import nn
 
-
-@dataclass(frozen=True)
-class GANConfig:
-    noise_dim: int = 100       # size of the latent vector z
-    dropout: float = 0.3       # discriminator dropout (0 = the noDropout variant)
+from .configs import GANConfig
 
 
 class Generator(nn.Module):

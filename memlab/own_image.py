@@ -19,20 +19,19 @@ import shutil
 import threading
 import time
 from dataclasses import dataclass, replace
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 from PIL import Image, ImageDraw
 
-from . import checkpoint, training
 from .errors import MemlabError
-from .judgement import Judgement, judge
 from .metrics import rmse, to_article, verdict
-from .models import from_payload
 from .pixels import SIZE, as_unit_images
 from .private_folder import PrivateFolder
 from .registry import MODELS, get_spec
+
+if TYPE_CHECKING:   # PyTorch and the search load on first use, so the panel draws before them
+    from .judgement import Judgement
 
 PAD = 280                 # the drawing pad's side in pixels (10 x 28)
 BRUSH = 24                # pen width on the pad: about 2.4 pixels of the 28 x 28 image, like MNIST strokes
@@ -141,7 +140,7 @@ class OwnImageResult:
     steps: int
     samples: list                     # [SampleVerdict]
     compare_model: str                # the 60 000-image model whose training set was searched
-    comparison: Judgement             # the learner's image judged against that training set
+    comparison: "Judgement"           # the learner's image judged against that training set
 
     @property
     def perfect_copies(self) -> int:
@@ -194,6 +193,9 @@ class OwnImageRun:
         return self._train(image, on_progress)
 
     def _train(self, image, on_progress):
+        from . import checkpoint, training
+        from .models import from_payload   # imported on first use: the dashboard draws this panel before PyTorch loads
+
         image = check_image(image)
         start, last = time.monotonic(), [0.0]
 
@@ -214,6 +216,8 @@ class OwnImageRun:
 
     def samples(self, model, image) -> list[SampleVerdict]:
         """One sample per seed, each measured against ``image`` on both scales."""
+        import torch
+
         image, found = check_image(image), []
         for seed in self.seeds:
             sample = model.sample(1, torch.Generator().manual_seed(seed), self.sample_steps)[0]
@@ -222,8 +226,10 @@ class OwnImageRun:
                                        verdict(float(to_article(distance)))))
         return found
 
-    def compare(self, image) -> Judgement:
+    def compare(self, image) -> "Judgement":
         """``image`` searched among every training image of the 60 000-image model."""
+        from .judgement import judge
+
         return judge(check_image(image), self.dataset, COMPARE_WITH[self.dataset], k=1, scope="whole set")[1][0]
 
     def train_and_judge(self, image, on_progress=None) -> OwnImageResult:

@@ -9,8 +9,16 @@ accepts the shapes and dtypes people actually have and rejects anything else wit
 ``ValueError`` that says what was wrong.
 """
 
+import sys
+
 import numpy as np
-import torch
+
+
+def is_tensor(x) -> bool:
+    """Whether ``x`` is a torch.Tensor, without importing PyTorch: no tensor exists before it is (the
+    dashboard draws its controls first and imports PyTorch in the background)."""
+    tensor = getattr(sys.modules.get("torch"), "Tensor", None)   # None while nothing imported it
+    return tensor is not None and isinstance(x, tensor)
 
 SIZE = 28  # MNIST and Fashion-MNIST images are 28 x 28, one channel
 
@@ -22,7 +30,7 @@ def unit_to_model(x):
 
 def model_to_unit(x):
     """-1..1 -> 0..1, clipped (a sampler can overshoot slightly)."""
-    if isinstance(x, torch.Tensor):
+    if is_tensor(x):
         return ((x + 1.0) / 2.0).clamp(0.0, 1.0)
     return np.clip((x + 1.0) / 2.0, 0.0, 1.0)
 
@@ -34,7 +42,7 @@ def uint8_to_unit(x):
 
 def unit_to_uint8(x):
     """0..1 -> 0..255 grey levels, rounded."""
-    x = x.detach().cpu().numpy() if isinstance(x, torch.Tensor) else np.asarray(x)
+    x = x.detach().cpu().numpy() if is_tensor(x) else np.asarray(x)
     return np.round(np.clip(x, 0.0, 1.0) * 255.0).astype(np.uint8)
 
 
@@ -49,7 +57,7 @@ def as_unit_images(images, name="query") -> np.ndarray:
     Raises:
         ValueError: wrong shape, an unsupported dtype, values out of range, NaN or inf.
     """
-    if isinstance(images, torch.Tensor):
+    if is_tensor(images):
         images = images.detach().cpu().numpy()
     images = np.asarray(images)
     if images.dtype == np.bool_ or images.dtype.kind not in "uif":

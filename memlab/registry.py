@@ -6,11 +6,8 @@ here, and every shipped checkpoint records the spec it was trained with.
 
 from dataclasses import asdict, dataclass, field
 
-from .classifier import ClassifierConfig
+from .configs import ClassifierConfig, GANConfig, ScheduleConfig, UNetConfig
 from .errors import unknown_name
-from .gan import GANConfig
-from .schedule import ScheduleConfig
-from .unet import UNetConfig
 
 
 @dataclass(frozen=True)

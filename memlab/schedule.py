@@ -22,24 +22,16 @@ same ``prediction_type`` names);
 """
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 import torch
+
+from .configs import ScheduleConfig
 
 SAMPLERS = ("ddpm", "ddim")
 SPACINGS = ("leading", "trailing")  # how the visited timesteps are spread: see inference_timesteps
 DEFAULT_SPACING = "trailing"  # Lin et al. 2024: the first step starts from pure noise
 PREDICTIONS = ("epsilon", "sample")  # what the network outputs: eps or x_0
-
-
-@dataclass(frozen=True)
-class ScheduleConfig:
-    num_train_timesteps: int = 1000   # T, the length of the forward (noising) process
-    beta_schedule: str = "linear"     # "linear" (Ho et al.) or "cosine" (Nichol & Dhariwal 2021)
-    beta_start: float = 1e-4          # beta_1 of the linear schedule
-    beta_end: float = 0.02            # beta_T of the linear schedule
-    prediction: str = "epsilon"       # the network's output, one of PREDICTIONS
 
 
 def draw_noise(shape, generator: torch.Generator | None, device, dtype=torch.float32) -> torch.Tensor:

@@ -6,22 +6,12 @@ Sized to train on two CPU cores: the default has about 0.8 M parameters (801 921
 """
 
 import math
-from dataclasses import dataclass
 
 import torch
 from torch import nn
 import torch.nn.functional as F
 
-
-@dataclass(frozen=True)
-class UNetConfig:
-    image_channels: int = 1                  # grey images
-    base_channels: int = 32                  # channels at full resolution
-    channel_mults: tuple = (1, 2, 2)         # channels per level = base * mult; 3 levels: 28, 14, 7
-    res_blocks: int = 1                      # residual blocks per level, on the way down
-    attention_at_bottom: bool = True         # one self-attention block at 7 x 7
-    time_dim: int = 128                      # size of the timestep embedding
-    groups: int = 8                          # GroupNorm groups
+from .configs import UNetConfig
 
 
 def timestep_embedding(t: torch.Tensor, dim: int) -> torch.Tensor:

@@ -10,9 +10,7 @@ import json
 import os
 from pathlib import Path
 
-from . import checkpoint
 from .errors import CheckpointError
-from .models import from_payload
 from .registry import MODELS, get_spec
 
 PACKAGE_WEIGHTS = Path(__file__).parent / "weights"
@@ -39,6 +37,9 @@ def how_to_train(model_id: str) -> str:
 
 @functools.lru_cache(maxsize=16)
 def _load_cached(model_id: str, path: str, mtime: float):
+    from . import checkpoint          # PyTorch is imported with the first model loaded, not with the list
+    from .models import from_payload  # of models (the dashboard draws its controls before it)
+
     return from_payload(checkpoint.load(Path(path), expect_id=model_id))
 
 

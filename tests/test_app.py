@@ -36,6 +36,7 @@ def test_generate_with_the_one_image_model_shows_a_perfect_copy_and_what_made_it
     assert all(t in title for t in ("MNIST-diffusion-oneImage", "DDIM sampler, 50 steps", "seed 0", "same class"))
     panel = app.verdict_box.children[0].value
     assert "perfect copy" in panel and "real unseen digits" in panel
+    assert "seed 0" not in panel   # said once, in the title above, not again in the panel
     assert "only 1 exists" in app.neighbours.children[0].children[0].value  # the model saw one image
 
 
@@ -131,3 +132,30 @@ def test_jobs_run_one_at_a_time():
     release.set()
     jobs.wait(10)
     assert not jobs.busy and jobs.start("third", lambda generation: None)
+
+
+def test_the_dashboard_draws_before_pytorch_loads_and_the_warm_up_loads_it():
+    """Importing PyTorch takes over a second; the controls must not wait for it (first interactive
+    <= 3 s, issue 13). A fresh interpreter, as in a new Voila kernel: building the App imports no
+    torch; the warm-up thread then imports it, and a Generate pressed at once still gets its result."""
+    import subprocess
+    import sys
+
+    script = """
+import sys
+from memlab.app import App
+from memlab.widgets.warm import Warmer
+app = App(background=False, warm=False)   # what the notebook's cell builds, before its warm-up starts
+print("torch after building:", "torch" in sys.modules)
+app.warmer = Warmer([app.model.value]).start()   # as App() does when warm=True
+app.generate()                             # at once, while the warm-up is still importing PyTorch
+app.warmer.wait(120)
+print("torch after the warm-up:", "torch" in sys.modules)
+print("verdict:", app.verdict)
+"""
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    lines = run.stdout.splitlines()
+    assert "torch after building: False" in lines
+    assert "torch after the warm-up: True" in lines
+    assert "verdict: perfect copy" in lines     # the default model is the one-image model

@@ -18,7 +18,6 @@ from ipycanvas import Canvas, hold_canvas
 
 from ..errors import MemlabError
 from ..images import image_from_bytes
-from ..pipeline import training_index
 from ..own_image import BRUSH, PAD, OwnImageRun, Sketch, TrainingCancelled
 from ..pixels import SIZE
 from .images import VERDICT_COLOURS, distance_text, png
@@ -217,6 +216,8 @@ class OwnImagePanel:
                               f"{distance_text(s.rmse)}")
 
     def _comparison(self, result):
+        from ..pipeline import training_index   # loaded by then; imported here so the panel draws first
+
         j = result.comparison
         nearest = training_index(j.dataset, j.model_id).image(j.nearest_index)
         tiles = w.HBox([_tile(result.image, "your picture"),

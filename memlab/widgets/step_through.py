@@ -9,10 +9,8 @@ import html
 
 import ipywidgets as w
 import numpy as np
-import torch
 
 from .. import data, zoo
-from ..judgement import judge
 from ..pixels import model_to_unit
 from .controls import Message, labelled
 from .images import VERDICT_COLOURS, image_tile
@@ -77,6 +75,10 @@ class StepThroughPanel:
         return self
 
     def _run(self, request, generation):
+        import torch
+
+        from ..judgement import judge  # here, not at the top: see memlab.widgets
+
         self.progress.max, self.progress.value, self.progress.layout.display = request.steps, 0, ""
         self.message.show(f"Working… 0 of {request.steps} steps.")
         raw = []

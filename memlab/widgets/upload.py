@@ -10,7 +10,6 @@ import html
 import ipywidgets as w
 from .. import data
 from ..images import image_from_bytes
-from ..judgement import judge
 from .controls import Message, labelled
 from .images import difference_map, image_tile, neighbour_strip, verdict_panel
 from .style import no_null_tooltips
@@ -78,6 +77,8 @@ class UploadPanel:
         return self
 
     def _search_again(self):
+        from ..judgement import judge  # here, not at the top: see memlab.widgets
+
         if self.picture is None:
             return
         image, name = self.picture

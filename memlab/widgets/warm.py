@@ -4,6 +4,8 @@ A model's first Generate in a fresh kernel used to take seconds: loading its wei
 search index of its training images, loading the classifier, and measuring the natural baseline
 (2 000 unseen test images searched like a sample). ``Warmer`` does this in a background thread as
 soon as the dashboard opens, the chosen model first; choosing another model moves it to the front.
+The dashboard's controls are drawn without PyTorch (over a second to import), so the warm-up thread
+imports it first, while the page loads (``import_engine``).
 
 Everything warmed lives in memlab's own caches (``zoo.load``, ``pipeline.training_index``,
 ``baseline.baseline_distances``), so a click simply finds it there. ``COMPUTE`` is held around each
@@ -12,10 +14,7 @@ warm-up step and around each click's work, so the two never build the same thing
 
 import threading
 
-import torch
-
 from .. import data, zoo
-from ..judgement import SCOPES, judge
 from ..registry import MODELS
 
 COMPUTE = threading.Lock()
@@ -27,6 +26,10 @@ def warm_model(model_id: str):
     baseline). Does nothing for a model that is not trained."""
     if model_id in _warmed or not zoo.is_trained(model_id):
         return
+    import torch   # imported by import_engine() already; here for the name
+
+    from ..judgement import SCOPES, judge
+
     spec = MODELS[model_id]
     model = zoo.load(model_id)
     model.sample(1, torch.Generator().manual_seed(0), 1)    # the first forward pass is the slow one
@@ -34,6 +37,14 @@ def warm_model(model_id: str):
     for scope in SCOPES:
         judge(image, spec.dataset, model_id, k=1, scope=scope)
     _warmed.add(model_id)
+
+
+def import_engine():
+    """Import PyTorch, the models and the search (over a second; the dashboard's controls need none of
+    them, so they are drawn first)."""
+    import torch  # noqa: F401
+
+    from .. import judgement, models  # noqa: F401
 
 
 class Warmer:
@@ -69,6 +80,9 @@ class Warmer:
             return self.queue.pop(0) if self.queue else None
 
     def _run(self):
+        # Outside COMPUTE: a click made meanwhile starts at once (it waits only for the imports it needs)
+        # and goes before warming the first model, which it would otherwise wait for.
+        import_engine()
         while (model_id := self._next()) is not None:
             try:
                 with COMPUTE:
