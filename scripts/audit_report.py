@@ -5,7 +5,8 @@
 
 Runs `memlab curve --n N --out docs/audit` (which audits every MNIST diffusion model into
 docs/audit/ID/) and `memlab audit ID --n N --out docs/audit/ID` for the other generators, then
-tabulates the JSON they wrote. About 2 minutes per diffusion model per 1 000 samples on 2 CPU cores.
+tabulates the JSON they wrote, and rewrites README's audit table (between its two markers). About
+2 minutes per diffusion model per 1 000 samples on 2 CPU cores.
 """
 
 import argparse
@@ -74,3 +75,17 @@ lines = ["# Memorization audit", "",
          *([] if args.table else [f"Run time: {time.perf_counter() - start:.0f} s.", ""])]
 Path(args.out).write_text("\n".join(lines))
 print(f"wrote {args.out}")
+
+# README's short table: the curve, between two markers (the text around it is written by hand).
+readme = Path(__file__).resolve().parents[1] / "README.md"
+start, end = "<!-- audit table: written by scripts/audit_report.py -->", "<!-- end of audit table -->"
+text = readme.read_text()
+if start in text and end in text:
+    short = {"perfect_copy": "perfect copy", "near_copy": "near copy", "nearest_ratio": "ratio < 1/3",
+             "calibrated_distance": "calibrated < 1"}
+    table = [f"Share of {curve['n']:,} samples called memorized (in brackets: {curve['n']:,} unseen test images):",
+             "", "| training images | " + " | ".join(short[c] for c in names) + " |", "|---" * (len(names) + 1) + "|",
+             *[f"| {r['training_images']:,} | {cells(r['samples'], r['baseline'])} |" for r in curve["rows"]]]
+    before, rest = text.split(start, 1)
+    readme.write_text(before + start + "\n" + "\n".join(table) + "\n" + end + rest.split(end, 1)[1])
+    print(f"wrote the audit table in {readme.name}")
