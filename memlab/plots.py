@@ -73,8 +73,9 @@ def curve_figure(result: dict) -> Figure:
     """Share memorized under each criterion against training-set size; dotted: the natural baseline."""
     rows = result["rows"]
     sizes = [r["training_images"] for r in rows]
-    figure = Figure(figsize=(7, 4))
+    figure = Figure(figsize=(7, 5.4), layout="constrained")
     ax = figure.subplots()
+
     def percent(share):   # None: the criterion does not apply (one training image); not plotted
         return np.nan if share is None else 100 * share
 
@@ -88,7 +89,7 @@ def curve_figure(result: dict) -> Figure:
     ax.set_xlabel("training images")
     ax.set_ylabel("samples called memorized (%)")
     ax.set_ylim(-3, 103)
-    ax.legend(fontsize=7, loc="upper right")
+    figure.legend(loc="outside lower center", fontsize=8, frameon=False)   # under the plot, never over a point
     ax.set_title(f"MNIST diffusion: memorization against training-set size ({result['n']} samples each)",
                  fontsize=10)
     return figure

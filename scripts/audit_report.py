@@ -1,7 +1,8 @@
 """Write docs/audit.md (+ docs/audit/): the memorization audit of every shipped generator and the curve.
 
     python scripts/audit_report.py [--n 1000]
-    python scripts/audit_report.py --table      # only rewrite docs/audit.md from the JSON already there
+    python scripts/audit_report.py --table      # only rewrite docs/audit.md, the curve figure and README's
+                                                # table from the JSON already there
 
 Runs `memlab curve --n N --out docs/audit` (which audits every MNIST diffusion model into
 docs/audit/ID/) and `memlab audit ID --n N --out docs/audit/ID` for the other generators, then
@@ -15,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from memlab import cli, criteria
+from memlab import cli, criteria, plots
 from memlab.audit import CURVE_MODELS
 from memlab.registry import GENERATORS, MODELS
 
@@ -54,6 +55,8 @@ for model_id in GENERATORS:
                 f"{cells(s['samples']['share'], s['baseline']['share'])} | "
                 f"{s['samples']['nearest_rmse_article_quantiles']['0.5']:.5f} |")
 curve = json.loads((folder / "curve.json").read_text())
+if args.table:   # the figure `memlab curve` drew, redrawn from its JSON (e.g. after a change to plots.py)
+    plots.save(plots.curve_figure(curve), folder / "curve.png")
 curve_rows = [f"| {r['training_images']} | {cells(r['samples'], r['baseline'])} | "
               f"{r['median_nearest_rmse_article']:.5f} |" for r in curve["rows"]]
 
