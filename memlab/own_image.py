@@ -193,8 +193,8 @@ class OwnImageRun:
         return self._train(image, on_progress)
 
     def _train(self, image, on_progress):
-        from . import checkpoint, training
-        from .models import from_payload   # imported on first use: the dashboard draws this panel before PyTorch loads
+        from . import checkpoint, training   # here, not at the top: the dashboard draws this panel
+        from .models import from_payload     # before PyTorch is imported (see memlab.widgets)
 
         image = check_image(image)
         start, last = time.monotonic(), [0.0]

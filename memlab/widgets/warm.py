@@ -82,7 +82,11 @@ class Warmer:
     def _run(self):
         # Outside COMPUTE: a click made meanwhile starts at once (it waits only for the imports it needs)
         # and goes before warming the first model, which it would otherwise wait for.
-        import_engine()
+        try:
+            import_engine()
+        except Exception as err:   # a broken install: the click will say so itself
+            self.errors["import"] = str(err)
+            return
         while (model_id := self._next()) is not None:
             try:
                 with COMPUTE:
