@@ -92,3 +92,5 @@ if start in text and end in text:
     before, rest = text.split(start, 1)
     readme.write_text(before + start + "\n" + "\n".join(table) + "\n" + end + rest.split(end, 1)[1])
     print(f"wrote the audit table in {readme.name}")
+else:
+    print(f"README's audit table was not written: {readme.name} lacks the markers {start} and {end}")
