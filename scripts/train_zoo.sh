@@ -4,11 +4,11 @@
 #   scripts/train_zoo.sh [OUT=runs] [MAX_MINUTES] [ID ...]
 set -uo pipefail
 out=${1:-runs}; minutes=${2:-}; shift $(( $# < 2 ? $# : 2 ))
-ids=${*:-$(python -c 'from memlab.registry import MODELS; print(*MODELS)')}
+ids=${*:-$(${PYTHON:-python} -c 'from memlab.registry import MODELS; print(*MODELS)')}
 mkdir -p "$out"
 for id in $ids; do
   resume=(); [ -f "$out/$id/checkpoint.pt" ] && resume=(--resume)
-  OMP_NUM_THREADS=1 python -m memlab train "$id" --out "$out" ${minutes:+--max-minutes "$minutes"} \
+  OMP_NUM_THREADS=1 ${PYTHON:-python} -m memlab train "$id" --out "$out" ${minutes:+--max-minutes "$minutes"} \
     "${resume[@]}" > "$out/$id.log" 2>&1 &
 done
 wait
