@@ -8,7 +8,6 @@ for its picture to change. Screenshots before and after go to test-artifacts/les
 
 import json
 import os
-import re
 import secrets
 import subprocess
 import sys
@@ -20,35 +19,21 @@ from pathlib import Path
 import pytest
 
 from dashboard_browser import ARTIFACTS, REPO, expect, free_port
+from lab_browser import lab_home, open_notebook, run_cells
 from servers import launch_chromium
-
-try:
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-except ImportError:  # pragma: no cover - dashboard_browser skips the module first
-    PlaywrightTimeout = TimeoutError
 
 LESSONS = sorted(p.stem for p in (REPO / "notebooks").glob("0[1-6]-*.ipynb"))
 SHOTS = ARTIFACTS / "lessons"
 RUN_ALL_MS = 1_200_000   # a shared 2-core machine: lesson 02 trains for real
 MAIN = ".memlab-main-widget"
-# JupyterLab settings for the test: render every cell (no windowing), so the test sees them all; never
-# save, so the notebooks in the repository stay without outputs.
-SETTINGS = {"@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
-            "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
-            "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false",
-                                                                              "checkForUpdates": False}}
 
 
 @pytest.fixture(scope="module")
 def lab():
     """JupyterLab on 127.0.0.1 at a free port, serving the repository; yields (base URL, token)."""
     home = Path(tempfile.mkdtemp(prefix="memlab-lab-"))
-    for name, values in SETTINGS.items():
-        (home / "settings" / name).parent.mkdir(parents=True, exist_ok=True)
-        (home / "settings" / name).write_text(json.dumps(values))
     port, token = free_port(), secrets.token_hex(16)
-    env = dict(os.environ, MEMLAB_QUICK="1", OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1"),
-               JUPYTERLAB_SETTINGS_DIR=str(home / "settings"), JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"))
+    env = dict(os.environ, MEMLAB_QUICK="1", OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1"), **lab_home(home))
     command = [str(Path(sys.executable).parent / "jupyter"), "lab", "--no-browser", f"--port={port}",
                "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={REPO}",
                "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate", "--allow-root"]
@@ -90,42 +75,19 @@ def stop_kernels(lab):
 
 def open_lesson(chromium, lab, name):
     url, token = lab
-    page = chromium.new_page(viewport={"width": 1400, "height": 1000})
+    # a workspace of its own: the default one would reopen the previous lesson beside this one, and Run All
+    # and the checks below would see both notebooks
+    page = open_notebook(chromium, f"{url}lab/workspaces/{name}/tree/notebooks/{name}.ipynb?token={token}")
     page.outside = []
     page.on("request", lambda r: None if r.url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:"))
             else page.outside.append(r.url))
-    # a workspace of its own: the default one would reopen the previous lesson beside this one, and Run All
-    # and the checks below would see both notebooks
-    page.goto(f"{url}lab/workspaces/{name}/tree/notebooks/{name}.ipynb?token={token}", timeout=180_000)
-    expect(page.locator(".jp-Notebook .jp-Cell").first).to_be_visible(timeout=180_000)
-    expect(page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")).to_have_count(1, timeout=180_000)
     return page
 
 
-def menu(page, top, item):
-    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(f"^{top}$")).click()
-    page.locator(".lm-Menu-itemLabel", has_text=re.compile(f"^{re.escape(item)}$")).click()
-
-
-PROMPTS = "() => [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt')].map(e => e.textContent.trim())"
-
-
 def run_all(page):
-    """Run ▸ Run All Cells, then wait until no code cell is waiting ([*] or [ ]) or one has failed.
-
-    The notebook is focused first (a click beside its first code cell), as a student's first click does: a menu
-    command applies to the focused notebook, and right after the page loads none may be focused yet. If
-    no cell has started after 60 s, the menu is used once more."""
-    for attempt in range(2):
-        page.locator(".jp-Notebook .jp-CodeCell .jp-InputPrompt").first.click()   # selects, never edits
-        menu(page, "Run", "Run All Cells")
-        try:
-            page.wait_for_function(f"() => ({PROMPTS})().some(t => /^\\[(\\*|\\d+)\\]:$/.test(t))",
-                                   timeout=60_000, polling=500)
-            break
-        except PlaywrightTimeout:
-            if attempt:
-                raise
+    """Run ▸ Run All Cells (made sure to start: ``run_cells``), then wait until no code cell is waiting
+    ([*] or [ ]) or one has failed."""
+    run_cells(page, "Run All Cells")
     page.wait_for_function(
         """() => { const p = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt')]
                                 .map(e => e.textContent.trim());

@@ -16,6 +16,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from lab_browser import lab_home, open_notebook, run_cells
 from servers import CHROMIUM, free_port, launch_chromium, server as running
 
 REPO = Path(__file__).resolve().parents[1]
@@ -29,6 +30,7 @@ LOOPBACK = ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:", "about:")
 TEMPLATE_CDN = "https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free@"
 
 try:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import expect, sync_playwright
 except ImportError:  # pragma: no cover - CI installs it
     sync_playwright = None
@@ -165,13 +167,17 @@ def test_the_pad_renders_and_draws_in_jupyterlab_too(tmp_path, browser):
                f"--ServerApp.port={free_port()}", "--ServerApp.token=memlab-test", f"--ServerApp.root_dir={tmp_path}",
                "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate", "--LabApp.news_url=None",
                "--allow-root"]
-    with running(command, env={"TMPDIR": str(tmp_path)}, log=tmp_path / "lab.log") as lab:
-        page = browser.new_page(viewport={"width": 1280, "height": 1000})
-        page.goto(f"{lab.url}/lab/tree/{notebook.name}?token=memlab-test", timeout=180_000)
-        page.locator(".jp-Notebook .jp-Cell .cm-content").first.click(timeout=180_000)
-        page.keyboard.press("Shift+Enter")
+    env = {"TMPDIR": str(tmp_path), **lab_home(tmp_path / "home")}
+    with running(command, env=env, log=tmp_path / "lab.log") as lab:
+        page = open_notebook(browser, f"{lab.url}/lab/tree/{notebook.name}?token=memlab-test", viewport=(1280, 1000))
+        run_cells(page, "Run All Cells")     # the notebook's one cell
         pad = page.locator(".jp-OutputArea .memlab-pad canvas, .jp-OutputArea canvas.memlab-pad").first
-        pad.wait_for(timeout=180_000)
+        try:
+            pad.wait_for(timeout=180_000)
+        except PlaywrightTimeout:
+            page.screenshot(path=str(ARTIFACTS / "own-image-jupyterlab-failed.png"))
+            raise AssertionError("the cell ran but no pad appeared; outputs: "
+                                 f"{page.locator('.jp-OutputArea').first.inner_text()[:1000]!r}") from None
         draw_and_train(page, pad)
         page.screenshot(path=str(ARTIFACTS / "own-image-jupyterlab.png"))
         page.get_by_role("button", name="Cancel").click()
