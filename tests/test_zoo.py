@@ -117,12 +117,6 @@ def test_few_ddim_steps_give_digit_like_images(steps, mnist_features):
     assert gap < (real_gap + noise_gap) / 2, f"features {gap:.1f} from real digits (real {real_gap:.1f}, noise {noise_gap:.1f})"
 
 
-UNFINISHED = {"mnist-diffusion-10", "mnist-diffusion-30", "mnist-diffusion-100", "mnist-diffusion-1000"}
-
-
-@pytest.mark.parametrize("model_id", [
-    pytest.param(m, marks=pytest.mark.xfail(strict=True, reason="stopped at 9 134-9 152 of 10 000 steps by the "
-                                            "--max-minutes cut; retraining needs a GPU (issue 15)"))
-    if m in UNFINISHED else m for m in registry.MODELS])
+@pytest.mark.parametrize("model_id", list(registry.MODELS))
 def test_every_shipped_model_ran_its_whole_recipe(model_id):
     assert zoo.card(model_id)["steps"] == registry.MODELS[model_id].train.steps
