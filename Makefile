@@ -10,6 +10,13 @@ TORCH := torch==2.14.1 torchvision==0.29.1
 CPU_INDEX := https://download.pytorch.org/whl/cpu
 PROBE := import urllib.request as u; u.urlopen('$(CPU_INDEX)/torch/', timeout=5)
 N ?= 10
+# The datasets: $MEMLAB_DATA, else ../shared/data where it exists (our build machines; the tests and
+# .ci/run look there too), else memlab downloads them into ~/.cache/memlab/data on first use.
+ifeq ($(origin MEMLAB_DATA),undefined)
+ifneq ($(wildcard ../shared/data/MNIST),)
+export MEMLAB_DATA := $(abspath ../shared/data)
+endif
+endif
 
 .PHONY: test dashboard setup bench loadtest clean
 
