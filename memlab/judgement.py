@@ -40,10 +40,20 @@ class Judgement:
     predicted_label: int | None
     confidence: float | None
     unlike_reason: str | None = None   # why it does not look like the dataset: "far", "empty", "unstructured"
+    whole_set_fallback: bool = False   # "same class" asked, but too few images of that class: all were searched
 
     @property
     def class_name(self) -> str | None:
         return None if self.predicted_label is None else DATASETS[self.dataset][1][self.predicted_label]
+
+    def search_words(self) -> str:
+        """How this image was searched, in words: the scope, and why "same class" became the whole set."""
+        if self.scope == "whole set":
+            return "whole set (every class)"
+        if self.whole_set_fallback:
+            return (f"every class: this model learned from too few images of class {self.class_name} to compare "
+                    f"with that class alone, so all {self.searched:,} of its training images were compared")
+        return "same class only"
 
     def sentence(self) -> str:
         """Where the distance sits among real unseen images, in one sentence a 15-year-old can read."""
@@ -95,5 +105,5 @@ def judge(images, dataset: str, model_id: str | None = None, k: int = 5, scope: 
             dataset, model_id, scope, int(nearest.searched_per_query[q]), int(result.indices[q, 0]),
             float(result.rmse[q, 0]), article, threshold_verdict(article) if looks else NOT_LIKE_THE_DATA, looks,
             float((base > article).mean()), len(base), int(nearest.labels[q]), float(nearest.confidences[q]),
-            reasons[q]))
+            reasons[q], bool(nearest.whole_set_fallback[q])))
     return result, judgements

@@ -77,6 +77,20 @@ def test_a_training_image_is_a_perfect_copy_placed_among_real_images(mnist):
     assert "than 42% of real" in dataclasses.replace(j, closer_than=0.42).sentence()
 
 
+def test_a_same_class_search_that_had_to_search_every_class_says_so(mnist):
+    # mnist-diffusion-10 saw 10 images, at most two of a class: five neighbours "of the same class" do not
+    # exist, so the search compares all ten, and the words must not say "same class only"
+    subset = zoo.card("mnist-diffusion-10")["subset_indices"]
+    _, (j,) = judge(mnist.images[subset[0]], "mnist", "mnist-diffusion-10", k=5)
+    assert j.scope == "same class" and j.whole_set_fallback and j.searched == 10
+    assert j.search_words().startswith("every class") and "all 10 of its training images" in j.search_words()
+    assert f"class {j.class_name}" in j.search_words()
+    _, (one,) = judge(mnist.images[subset[0]], "mnist", "mnist-diffusion-10", k=1)
+    assert not one.whole_set_fallback and one.search_words() == "same class only" and one.searched < 10
+    _, (whole,) = judge(mnist.images[subset[0]], "mnist", "mnist-diffusion-10", k=5, scope="whole set")
+    assert not whole.whole_set_fallback and whole.search_words() == "whole set (every class)"
+
+
 def test_an_unknown_scope_is_refused():
     with pytest.raises(ValueError, match="scope must be one of"):
         judge(np.zeros((28, 28), np.uint8), "mnist", scope="class")

@@ -125,9 +125,9 @@ def verdict_html(judgement, produced_by: str = "", hint: str = "") -> str:
                  f"&lt; {PERFECT_COPY} ({PERFECT_COPY_UNIT:.4f} on 0–1), near copy &lt; {NEAR_COPY} "
                  f"({NEAR_COPY_UNIT:.4f} on 0–1).</p>")
     label = "–" if j.class_name is None else f"{html.escape(str(j.class_name))} ({j.confidence:.0%} confident)"
-    scope = "whole set (every class)" if j.scope == "whole set" else "same class only"
     made = f"<br>Made by: {html.escape(produced_by)}." if produced_by else ""
-    parts.append(f"<p class='memlab-provenance'>Predicted class: {label}. Search: {scope}.{made}</p>")
+    parts.append(f"<p class='memlab-provenance'>Predicted class: {label}. Search: {html.escape(j.search_words())}."
+                 f"{made}</p>")
     return "".join(parts)
 
 

@@ -79,9 +79,9 @@ class NeighbourBrowser(FigureWidget):
         index, scope = self.sample_slider.value, self.scope.value
         result, (judgement,) = judge(self.samples[index], self.dataset, self.model_id, self.k, scope)
         searched = f"{judgement.searched:,} training images compared" + (
-            f", class {judgement.class_name}" if scope == "same class" else "")
+            f", class {judgement.class_name}" if scope == "same class" and not judgement.whole_set_fallback else "")
         title = (f"Sample {index} of {self.model_id or self.dataset}: its {self.k} nearest training images\n"
-                 f"({scope} search: {searched})")
+                 f"({'whole set, too few of its class' if judgement.whole_set_fallback else scope} search: {searched})")
         figure = neighbour_figure(self.samples[index], result, self.train_images, title)
         sentence = (f"Sample {index}: nearest training image #{judgement.nearest_index}, RMSE "
                     f"{judgement.rmse:.4f} (0-1 scale) = {judgement.rmse_article:.5f} (article scale): "
