@@ -17,6 +17,7 @@ from PIL import Image
 
 from .. import data
 from ..metrics import NEAR_COPY, NEAR_COPY_UNIT, PERFECT_COPY, PERFECT_COPY_UNIT, to_article
+from .style import no_null_tooltips
 
 VERDICT_COLOURS = {"perfect copy": "#b00020", "near copy": "#c05600", "novel": "#1b7f3b",
                    "not like the dataset": "#555555"}
@@ -68,7 +69,7 @@ def image_tile(image, caption: str, size: int = TILE) -> w.VBox:
     tile = w.VBox([picture, text], layout=w.Layout(width=scaled(size + 8), align_items="center",
                                                    margin="0 4px 6px 0"))
     tile.add_class("memlab-tile")
-    return tile
+    return no_null_tooltips(tile)   # before it is shown: a later fix reaches the browser after it draws
 
 
 def distance_text(rmse: float) -> str:
@@ -102,7 +103,7 @@ def neighbour_strip(result, dataset: str, row: int = 0, size: int = THUMB, wante
     strip = w.VBox([w.HTML(f"<b>{heading}</b>{legend}"),
                     w.Box(tiles, layout=w.Layout(display="flex", flex_flow="row wrap"))])
     strip.add_class("memlab-strip")
-    return strip
+    return no_null_tooltips(strip)
 
 
 def verdict_html(judgement, produced_by: str = "", hint: str = "") -> str:
@@ -135,4 +136,4 @@ def verdict_panel(judgement, produced_by: str = "", hint: str = "") -> w.HTML:
     """``verdict_html`` in a widget, ready to put beside the image tiles."""
     panel = w.HTML(verdict_html(judgement, produced_by, hint))
     panel.add_class("memlab-verdict-panel")
-    return panel
+    return no_null_tooltips(panel)

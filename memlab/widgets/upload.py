@@ -97,6 +97,5 @@ class UploadPanel:
                        image_tile(difference_map(image, nearest), "difference<br>(black = the same)")],
                       layout=w.Layout(display="flex", flex_flow="row wrap"))
         produced = f"your upload “{name}”, compared with the {DATASET_WORDS[self.dataset.value]}"
-        self.result.children = (tiles, verdict_panel(judgement, produced),
+        self.result.children = (no_null_tooltips(tiles), verdict_panel(judgement, produced),
                                 neighbour_strip(result, self.dataset.value, wanted=5, searched=judgement.searched))
-        no_null_tooltips(self.result)
