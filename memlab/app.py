@@ -235,4 +235,3 @@ class App:
         self.placeholder.layout.display = "none"
         self.result.layout.display = ""
         self.message.clear()
-        no_null_tooltips(self.result)

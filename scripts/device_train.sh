@@ -14,15 +14,13 @@
 # checkout has no git history, so pass `git rev-parse HEAD` from here).
 set -uo pipefail
 minutes=$1; shift
-export MEMLAB_DATA=/tmp/memlab-data MEMLAB_OFFLINE=1 PYTHONUNBUFFERED=1 PYTHON=${PYTHON:-python3}
-mkdir -p "$MEMLAB_DATA/MNIST/raw" runs
-for f in .gpu/data/*.gz; do gunzip -c "$f" > "$MEMLAB_DATA/MNIST/raw/$(basename "$f" .gz)"; done
+source scripts/device_data.sh
+mkdir -p runs
 for id in "$@"; do
   if [ ! -f "runs/$id/checkpoint.pt" ] && [ -f ".gpu/resume/$id.checkpoint.pt" ]; then
     mkdir -p "runs/$id" && cp ".gpu/resume/$id.checkpoint.pt" "runs/$id/checkpoint.pt"
   fi
 done
-nvidia-smi -L; "$PYTHON" -c 'import torch; print("torch", torch.__version__)'
 start=$(date +%s)
 bash scripts/train_zoo.sh runs "$minutes" "$@"
 echo "wall: $(( $(date +%s) - start )) s"

@@ -78,10 +78,11 @@ class NeighbourBrowser(FigureWidget):
     def draw(self):
         index, scope = self.sample_slider.value, self.scope.value
         result, (judgement,) = judge(self.samples[index], self.dataset, self.model_id, self.k, scope)
+        how = "whole set, too few of its class" if judgement.whole_set_fallback else scope
         searched = f"{judgement.searched:,} training images compared" + (
-            f", class {judgement.class_name}" if scope == "same class" and not judgement.whole_set_fallback else "")
+            f", class {judgement.class_name}" if how == "same class" else "")
         title = (f"Sample {index} of {self.model_id or self.dataset}: its {self.k} nearest training images\n"
-                 f"({'whole set, too few of its class' if judgement.whole_set_fallback else scope} search: {searched})")
+                 f"({how} search: {searched})")
         figure = neighbour_figure(self.samples[index], result, self.train_images, title)
         sentence = (f"Sample {index}: nearest training image #{judgement.nearest_index}, RMSE "
                     f"{judgement.rmse:.4f} (0-1 scale) = {judgement.rmse_article:.5f} (article scale): "

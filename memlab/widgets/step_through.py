@@ -14,7 +14,6 @@ from .. import data, zoo
 from ..pixels import model_to_unit
 from .controls import Message, labelled
 from .images import VERDICT_COLOURS, image_tile
-from .style import no_null_tooltips
 from .warm import COMPUTE
 
 EXPLAIN = ("A diffusion model starts from pure noise and removes a little of it at each <b>step</b>. "
@@ -130,4 +129,3 @@ class StepThroughPanel:
                                image_tile(x0, "predicted x_0: the model's guess of the final image"),
                                image_tile(nearest, f"training image nearest to the guess (index "
                                                    f"{j.nearest_index})"))
-        no_null_tooltips(self.tiles)
