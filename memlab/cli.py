@@ -155,18 +155,17 @@ def cmd_dashboard(args):
     import os
 
     from . import serve
-    from .widgets.offline import with_offline_template
-
-    print("Preparing the search indexes and baselines (the first time on this machine: about 30 s)...")
-    prepare_datasets(DATASETS)
 
     max_kernels = serve.default_max_kernels() if args.max_kernels is None else args.max_kernels
-    command, env = with_offline_template(serve.voila_command(args.port, args.ip, max_kernels, args.browser))
+    command = serve.voila_command(args.port, args.ip, max_kernels, args.browser, args.max_per_address,
+                                  args.starts_per_minute, args.behind_proxy)
+    print("Preparing the search indexes and baselines (the first time on this machine: about 30 s)...")
+    prepare_datasets(DATASETS)
     print("Starting the dashboard:", " ".join(command))
-    print(f"At most {max_kernels or 'unlimited'} visitors at once; idle kernels of closed tabs are shut "
-          "down after the timeout in voila.json (docs/deploy.md).")
+    print(f"At most {max_kernels or 'unlimited'} visitors at once; a page that never connects, or has "
+          "gone for 2 minutes, frees its place (docs/deploy.md).")
     os.chdir(serve.REPO)  # voila.json lives at the repository root
-    os.execve(command[0], command, env)
+    os.execv(command[0], command)
 
 
 def cmd_zoo(args):
@@ -238,6 +237,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-kernels", type=int, help="most visitors at once, one kernel each; the next one "
                    "sees a 'busy, try again in a minute' page (default: what this machine's memory holds, "
                    "1 GB per kernel; 0: no cap)")
+    p.add_argument("--max-per-address", type=int, help="most dashboard tabs one client address may hold at "
+                   "once (default 4; 0: no limit, e.g. a whole class behind one school router)")
+    p.add_argument("--starts-per-minute", type=int, help="most dashboard pages one client address may open "
+                   "in a minute (default 10; 0: no limit)")
+    p.add_argument("--behind-proxy", action="store_true", help="a reverse proxy on this machine forwards the "
+                   "visitors: read their addresses from X-Forwarded-For (docs/deploy.md)")
     p.set_defaults(run=cmd_dashboard)
 
     p = sub.add_parser("prepare", help="build the search indexes and baselines once per machine (the "

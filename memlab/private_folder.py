@@ -8,13 +8,18 @@ readable by its owner only). It is deleted, with any background work in it stopp
   it runs before the handlers a kernel registered at start);
 * the process gets SIGTERM (Voila gives a kernel 2.5 s to exit after its page closes, then sends
   SIGTERM; the handler deletes the folders, then lets the signal do what it did before);
-* the process was killed outright: the next folder made on the machine removes it (its name holds
-  the process id, and that process is gone).
+* the process was killed outright: the dashboard server deletes the folders of a kernel's process
+  when that kernel goes, however it went (``remove_folders_of``, called by ``memlab.places``); and
+  the next folder made on the machine removes it (its name holds the process id, and that process is
+  gone).
+
+Every prefix starts with ``memlab-`` and the name ends ``-PID-RANDOM``, so the server can find them.
 """
 
 import atexit
 import functools
 import os
+import re
 import shutil
 import signal
 import tempfile
@@ -77,6 +82,20 @@ def _remove_orphans(prefix: str):
             continue
 
 
+_NAME = re.compile(r"^memlab-.*-(\d+)-[a-z0-9_]+$")   # prefix, process id, mkdtemp's random part
+
+
+def remove_folders_of(pid: int) -> int:
+    """Delete the private folders made by process ``pid`` (which has ended); return how many."""
+    removed = 0
+    for path in Path(tempfile.gettempdir()).glob("memlab-*"):
+        match = _NAME.match(path.name)
+        if match and int(match.group(1)) == pid and path.is_dir() and path.stat().st_uid == os.getuid():
+            shutil.rmtree(path, ignore_errors=True)
+            removed += 1
+    return removed
+
+
 class PrivateFolder:
     """A fresh temporary folder, deleted with its owner (see the module docstring).
 
@@ -88,6 +107,8 @@ class PrivateFolder:
     """
 
     def __init__(self, owner, prefix: str, stop: threading.Event, threads: list):
+        if not prefix.startswith("memlab-") or not prefix.endswith("-"):
+            raise ValueError(f"a private folder's prefix starts with 'memlab-' and ends with '-', not {prefix!r}")
         _remove_orphans(prefix)
         self.path = Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-"))   # mode 0700
         self.closed = threading.Event()   # set once deletion has begun: no one is left to tell

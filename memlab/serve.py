@@ -1,16 +1,16 @@
-"""Serving the dashboard to many people at once: the Voila command behind `memlab dashboard`, and a cap.
+"""Serving the dashboard to the public: the Voila server behind `memlab dashboard`.
 
-Voila starts one Python kernel per open dashboard tab, and each kernel holds PyTorch, the models it
-ran and the search index (docs/deploy.md has the measured figures). Two things keep a shared server
-alive:
+Voila starts one Python kernel per open dashboard tab. On a public server anyone can send it anything,
+so ``memlab.serve`` runs Voila (``MemlabVoila``, started as ``python -m memlab.serve``) with:
 
-* **Idle culling** (``voila.json``: ``MappingKernelManager.cull_idle_timeout`` / ``cull_interval``):
-  the kernel of a tab that was closed without saying goodbye (a crashed browser, a phone put away)
-  is shut down after the timeout.
-* **A cap on concurrent kernels** (``CappedKernelManager`` below): Jupyter Server and Voila have no
-  such setting, so this kernel manager refuses the kernel that would pass the cap, and Voila answers
-  that visitor with an HTTP 503 page that reads "busy, please try again in a minute" instead of
-  letting the machine run out of memory and kill everyone's kernel.
+* **the places rules** (``memlab.places``): a cap on kernels at once, limits per client address, and
+  kernels shut down when their page never connects or has gone (docs/deploy.md has each setting);
+* **a guarded kernel websocket** (``memlab.kernel_socket``): only the v1 protocol, every frame checked
+  before it is parsed, no tracebacks or error output sent to a page;
+* **security headers on every answer** (``SecurityHeaders``): no ``Server`` version, a content security
+  policy that allows what the page uses and nothing from elsewhere, no referrer, no MIME sniffing;
+* **idle culling** and a hidden traceback from ``voila.json``, and memlab's offline page template
+  (``memlab.widgets.offline``: no CDN, so the "busy" page works offline too).
 
 No ipywidgets here: this module only configures the server.
 """
@@ -18,10 +18,6 @@ No ipywidgets here: this module only configures the server.
 import os
 import sys
 from pathlib import Path
-
-from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
-from tornado.web import HTTPError
-from traitlets import Integer
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOK = "notebooks/dashboard.ipynb"     # relative to REPO, where voila.json lives
@@ -34,34 +30,16 @@ NOTEBOOK = "notebooks/dashboard.ipynb"     # relative to REPO, where voila.json 
 KERNEL_PEAK_MB = 1000
 RESERVED_MB = 1024
 
-# Sent as the HTTP reason phrase, so plain ASCII on one line (Voila shows it as the page's heading).
-BUSY = ("The dashboard is busy: every place is taken. Please try again in a minute "
-        "(places free up as other visitors close their tabs).")
-
-
-class CappedKernelManager(AsyncMappingKernelManager):
-    """Jupyter Server's kernel manager with a cap on how many kernels run at once.
-
-    Used by Voila through ``--VoilaConfiguration.multi_kernel_manager_class=memlab.serve.CappedKernelManager``
-    and ``--CappedKernelManager.max_kernels=N``. A new kernel past the cap raises HTTP 503 (Service
-    Unavailable) with the ``BUSY`` message; kernels already running are untouched. Starts still in
-    progress count too, so a burst of visitors cannot slip past the cap together.
-    """
-
-    max_kernels = Integer(0, config=True, help="Most kernels running at once (0: no cap).")
-
-    _starting = 0  # kernels being started right now (not yet listed by list_kernel_ids)
-
-    async def start_kernel(self, *, kernel_id=None, **kwargs):
-        new = kernel_id is None
-        if new and self.max_kernels and len(self.list_kernel_ids()) + self._starting >= self.max_kernels:
-            self.log.warning("Refused a kernel: %d running, cap %d", len(self.list_kernel_ids()), self.max_kernels)
-            raise HTTPError(503, reason=BUSY)
-        self._starting += new
-        try:
-            return await super().start_kernel(kernel_id=kernel_id, **kwargs)
-        finally:
-            self._starting -= new
+# What a dashboard page loads: its own scripts (inline ones too: Voila's page writes its configuration
+# and progress inline), styles, fonts and images from this server, images the widgets make as data: and
+# blob: URLs, and its websocket to this server ('self' covers ws: and wss: to the same host). Nothing
+# from another site; no plugins; only this server may frame it (an article that embeds the dashboard in
+# an <iframe> needs its own origin added to frame-ancestors). No 'unsafe-eval': the page works without
+# it (checked in Chromium: no violation reported, Generate answers).
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'", "script-src 'self' 'unsafe-inline'", "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:", "font-src 'self' data:", "connect-src 'self'", "object-src 'none'",
+    "base-uri 'self'", "form-action 'self'", "frame-ancestors 'self'"])
 
 
 def memory_mb() -> int | None:
@@ -80,31 +58,115 @@ def default_max_kernels(total_mb: int | None = None) -> int:
     return max(1, (total_mb - RESERVED_MB) // KERNEL_PEAK_MB)
 
 
-def voila_command(port: int, ip: str, max_kernels: int, open_browser: bool = False) -> list[str]:
-    """The Voila command line that serves the dashboard (run it from REPO, where voila.json is read).
+def voila_command(port: int, ip: str, max_kernels: int, open_browser: bool = False,
+                  max_per_address: int | None = None, starts_per_minute: int | None = None,
+                  behind_proxy: bool = False) -> list[str]:
+    """The command line that serves the dashboard (run it from REPO, where voila.json is read).
 
     Args:
         port: TCP port to listen on.
         ip: address to listen on (127.0.0.1: this machine only; 0.0.0.0: every network interface).
         max_kernels: cap on concurrent dashboard kernels (0: no cap).
         open_browser: open a browser tab on start.
+        max_per_address: most kernels one client address holds at once (None: the default, 4; 0: no limit).
+        starts_per_minute: most kernels one address starts in a minute (None: the default, 10; 0: no limit).
+        behind_proxy: take the visitor's address from a reverse proxy on this machine (X-Forwarded-For).
     """
+    for name, value in (("--max-per-address", max_per_address), ("--starts-per-minute", starts_per_minute)):
+        if value is not None and value < 0:
+            raise ValueError(f"{name} {value} is negative: give 0 for no limit.")
     if not 1 <= port <= 65535:
         raise ValueError(f"--port {port} is not a TCP port: choose one from 1 to 65535 (default 8866).")
     if max_kernels < 0:
         raise ValueError(f"--max-kernels {max_kernels} is negative: give 0 for no cap, or how many "
                          "visitors may use the dashboard at once.")
-    beside_python = Path(sys.executable).parent / "voila"  # the same virtual environment
-    voila = str(beside_python) if beside_python.is_file() else None
-    if voila is None:
-        import shutil
+    from importlib.util import find_spec
 
-        voila = shutil.which("voila")
-    if voila is None:
+    if find_spec("voila") is None:
         raise ValueError("Voila is not installed: pip install voila (or run `make dashboard`).")
     if not (REPO / NOTEBOOK).is_file():
         raise ValueError(f"No dashboard notebook at {REPO / NOTEBOOK}: run memlab dashboard from a clone "
                          "of memlab.")
-    return [voila, NOTEBOOK, f"--port={port}", f"--Voila.ip={ip}",
-            f"--VoilaConfiguration.multi_kernel_manager_class={__name__}.CappedKernelManager",
-            f"--CappedKernelManager.max_kernels={max_kernels}"] + ([] if open_browser else ["--no-browser"])
+    from .widgets.offline import TEMPLATE
+
+    places = {"max_kernels": max_kernels, "max_per_address": max_per_address, "starts_per_minute": starts_per_minute}
+    return ([sys.executable, "-m", "memlab.serve", NOTEBOOK, f"--port={port}", f"--Voila.ip={ip}",
+             "--VoilaConfiguration.multi_kernel_manager_class=memlab.places.PlacesKernelManager",
+             f"--template={TEMPLATE}"]
+            + [f"--PlacesKernelManager.{name}={value}" for name, value in places.items() if value is not None]
+            + (["--MemlabVoila.trusted_proxy=True"] if behind_proxy else [])
+            + ([] if open_browser else ["--no-browser"]))
+
+
+def _server():
+    """The Voila application with memlab's handlers (imported only in the server's own process)."""
+    from tornado.web import OutputTransform
+    from traitlets import Bool
+    from voila.app import Voila
+    from voila.tornado.handler import TornadoVoilaHandler
+    from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
+
+    from .kernel_socket import GuardedKernelWebsocketHandler
+    from .places import VISIT, Visit
+
+    class SecurityHeaders(OutputTransform):
+        """Applied to every answer of the server (pages, static files, errors, websocket upgrades)."""
+
+        def transform_first_chunk(self, status_code, headers, chunk, finishing):
+            headers.pop("Server", None)
+            headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+            headers["X-Content-Type-Options"] = "nosniff"
+            headers["Referrer-Policy"] = "no-referrer"
+            return status_code, headers, chunk
+
+    class PageHandler(TornadoVoilaHandler):
+        """Voila's page, which starts the visitor's kernel: says who asks (``places.VISIT``) and when
+        the page has been sent (from then, its websocket must come)."""
+
+        async def get(self, path=None):
+            visit = Visit(client_address(self.request, self.settings.get("memlab_trusted_proxy", False)))
+            VISIT.set(visit)
+            await super().get(path)
+            if visit.kernel_id is not None:
+                self.kernel_manager.page_sent(visit.kernel_id)
+
+    class MemlabVoila(Voila):
+        """Voila with memlab's page handler, guarded websocket and headers."""
+
+        trusted_proxy = Bool(False, config=True, help="Behind a reverse proxy on this machine: take the "
+                             "visitor's address from X-Forwarded-For / X-Real-IP (only from loopback).")
+
+        def init_settings(self):
+            return {**super().init_settings(), "memlab_trusted_proxy": self.trusted_proxy}
+
+        def init_handlers(self):
+            ours = {VoilaKernelWebsocketHandler: GuardedKernelWebsocketHandler, TornadoVoilaHandler: PageHandler}
+            return [(rule[0], ours.get(rule[1], rule[1]), *rule[2:]) for rule in super().init_handlers()]
+
+        def listen(self):
+            self.app.add_transform(SecurityHeaders)
+            super().listen()
+
+    return MemlabVoila
+
+
+def client_address(request, trusted_proxy: bool) -> str:
+    """The visitor's address: the connection's, or (behind a trusted proxy on loopback) the one the
+    proxy names, the last entry of X-Forwarded-For being the one it saw."""
+    address = request.remote_ip
+    if trusted_proxy and address in ("127.0.0.1", "::1"):
+        forwarded = request.headers.get("X-Real-IP") or request.headers.get("X-Forwarded-For", "").split(",")[-1]
+        address = forwarded.strip() or address
+    return address
+
+
+def main():
+    """``python -m memlab.serve NOTEBOOK [Voila options]``: what ``voila_command`` runs."""
+    from .widgets.offline import TEMPLATE_ROOT
+
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(TEMPLATE_ROOT), os.environ.get("JUPYTER_PATH")) if p)
+    _server().launch_instance()
+
+
+if __name__ == "__main__":
+    main()

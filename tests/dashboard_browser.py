@@ -32,13 +32,14 @@ if sync_playwright is None or not os.path.exists(CHROMIUM):
 
 
 def start_voila(port: int, log_path=os.devnull, extra_args=()):
-    """Voila serving the dashboard notebook from the repository, as `memlab dashboard` does (no cap),
-    with ``extra_args`` added to its command line (e.g. another Voila setting to compare)."""
+    """The dashboard's server, as `memlab dashboard` runs it, with no cap and no per-address limits (every
+    test page comes from 127.0.0.1), and ``extra_args`` added to its command line (e.g. another Voila
+    setting to compare)."""
     from memlab.serve import voila_command
-    from memlab.widgets.offline import with_offline_template
 
-    command, env = with_offline_template(voila_command(port, "127.0.0.1", max_kernels=0) + list(extra_args))
-    server = subprocess.Popen(command, cwd=REPO, env=env, stdout=open(log_path, "w"), stderr=subprocess.STDOUT)
+    command = voila_command(port, "127.0.0.1", max_kernels=0, max_per_address=0, starts_per_minute=0)
+    server = subprocess.Popen(command + list(extra_args), cwd=REPO, stdout=open(log_path, "w"),
+                              stderr=subprocess.STDOUT)
     deadline = time.time() + 60
     while time.time() < deadline:
         try:

@@ -127,27 +127,28 @@ def wait_until(condition, timeout, interval=0.5):
 
 
 def kernel_answers(base_url, kernel_id, padding_bytes, token="") -> bool:
-    """Send one websocket message of about ``padding_bytes`` to a kernel; True if the kernel replies.
+    """Send one websocket message of about ``padding_bytes`` to a kernel (in the v1 protocol that
+    JupyterLab's and Voila's pages speak); True if the kernel replies.
 
     The server closes the websocket instead when the message is larger than tornado's
-    ``websocket_max_message_size`` (10 MiB unless configured), which is what an image upload hits.
+    ``websocket_max_message_size`` (voila.json: 10 MB + 1 MiB), which is what an image upload hits.
     """
     import websocket
+
+    from memlab.frames import PROTOCOL, make_frame, split_frame
 
     url = base_url.replace("http://", "ws://") + f"/api/kernels/{kernel_id}/channels"
     if token:
         url += f"?token={token}"
     msg_id = uuid.uuid4().hex
-    message = {"header": {"msg_id": msg_id, "msg_type": "comm_info_request", "username": "test",
-                          "session": uuid.uuid4().hex, "date": "", "version": "5.3"},
-               "parent_header": {}, "metadata": {"padding": "x" * padding_bytes}, "content": {},
-               "channel": "shell", "buffers": []}
+    header = {"msg_id": msg_id, "msg_type": "comm_info_request", "username": "test",
+              "session": uuid.uuid4().hex, "date": "", "version": "5.3"}
     try:
-        ws = websocket.create_connection(url, timeout=60)
-        ws.send(json.dumps(message))
+        ws = websocket.create_connection(url, timeout=60, subprotocols=[PROTOCOL])
+        ws.send_binary(make_frame("shell", header, {}, metadata={"padding": "x" * padding_bytes}))
         while True:
-            reply = json.loads(ws.recv())
-            if reply.get("parent_header", {}).get("msg_id") == msg_id and reply.get("channel") == "shell":
+            parts = split_frame(ws.recv())
+            if json.loads(parts[2]).get("msg_id") == msg_id and parts[0] == b"shell":
                 ws.close()
                 return True
     except (OSError, websocket.WebSocketException, ValueError):

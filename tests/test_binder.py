@@ -14,6 +14,8 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.version import Version
 
+from memlab.images import MAX_UPLOAD_BYTES, WEBSOCKET_LIMIT_BYTES
+
 REPO = Path(__file__).resolve().parents[1]
 BINDER = REPO / "binder"
 CONDA_NAMES = {"pytorch-cpu": "torch"}  # conda-forge name -> pip name
@@ -91,7 +93,7 @@ def test_voila_and_jupyter_server_settings_agree():
     assert voila["MappingKernelManager"]["cull_idle_timeout"] > 0
     size = voila["Voila"]["tornado_settings"]["websocket_max_message_size"]
     assert size == server["ServerApp"]["tornado_settings"]["websocket_max_message_size"]
-    assert size >= 2 * 10 * 2**20, "an upload of up to 10 MB must reach the app's own size check"
+    assert size == WEBSOCKET_LIMIT_BYTES > MAX_UPLOAD_BYTES, "an upload of up to 10 MB must reach the app's own size check"
     assert voila["VoilaConfiguration"]["show_tracebacks"] is False
 
 

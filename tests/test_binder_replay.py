@@ -35,6 +35,7 @@ from pathlib import Path
 import psutil
 import pytest
 
+from memlab.images import WEBSOCKET_LIMIT_BYTES
 from servers import (CHROMIUM, REPO, click_generate_and_wait, free_port, kernel_answers, kernels,
                      launch_chromium, pss_mb, rss_mb, server, wait_until)
 
@@ -186,7 +187,7 @@ def torch_build(lab) -> str:
 
 def test_binder_replay_both_badges_memory_and_culling(lab):
     settings = installed_settings(lab)
-    assert settings["ServerApp"]["tornado_settings"]["websocket_max_message_size"] == 64 * 2**20
+    assert settings["ServerApp"]["tornado_settings"]["websocket_max_message_size"] == WEBSOCKET_LIMIT_BYTES
     assert settings["MappingKernelManager"]["cull_idle_timeout"] > 0
 
     browser = launch_chromium()
@@ -226,7 +227,7 @@ def test_binder_replay_both_badges_memory_and_culling(lab):
 
         # An upload-sized websocket message reaches the dashboard kernel through the server extension.
         dashboard_kernel = re.search(r'"kernelId": "([0-9a-f-]+)"', dashboard.content()).group(1)
-        assert kernel_answers(lab.url, dashboard_kernel, 12_000_000, lab.token)
+        assert kernel_answers(lab.url, dashboard_kernel, 10_500_000, lab.token)
 
         # 6. The dashboard tab closed without goodbye: culled; the open lesson's kernel stays.
         dashboard.close(run_before_unload=False)

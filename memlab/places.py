@@ -1,0 +1,187 @@
+"""Who holds a place on a public dashboard server: one kernel per open dashboard tab, and only while
+somebody is there.
+
+Voila starts a Python kernel (~1 GB with PyTorch) for every page request, and Jupyter keeps it until
+the idle culler runs, however the page went. On a public server that lets anyone hold every place: an
+``<img>`` tag on another site, a crawler or a ``curl`` loop starts kernels that never connect. So the
+kernel manager below keeps these rules (each a setting of ``PlacesKernelManager``, docs/deploy.md):
+
+* **a cap** on kernels at once (``max_kernels``); the visitor past it gets the "busy" page (HTTP 503);
+* **per address**: at most ``max_per_address`` kernels held and ``starts_per_minute`` started by one
+  client address (HTTP 429 past either); 0 turns a rule off (a class behind one school router);
+* **a page must connect**: a kernel whose page has not opened its websocket ``connect_timeout``
+  seconds after it was sent is shut down;
+* **somebody must stay**: a kernel with no websocket for ``disconnected_timeout`` seconds is shut
+  down, whatever it is doing (a training run's progress counts as activity for Jupyter's own idle
+  culler, so an abandoned run would otherwise hold its place for ever);
+* **a dead kernel stays dead**: with ``KernelRestarter.restart_limit = 0`` (voila.json) Jupyter does
+  not start an empty kernel under the same id; the page is told "this session ended" instead.
+
+Whenever a kernel goes, however it went, its sockets are closed with that message and the private
+folders of its process ("your own image") are deleted here, by the server.
+
+The page handler says who is asking through ``VISIT`` (a context variable: the same request's
+coroutine starts the kernel). No ipywidgets here: this module only runs in the server.
+"""
+
+import contextvars
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass
+
+from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+from tornado.web import HTTPError
+from traitlets import Float, Integer
+
+# Sent as HTTP reason phrases, so plain ASCII on one line (Voila shows them as the page's heading).
+BUSY = ("The dashboard is busy: every place is taken. Please try again in a minute "
+        "(places free up as other visitors close their tabs).")
+TOO_MANY_HERE = ("Too many dashboard pages are open from your address. Close one of your other "
+                 "dashboard tabs, or try again in a minute.")
+TOO_FAST = "Too many dashboard pages were opened from your address in the last minute. Please wait a minute."
+
+
+@dataclass
+class Visit:
+    """One page request: the client's address, and the kernel started for it (filled in here)."""
+    address: str
+    kernel_id: str | None = None
+
+
+VISIT: contextvars.ContextVar[Visit | None] = contextvars.ContextVar("memlab_visit", default=None)
+
+
+@dataclass
+class Place:
+    """What the server knows of one kernel's visitor."""
+    address: str | None
+    started: float
+    page_sent: float | None = None      # when the whole page had been written to the visitor
+    last_connected: float | None = None  # last moment a websocket of the page was open
+    pid: int | None = None               # the kernel's process, whose private folders go with it
+
+
+class PlacesKernelManager(AsyncMappingKernelManager):
+    """Jupyter Server's kernel manager with the rules of the module docstring.
+
+    Voila uses it through ``--VoilaConfiguration.multi_kernel_manager_class=memlab.places.PlacesKernelManager``
+    (``memlab.serve.voila_command`` sets that and each setting below).
+    """
+
+    max_kernels = Integer(0, config=True, help="Most kernels running at once (0: no cap).")
+    max_per_address = Integer(4, config=True, help="Most kernels held at once by one client address (0: no limit).")
+    starts_per_minute = Integer(10, config=True, help="Most kernels one client address may start in 60 s (0: no limit).")
+    connect_timeout = Float(60, config=True, help="Seconds after its page was sent within which a page must connect.")
+    disconnected_timeout = Float(120, config=True, help="Seconds a kernel may go without any websocket connected.")
+    render_timeout = Float(360, config=True, help="Seconds a page may take to render before its kernel is shut down "
+                           "(voila.json's execution timeout, plus a minute).")
+    check_interval = Float(5, config=True, help="Seconds between two checks of every kernel.")
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._places: dict[str, Place] = {}
+        self._recent_starts: dict[str, deque] = defaultdict(deque)
+        self._starting = 0           # kernels being started right now (not yet listed)
+        self._checker = None
+
+    # ---- starting ----------------------------------------------------------------------------
+    def _refusal(self, address: str | None):
+        """The HTTPError for a new kernel that the rules refuse, or None."""
+        running = len(self.list_kernel_ids()) + self._starting
+        if self.max_kernels and running >= self.max_kernels:
+            return HTTPError(503, reason=BUSY)
+        if address is None:
+            return None
+        if self.max_per_address:
+            held = sum(place.address == address for place in self._places.values())
+            if held >= self.max_per_address:
+                return HTTPError(429, reason=TOO_MANY_HERE)
+        if self.starts_per_minute:
+            starts = self._recent_starts[address]
+            while starts and starts[0] < time.monotonic() - 60:
+                starts.popleft()
+            if len(starts) >= self.starts_per_minute:
+                return HTTPError(429, reason=TOO_FAST)
+        return None
+
+    async def start_kernel(self, *, kernel_id=None, **kwargs):
+        if kernel_id is not None:        # an existing kernel asked for by id: not a new place
+            return await super().start_kernel(kernel_id=kernel_id, **kwargs)
+        visit = VISIT.get()
+        address = visit.address if visit else None
+        refusal = self._refusal(address)
+        if refusal is not None:
+            self.log.warning("Refused a kernel for %s: %s", address, refusal.reason)
+            raise refusal
+        if address is not None:
+            self._recent_starts[address].append(time.monotonic())
+        self._starting += 1
+        try:
+            kernel_id = await super().start_kernel(**kwargs)
+        finally:
+            self._starting -= 1
+        self._places[kernel_id] = Place(address, time.monotonic(), pid=_pid(self.get_kernel(kernel_id)))
+        if visit:
+            visit.kernel_id = kernel_id
+        self._start_checking()
+        return kernel_id
+
+    def page_sent(self, kernel_id: str):
+        """The page handler has written the whole page: from now its websocket must come."""
+        if kernel_id in self._places:
+            self._places[kernel_id].page_sent = time.monotonic()
+
+    # ---- checking -------------------------------------------------------------------------------
+    def _start_checking(self):
+        if self._checker is None:
+            from tornado.ioloop import PeriodicCallback
+
+            self._checker = PeriodicCallback(self.check_places, self.check_interval * 1000)
+            self._checker.start()
+
+    def why_leave(self, kernel_id: str, now: float) -> str | None:
+        """Why this kernel should be shut down now (words for the log), or None to keep it."""
+        place = self._places.get(kernel_id)
+        if place is None:
+            return None
+        if self._kernel_connections.get(kernel_id, 0) > 0:
+            place.last_connected = now
+            return None
+        if place.last_connected is not None:
+            gone = now - place.last_connected
+            return f"no page connected for {gone:.0f} s" if gone > self.disconnected_timeout else None
+        if place.page_sent is not None:
+            waited = now - place.page_sent
+            return f"its page never connected ({waited:.0f} s after it was sent)" if waited > self.connect_timeout else None
+        rendering = now - place.started
+        return f"its page was still rendering after {rendering:.0f} s" if rendering > self.render_timeout else None
+
+    async def check_places(self):
+        """Shut down every kernel that nobody holds any more (the rules of the module docstring)."""
+        now = time.monotonic()
+        for kernel_id in list(self._places):
+            reason = self.why_leave(kernel_id, now)
+            if reason and kernel_id in self:
+                self.log.info("Shutting down kernel %s: %s.", kernel_id, reason)
+                try:
+                    await self.shutdown_kernel(kernel_id, now=True)
+                except Exception:      # already gone: remove_kernel has run
+                    self.log.debug("Kernel %s was already gone", kernel_id)
+
+    # ---- leaving ----------------------------------------------------------------------------------
+    def remove_kernel(self, kernel_id):
+        """Every kernel leaves through here (shut down, culled or dead): tell its page, free its place,
+        and delete its process's private folders."""
+        kernel = super().remove_kernel(kernel_id)
+        place = self._places.pop(kernel_id, None)
+        from . import kernel_socket, private_folder
+
+        kernel_socket.close_sockets(kernel_id)
+        if place is not None and place.pid is not None:
+            private_folder.remove_folders_of(place.pid)
+        return kernel
+
+
+def _pid(kernel_manager) -> int | None:
+    """The process id of a kernel (None when it has none, or it is not a local process)."""
+    return getattr(getattr(kernel_manager, "provisioner", None), "pid", None)
