@@ -16,7 +16,8 @@ import ipywidgets as w
 from . import zoo
 from .errors import MemlabError
 from .registry import MODELS
-from .widgets.controls import MAX_SEED, Message, Request, labelled, model_options, parse_seed, seed_box
+from .widgets.browser_input import accept_only_input
+from .widgets.controls import MAX_SEED, MAX_STEPS, SCOPES, Message, Request, labelled, model_options, parse_seed, seed_box
 from .widgets.images import difference_map, image_tile, neighbour_strip, verdict_panel
 from .widgets.jobs import Jobs
 from .widgets.step_through import StepThroughPanel
@@ -62,6 +63,7 @@ class App:
     """
 
     def __init__(self, background: bool = True, warm: bool = True):
+        accept_only_input()
         self.jobs = Jobs(background)
         self._create_controls()
         self._create_result()
@@ -88,9 +90,9 @@ class App:
         self.sampler = w.ToggleButtons(options=[("DDIM", "ddim"), ("DDPM", "ddpm")],
                                        tooltips=["Deterministic: the same seed always gives the same image",
                                                  "Adds fresh noise at every step, as in the original DDPM"])
-        self.steps = w.IntSlider(value=50, min=1, max=250, layout=w.Layout(width="100%"))
+        self.steps = w.IntSlider(value=50, min=1, max=MAX_STEPS, layout=w.Layout(width="100%"))
         self.seed = seed_box()
-        self.scope = w.ToggleButtons(options=[("same class", "same class"), ("whole set", "whole set")],
+        self.scope = w.ToggleButtons(options=[(scope, scope) for scope in SCOPES],
                                      tooltips=["Only training images of the class the classifier sees",
                                                "Every training image the model saw"])
         self.generate_button = w.Button(description="Generate", button_style="primary", icon="play",
@@ -131,11 +133,13 @@ class App:
 
     # ---- settings --------------------------------------------------------------------------
     def request(self) -> Request:
-        """The current settings; ValueError (with a message for the seed box) when the seed is not valid."""
-        spec = MODELS[self.model.value]
-        diffusion = spec.kind == "diffusion"
+        """The current settings, checked (``Request.check``); ValueError with a message when one is not
+        valid (the seed box's own words for the seed)."""
+        seed = parse_seed(self.seed.value)
+        spec = MODELS.get(self.model.value)
+        diffusion = spec is not None and spec.kind == "diffusion"
         return Request(self.model.value, self.sampler.value if diffusion else None,
-                       self.steps.value if diffusion else None, parse_seed(self.seed.value), self.scope.value)
+                       self.steps.value if diffusion else None, seed, self.scope.value).check()
 
     def _on_model_change(self):
         """A new model: its default settings, and nothing of the old model's results left on screen."""
@@ -162,12 +166,19 @@ class App:
         try:
             current = self.request()
         except ValueError as err:
-            self.seed_message.show(str(err), error=True)
+            (self.seed_message if self._seed_is_wrong() else self.message).show(str(err), error=True)
             current = None
         stale = self.shown is not None and current != self.shown
         (self.result.add_class if stale else self.result.remove_class)("memlab-stale")
         if stale and not self.jobs.busy:
             self.message.show("The settings changed since this result: press Generate to see theirs.")
+
+    def _seed_is_wrong(self) -> bool:
+        try:
+            parse_seed(self.seed.value)
+        except ValueError:
+            return True
+        return False
 
     # ---- Generate ----------------------------------------------------------------------------
     def generate(self):
@@ -177,8 +188,10 @@ class App:
         try:
             request = self.request()
         except ValueError as err:
-            self.seed_message.show(str(err), error=True)
-            self.message.show("Fix the seed above first.", error=True)
+            if self._seed_is_wrong():
+                self.seed_message.show(str(err), error=True)
+                err = "Fix the seed above first."
+            self.message.show(str(err), error=True)
             return self
         if not zoo.is_trained(request.model_id):
             self.message.show(zoo.how_to_train(request.model_id), error=True)

@@ -12,7 +12,18 @@ from PIL import Image, UnidentifiedImageError
 
 from .pixels import SIZE, as_unit_images, unit_to_uint8
 
-MAX_PIXELS = 40_000_000  # refuse decompression bombs larger than this
+# What an upload may be. The file: 10 MB, and the websocket message that carries it 1 MiB more (its
+# envelope), so that a file a little too large still reaches the app's own size check and its words;
+# voila.json and jupyter_config/ set that message limit (tests/test_binder.py holds them to it).
+MAX_UPLOAD_BYTES = 10_000_000
+WEBSOCKET_LIMIT_BYTES = MAX_UPLOAD_BYTES + 2**20
+# The picture: decoding costs width x height x bytes-per-pixel, and the conversion to grey one byte
+# per pixel more, so that cost is checked from the file's header, before any pixel is decoded: at most
+# MAX_DECODE_BYTES (a 12-megapixel RGB PNG, a phone photo's size, just fits). A JPEG is first set to
+# decode at 1/2, 1/4 or 1/8 scale (Pillow's draft mode), so even a large photo costs a few MB.
+MAX_DECODE_BYTES = 48_000_000
+_BYTES_PER_PIXEL = {"1": 1, "L": 1, "P": 1, "LA": 2, "PA": 2, "La": 2, "I;16": 2, "RGB": 3, "YCbCr": 3,
+                    "LAB": 3, "HSV": 3}       # every other mode (RGBA, CMYK, I, F, ...): 4
 
 
 def image_from_bytes(content: bytes, name: str = "upload", invert="auto") -> np.ndarray:
@@ -26,11 +37,17 @@ def image_from_bytes(content: bytes, name: str = "upload", invert="auto") -> np.
     """
     if not content:
         raise ValueError(f"{name} is empty: choose a PNG or JPEG image.")
+    if len(content) > MAX_UPLOAD_BYTES:
+        raise ValueError(f"{name} is {len(content) / 1e6:.1f} MB; the limit is "
+                         f"{MAX_UPLOAD_BYTES / 1e6:.0f} MB. Choose a smaller picture.")
     try:
-        with Image.open(io.BytesIO(content)) as img:
-            if img.width * img.height > MAX_PIXELS:
-                raise ValueError(f"{name} is {img.width} x {img.height} pixels; the limit is "
-                                 f"{MAX_PIXELS:,} pixels. Shrink it first.")
+        with Image.open(io.BytesIO(content)) as img:          # reads the header only
+            img.draft("L", (4 * SIZE, 4 * SIZE))               # JPEG: decode at 1/2, 1/4 or 1/8 scale
+            cost = img.width * img.height * (_BYTES_PER_PIXEL.get(img.mode, 4) + 1)
+            if cost > MAX_DECODE_BYTES:
+                raise ValueError(f"{name} is {img.width:,} x {img.height:,} pixels: too large to read here "
+                                 f"(up to about {MAX_DECODE_BYTES / 4e6:.0f} megapixels in colour). Shrink it "
+                                 "first; 28 x 28 is all the search uses.")
             grey = img.convert("L").resize((SIZE, SIZE), Image.Resampling.LANCZOS)
     except UnidentifiedImageError as err:   # PIL's text names an internal object: not for the user
         raise ValueError(f"{name} is not an image memlab can read. Use a PNG or JPEG file.") from err

@@ -11,6 +11,9 @@ from .. import zoo
 from ..registry import GENERATORS, MODELS
 
 MAX_SEED = 2**31 - 1
+MAX_STEPS = 250          # the Steps slider's end: DDPM's 250 steps take about a minute and a half on a CPU
+SAMPLERS = ("ddim", "ddpm")
+SCOPES = ("same class", "whole set")
 # The original demo's eight models; the other generators are extra points of the memorization curve.
 DEMO_MODELS = ("mnist-diffusion-1", "mnist-diffusion-300", "mnist-diffusion-3000", "mnist-diffusion-60000",
                "mnist-gan-60000", "mnist-gan-60000-nodropout", "fashion-diffusion-1", "fashion-diffusion-60000")
@@ -59,6 +62,18 @@ def seed_box(value: int = 0) -> w.Text:
                   layout=w.Layout(width="100%"))
 
 
+def uploaded_file(files, default_name: str = "your image") -> tuple[bytes, str]:
+    """The first file of a ``FileUpload``'s value as (content, name); a ValueError in plain words when
+    the page sent something that is not a file (only a crafted page can)."""
+    try:
+        item = files[0]
+        content = bytes(item["content"])
+        name = str(item.get("name") or default_name)
+    except (IndexError, KeyError, TypeError, ValueError, AttributeError):
+        raise ValueError("That upload could not be read: choose a PNG or JPEG file again.") from None
+    return content, (name if len(name) <= 80 else name[:77] + "...")
+
+
 class Message(w.HTML):
     """A line of feedback that sits next to the control it is about."""
 
@@ -80,6 +95,27 @@ class Request:
     steps: int | None     # reverse diffusion steps; None for a GAN
     seed: int
     scope: str            # "same class" or "whole set"
+
+    def check(self) -> "Request":
+        """This request, if every value is one the controls can give; else a ValueError that says which.
+
+        The kernel checks what arrives whatever the page was (``widgets.browser_input``): a crafted page
+        could send any value."""
+        spec = MODELS.get(self.model_id)
+        if spec is None or self.model_id not in GENERATORS:
+            raise ValueError("Choose a model from the list.")
+        if spec.kind == "diffusion":
+            if self.sampler not in SAMPLERS:
+                raise ValueError("Choose the DDIM or the DDPM sampler.")
+            if not isinstance(self.steps, int) or not 1 <= self.steps <= MAX_STEPS:
+                raise ValueError(f"Steps must be a whole number from 1 to {MAX_STEPS}.")
+        elif (self.sampler, self.steps) != (None, None):
+            raise ValueError("A GAN takes no sampler and no steps.")
+        if not isinstance(self.seed, int) or not 0 <= self.seed <= MAX_SEED:
+            raise ValueError(f"The seed must be between 0 and {MAX_SEED:,}.")
+        if self.scope not in SCOPES:
+            raise ValueError("Choose a search: same class or whole set.")
+        return self
 
     def describe(self) -> str:
         how = (f"{self.sampler.upper()} sampler, {self.steps} step{'s' if self.steps != 1 else ''}"

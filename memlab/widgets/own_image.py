@@ -20,10 +20,12 @@ from ..errors import MemlabError
 from ..images import image_from_bytes
 from ..own_image import BRUSH, PAD, OwnImageRun, Sketch, TrainingCancelled
 from ..pixels import SIZE
+from .controls import uploaded_file
 from .images import VERDICT_COLOURS, distance_text, png
 
-LESSON = "06-copies-copyright-and-evidence.ipynb"   # the copyright lesson, beside the dashboard notebook
-MAX_UPLOAD_BYTES = 10_000_000
+# Named, not linked: the public dashboard serves no notebook but itself (a link there answered 403),
+# and in JupyterLab this panel already sits inside lesson 06.
+LESSON = "lesson 06, “Copies, copyright and evidence”"
 TILE = 112
 
 
@@ -150,15 +152,17 @@ class OwnImagePanel:
 
     def _on_upload(self):
         files = self.upload_button.value
-        if files:
-            self.upload(bytes(files[0]["content"]), files[0].get("name", "upload"))
+        if not files:
+            return
+        try:
+            content, name = uploaded_file(files, "upload")
+        except ValueError as err:
+            self.message.value = _message(str(err), error=True)
+            return
+        self.upload(content, name)
 
     def upload(self, content: bytes, name: str = "upload"):
         """Put an uploaded picture (any size, PNG or JPEG) on the pad, converted to 28 x 28 grey."""
-        if len(content) > MAX_UPLOAD_BYTES:
-            self.message.value = _message(f"{name} is {len(content) / 1e6:.1f} MB; the limit is "
-                                          f"{MAX_UPLOAD_BYTES / 1e6:.0f} MB.", error=True)
-            return
         try:
             self.sketch.set_upload(image_from_bytes(content, name))
         except ValueError as err:
@@ -223,8 +227,7 @@ class OwnImagePanel:
         tiles = w.HBox([_tile(result.image, "your picture"),
                         _tile(nearest, f"nearest of {j.searched:,}: training image {j.nearest_index}<br>"
                                        f"{distance_text(j.rmse)}")])
-        text = w.HTML(f"<p>{html.escape(result.sentence())} Read more in the lesson "
-                      f"<a href='{LESSON}' target='_blank'>Copies, copyright and evidence</a>.</p>")
+        text = w.HTML(f"<p>{html.escape(result.sentence())} Read more in {LESSON} of memlab's lessons.</p>")
         return w.VBox([w.HTML("<b>The same picture, searched among 60 000 training images</b>"), tiles, text])
 
     def close(self):

@@ -10,11 +10,10 @@ import html
 import ipywidgets as w
 from .. import data
 from ..images import image_from_bytes
-from .controls import Message, labelled
+from .controls import Message, labelled, uploaded_file
 from .images import difference_map, image_tile, neighbour_strip, verdict_panel
 from .style import no_null_tooltips
 
-MAX_UPLOAD_BYTES = 10_000_000
 DATASETS = [("MNIST digits", "mnist"), ("Fashion-MNIST clothes", "fashion")]
 DATASET_WORDS = {"mnist": "MNIST training digits", "fashion": "Fashion-MNIST training pictures"}
 SCOPES = [("same class", "same class"), ("whole set", "whole set")]
@@ -52,9 +51,12 @@ class UploadPanel:
         files = self.upload.value
         if not files:
             return
-        item = files[0]
-        content, name = bytes(item["content"]), str(item.get("name") or "your image")
         self.upload.value = ()   # so that choosing the same file again counts as a new upload
+        try:
+            content, name = uploaded_file(files)
+        except ValueError as err:
+            self.message.show(str(err), error=True)
+            return
         self.search(content, name)
 
     def search(self, content: bytes, name: str = "your image"):
@@ -63,9 +65,6 @@ class UploadPanel:
         self.uploads += 1
         self.message.clear()
         try:
-            if len(content) > MAX_UPLOAD_BYTES:
-                raise ValueError(f"{name} is {len(content) / 1e6:.1f} MB; the limit is "
-                                 f"{MAX_UPLOAD_BYTES / 1e6:.0f} MB. Choose a smaller picture.")
             self.picture = (image_from_bytes(content, name), name)
         except ValueError as err:
             self.picture = None
