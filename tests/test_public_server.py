@@ -12,7 +12,7 @@ view matters. One test per finding of the review of a public dashboard (docs/sec
 and a bounded fuzz test of frames and comm messages.
 
 Every loop is bounded in count and time; nothing leaves 127.0.0.1. Timeouts are shortened (the rules
-are the same): a page must connect within 15 s, a kernel without a page goes after 20 s.
+are the same): a page must connect within 15 s, a kernel without a page goes after 12 s.
 """
 
 import io
@@ -48,7 +48,7 @@ if expect is None or not os.path.exists(CHROMIUM):
     pytest.skip("needs /usr/bin/chromium and playwright", allow_module_level=True)
 
 ARTIFACTS = REPO / "test-artifacts" / "public-server"
-CONNECT_S, GONE_S, CHECK_S = 15, 20, 1
+CONNECT_S, GONE_S, CHECK_S = 15, 12, 1
 LEAKS = (b"Traceback", b"site-packages", str(REPO).encode(), b"File \"")
 
 
