@@ -18,7 +18,7 @@ export MEMLAB_DATA := $(abspath ../shared/data)
 endif
 endif
 
-.PHONY: test dashboard setup bench loadtest clean
+.PHONY: test check dashboard setup bench loadtest clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,11 @@ setup: $(VENV)/.installed
 
 test: setup
 	$(PY) -m pytest -q --durations=5
+
+# The fast tier: every module's tests but the browser, notebook, minute-long training and Binder replay
+# ones (tests/conftest.py marks them); a few minutes on 2 cores from a warm .venv. CI runs `make test`.
+check: setup
+	$(PY) -m pytest -q -m "not browser and not notebooks and not slow and not replay" --durations=5
 
 dashboard: setup
 	$(VENV)/bin/memlab dashboard

@@ -16,6 +16,22 @@ if os.environ.get("MEMLAB_DATA"):  # absolute, so subprocesses and notebook kern
     os.environ["MEMLAB_DATA"] = str(Path(os.environ["MEMLAB_DATA"]).resolve())
 
 
+# The two tiers (README): `make check` runs what is neither a browser test, nor a notebook run, nor a
+# training of a minute or more, nor the Binder replay; `make test` runs everything (CI).
+BROWSER = {"test_binder_replay", "test_browser", "test_dashboard_items", "test_lessons_browser",
+           "test_own_image_browser", "test_public_server", "test_serve"}
+NOTEBOOKS = {"test_lessons_01_03", "test_lessons_04_06", "test_notebooks"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        module = item.path.stem
+        if module in BROWSER:
+            item.add_marker(pytest.mark.browser)
+        if module in NOTEBOOKS:
+            item.add_marker(pytest.mark.notebooks)
+
+
 @pytest.fixture(scope="session")
 def mnist():
     from memlab import data

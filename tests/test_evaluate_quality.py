@@ -29,6 +29,7 @@ def test_noise_blank_and_shuffled_pixels_fail_clearly(kind, dataset):
     assert figures["frechet_share_of_scale"] >= 2 * QUALITY_PASS, figures   # clearly: twice the bar or more
 
 
+@pytest.mark.slow   # 100-300 samples per model: minutes of CPU (the fast tier skips it)
 @pytest.mark.parametrize("model_id, n", [("mnist-gan-60000", N), ("mnist-gan-60000-nodropout", N),
                                          ("mnist-diffusion-60000", 100), ("fashion-diffusion-60000", 100)])
 def test_the_shipped_60000_image_models_pass(model_id, n):
