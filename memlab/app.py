@@ -19,7 +19,7 @@ from .registry import MODELS
 from .widgets.browser_input import accept_only_input
 from .widgets.controls import MAX_SEED, MAX_STEPS, SCOPES, Message, Request, labelled, model_options, parse_seed, seed_box
 from .widgets.images import difference_map, image_tile, neighbour_strip, verdict_panel
-from .widgets.jobs import Jobs
+from .widgets.jobs import Cancelled, Jobs
 from .widgets.step_through import StepThroughPanel
 from .widgets.style import no_null_tooltips, stylesheet
 from .widgets.upload import UploadPanel
@@ -33,6 +33,15 @@ INTRO = ("<h1>Do generative models store copies of their training data?</h1>"
          "thresholds give the verdicts <i>perfect copy</i> (&lt; 0.0009) and <i>near copy</i> (&lt; 0.006). "
          "Every verdict is also compared with real test images the model never saw.</p>")
 HINT_MORE_STEPS = "Try more steps (50 is a good start): with too few, the sampler stops while the image is still noise."
+
+
+def took(seconds: float) -> str:
+    """A duration as a person reads it: "420 ms", "12.6 s", "2 min 6 s"."""
+    if seconds < 1:
+        return f"{seconds * 1000:.0f} ms"
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    return f"{int(seconds // 60)} min {seconds % 60:.0f} s"
 
 
 def sections(app):
@@ -102,7 +111,8 @@ class App:
         self.diffusion_settings = w.VBox([
             labelled("Sampler", self.sampler),
             labelled("Steps", self.steps, "How many times the sampler removes noise, from pure noise to "
-                     "the image. More: slower, usually cleaner; 1–2 steps give noise or a blur.")])
+                     "the image. More: slower, usually cleaner. With very few steps most models give noise "
+                     "or a blur; a model that memorized one image can give its copy even in one step.")])
         self.gan_note = w.HTML("<div class='memlab-help'>A GAN draws its image in one pass: no sampler, no "
                                "steps.</div>")
         self.inputs = w.VBox([
@@ -208,22 +218,33 @@ class App:
         from .judgement import judge
 
         spec = MODELS[request.model_id]
-        start = time.perf_counter()
+        start, shown = time.perf_counter(), [0.0]
+
+        def on_step(t, x_t, x_0, done=[0]):
+            """Between two sampler steps: stop if the model changed; say how far the run is."""
+            self.jobs.stop_if_abandoned(generation)
+            done[0] += 1
+            if time.perf_counter() - shown[0] > 0.5 or done[0] == request.steps:
+                shown[0] = time.perf_counter()
+                self.message.show(f"Working… {done[0]} of {request.steps} steps ({request.describe()})")
+
+        options = {"sampler": request.sampler, "on_step": on_step} if request.sampler else {}
         try:
             with COMPUTE:
+                self.jobs.stop_if_abandoned(generation)
                 model = zoo.load(request.model_id)
-                image = model.sample(1, torch.Generator().manual_seed(request.seed), request.steps,
-                                     sampler=request.sampler)[0]
+                image = model.sample(1, torch.Generator().manual_seed(request.seed), request.steps, **options)[0]
+                self.jobs.stop_if_abandoned(generation)
                 result, (judgement,) = judge(image, spec.dataset, request.model_id, k=5, scope=request.scope)
+        except Cancelled:     # the model changed: its screen is already clean, and nobody waits for this run
+            return
         except Exception as err:  # shown in the app, never as a traceback
             if self.jobs.current(generation):
                 text = str(err) if isinstance(err, (MemlabError, ValueError)) else f"{type(err).__name__}: {err}"
                 self.message.show(text, error=True)
             return
         seconds = time.perf_counter() - start
-        if not self.jobs.current(generation):
-            self.message.show(f"A result for “{request.describe()}” finished after the model changed, so it "
-                              "is not shown.")
+        if not self.jobs.current(generation):   # finished just as the model changed: not the new model's
             return
         self._show(request, image, result, judgement, seconds)
 
@@ -237,7 +258,7 @@ class App:
         self.sample_img, self.nearest_img, self.diff_img = (t.children[0] for t in tiles)   # for tests
         self.tiles.children = tiles
         self.result_title.value = (f"<div class='memlab-result-title'><b>Result:</b> "
-                                   f"{html.escape(request.describe())}. Took {seconds * 1000:.0f} ms.</div>")
+                                   f"{html.escape(request.describe())}. Took {took(seconds)}.</div>")
         hint = HINT_MORE_STEPS if request.sampler else "This GAN did not draw something like the dataset."
         # No "Made by" line in the panel: the result's title above it already names the model and settings.
         self.verdict_box.children = (verdict_panel(judgement, hint=hint),)

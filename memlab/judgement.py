@@ -20,6 +20,10 @@ from .metrics import verdict as threshold_verdict
 from .pipeline import SCOPES, find_nearest
 
 NOT_LIKE_THE_DATA = "not like the dataset"
+NO_EVIDENCE = "no evidence of copying"
+# A "copy" by the demo's thresholds is no evidence of copying when at least this share of real unseen
+# images (never trained on) sit as close to a training image: then the threshold flags resemblance.
+ORDINARY_SHARE = 0.01
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,23 @@ class Judgement:
     def class_name(self) -> str | None:
         return None if self.predicted_label is None else DATASETS[self.dataset][1][self.predicted_label]
 
+    @property
+    def as_close_share(self) -> float:
+        """Share (0..1) of the unseen test images that sit at least as close to a training image."""
+        return 1.0 - self.closer_than
+
+    @property
+    def headline(self) -> str:
+        """What the verdict panel says in large letters: the demo's verdict, except that a "copy" whose
+        distance real unseen images often reach is "no evidence of copying" (``ORDINARY_SHARE``)."""
+        if self.verdict in ("perfect copy", "near copy") and self.as_close_share >= ORDINARY_SHARE:
+            return NO_EVIDENCE
+        return self.verdict
+
+    def verdict_phrase(self) -> str:
+        """The demo's verdict in a sentence: "a perfect copy", "a near copy", "novel", "not like the dataset"."""
+        return f"a {self.verdict}" if self.verdict in ("perfect copy", "near copy") else self.verdict
+
     def search_words(self) -> str:
         """How this image was searched, in words: the scope, and why "same class" became the whole set."""
         if self.scope == "whole set":
@@ -57,28 +78,24 @@ class Judgement:
 
     def sentence(self) -> str:
         """Where the distance sits among real unseen images, in one sentence a 15-year-old can read."""
-        things = "digits" if self.dataset == "mnist" else "clothes pictures"
+        things = "digits" if self.dataset == "mnist" else "pieces of clothing"
         if not self.looks_like_data:
             why = {"far": f"it is farther from every training image than any of {self.baseline_n:,} real unseen "
                           f"{things} is",
                    "empty": "no training image is much closer to it than an empty black picture is",
                    "unstructured": f"it is mostly made of patterns that real {things} never have (like noise)"}
             return f"This image does not look like the dataset at all: {why[self.unlike_reason]}."
-        return (f"It is closer to a training image than {self._share_of_unseen()} real unseen {things} "
-                f"(pictures the model never saw) are to theirs.")
-
-    def _share_of_unseen(self) -> str:
-        """``closer_than`` in words that never round a near-all or near-none to "100 %" or "0 %"."""
+        unseen = f"{self.baseline_n:,} real unseen {things}"     # test images, never trained on
         share = self.closer_than
         if share == 1:
-            return f"all {self.baseline_n:,}"
-        if share == 0:
-            return f"none of the {self.baseline_n:,}"
+            return f"It is closer to a training image than all {unseen} are to theirs."
         if share > 0.99:
-            return "more than 99 % of"
+            return f"It is closer to a training image than more than 99 % of {unseen} are to theirs."
+        if share == 0:
+            return f"All {unseen} are at least as close to a training image as this one is."
         if share < 0.01:
-            return "fewer than 1 % of"
-        return f"{share:.0%} of"
+            return f"More than 99 % of {unseen} are at least as close to a training image as this one is."
+        return f"It is closer to a training image than {share:.0%} of {unseen} are to theirs."
 
 
 def judge(images, dataset: str, model_id: str | None = None, k: int = 5, scope: str = "same class"):

@@ -2,6 +2,7 @@
 
 import io
 import threading
+import time
 
 import pytest
 from PIL import Image
@@ -12,9 +13,13 @@ from memlab.widgets.controls import parse_seed
 pytest.importorskip("ipywidgets")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def app():
-    return App(background=False, warm=False)
+    """A new dashboard for each test, so that no test depends on what an earlier one left on screen
+    (the models, indexes and baselines behind it are cached, so this is cheap)."""
+    app = App(background=False, warm=False)
+    yield app
+    app.jobs.invalidate()
 
 
 def test_every_generator_is_in_the_dropdown_with_its_label_and_size(app):
@@ -70,11 +75,19 @@ def test_changing_the_model_clears_the_result_and_a_late_result_is_not_shown():
     assert app.jobs.busy
     app.generate()
     assert "Still working on" in app.message.value                 # a second click is refused politely
+    deadline = time.perf_counter() + 120
+    while "of 250 steps" not in app.message.value and time.perf_counter() < deadline:
+        time.sleep(0.2)
+    assert "of 250 steps" in app.message.value, app.message.value   # progress, not just "Working…"
     app.model.value = "mnist-gan-60000"                            # while the first still runs
     assert app.result.layout.display == "none"
-    app.jobs.wait(300)
-    assert app.shown is None and app.result.layout.display == "none"
-    assert "finished after the model changed" in app.message.value
+    changed = time.perf_counter()
+    app.jobs.wait(60)                                              # the abandoned run stops between two steps
+    assert not app.jobs.busy and time.perf_counter() - changed < 30, "a new choice waited for the old run"
+    assert app.shown is None and app.result.layout.display == "none" and app.message.value == ""
+    app.generate()                                                 # the GAN is not refused
+    app.jobs.wait(120)
+    assert app.shown is not None and app.shown.model_id == "mnist-gan-60000"
 
 
 @pytest.mark.parametrize("text, message", [("1.5", "not a whole number"), ("-3", "between 0 and"),

@@ -33,6 +33,12 @@ def test_6_the_layout_fits_a_phone_a_laptop_and_a_projector(browser, dashboard_u
         track = box(page.locator(".widget-slider .noUi-target, .widget-slider .slider").first)
         assert seed["x"] >= 0 and seed["x"] + seed["width"] <= width, seed          # Seed box on screen
         assert track["width"] >= 150, track                                           # a usable Steps slider
+        column = box(inputs(page))
+        for name, control in (("Model", page.locator(".memlab-inputs select").first),
+                              ("Seed", page.locator(".memlab-inputs input[type=text]").first)):
+            edge = box(control)      # its whole border inside the column (2 px past it cut the right border)
+            assert edge["x"] >= column["x"] - 0.5 and edge["x"] + edge["width"] <= column["x"] + column["width"] + 0.5, \
+                f"the {name} box runs past its column: {edge} in {column}"
         cut = page.eval_on_selector_all("button", "bs => bs.filter(b => b.offsetParent && "
                                         "b.scrollWidth > b.clientWidth + 1).map(b => b.innerText)")
         assert cut == [], f"button labels cut: {cut}"

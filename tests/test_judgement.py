@@ -72,9 +72,11 @@ def test_a_training_image_is_a_perfect_copy_placed_among_real_images(mnist):
     assert result.indices.shape == (1, 3)
     assert "closer to a training image than all 2,000 real unseen digits" in j.sentence()
     # a near-all share is never rounded up to "100 %", nor a near-none down to "0 %"
-    assert "than more than 99 % of real" in dataclasses.replace(j, closer_than=0.9995).sentence()
-    assert "than fewer than 1 % of real" in dataclasses.replace(j, closer_than=0.004).sentence()
-    assert "than 42% of real" in dataclasses.replace(j, closer_than=0.42).sentence()
+    assert "than more than 99 % of 2,000 real" in dataclasses.replace(j, closer_than=0.9995).sentence()
+    # a small share is said the other way round ("closer than fewer than 1 % of" was garbled)
+    assert dataclasses.replace(j, closer_than=0.004).sentence() == (
+        "More than 99 % of 2,000 real unseen digits are at least as close to a training image as this one is.")
+    assert "than 42% of 2,000 real" in dataclasses.replace(j, closer_than=0.42).sentence()
 
 
 def test_a_same_class_search_that_had_to_search_every_class_says_so(mnist):
@@ -94,3 +96,27 @@ def test_a_same_class_search_that_had_to_search_every_class_says_so(mnist):
 def test_an_unknown_scope_is_refused():
     with pytest.raises(ValueError, match="scope must be one of"):
         judge(np.zeros((28, 28), np.uint8), "mnist", scope="class")
+
+
+def test_a_copy_by_the_threshold_that_unseen_images_often_reach_is_no_evidence(mnist_test):
+    """An unseen test digit the demo's threshold calls a "near copy": the headline says it is no evidence
+    of copying, and the demo's word stays visible beside it; a real copy keeps its headline."""
+    from memlab.judgement import NO_EVIDENCE
+    from memlab.widgets.images import verdict_html
+
+    _, judgements = judge(mnist_test.images[:60], "mnist")
+    near = next(j for j in judgements if j.verdict == "near copy")
+    assert near.as_close_share >= 0.01 and near.headline == NO_EVIDENCE
+    panel = verdict_html(near, "your upload")
+    assert f"Verdict: <b style='color:#1b7f3b'>{NO_EVIDENCE}</b>" in panel
+    assert "The original demo would say “near copy”" in panel and "ordinary resemblance" in panel
+    copy = dataclasses.replace(near, verdict="perfect copy", closer_than=1.0)
+    assert copy.headline == "perfect copy" and "The original demo would say" not in verdict_html(copy)
+
+
+def test_no_class_is_named_for_an_image_unlike_the_dataset():
+    from memlab.widgets.images import verdict_html
+
+    noise = np.random.default_rng(0).integers(0, 256, (28, 28)).astype(np.uint8)
+    _, (j,) = judge(noise, "mnist")
+    assert j.verdict == NOT_LIKE_THE_DATA and "Predicted class" not in verdict_html(j)

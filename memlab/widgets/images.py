@@ -20,7 +20,7 @@ from ..metrics import NEAR_COPY, NEAR_COPY_UNIT, PERFECT_COPY, PERFECT_COPY_UNIT
 from .style import no_null_tooltips
 
 VERDICT_COLOURS = {"perfect copy": "#b00020", "near copy": "#c05600", "novel": "#1b7f3b",
-                   "not like the dataset": "#555555"}
+                   "not like the dataset": "#555555", "no evidence of copying": "#1b7f3b"}
 TILE = 140        # default tile side in CSS pixels
 THUMB = 84        # default neighbour thumbnail side
 CAPTION_LINES = 3  # every caption box is this many lines high, so tiles in a row line up
@@ -113,10 +113,15 @@ def verdict_html(judgement, produced_by: str = "", hint: str = "") -> str:
     ``produced_by`` says where the image came from (e.g. "MNIST-diffusion, DDIM 50 steps, seed 0");
     ``hint`` is shown when the image does not look like the dataset (e.g. "Try more steps.")."""
     j = judgement
-    colour = VERDICT_COLOURS.get(j.verdict, "#000000")
+    colour = VERDICT_COLOURS.get(j.headline, "#000000")
     images = f"{j.searched:,} training image{'s' if j.searched != 1 else ''}"
     parts = [f"<div class='memlab-verdict' style='font-size:1.5em'>Verdict: "
-             f"<b style='color:{colour}'>{html.escape(j.verdict)}</b></div>"]
+             f"<b style='color:{colour}'>{html.escape(j.headline)}</b></div>"]
+    if j.headline != j.verdict:
+        parts.append(f"<p><b>The original demo would say “{html.escape(j.verdict)}”</b> (its threshold), but "
+                     f"{j.as_close_share:.0%} of real {'digits' if j.dataset == 'mnist' else 'pieces of clothing'} "
+                     "that are not in the training set are just as close to a training image: being this close "
+                     "is ordinary resemblance, not a sign of copying.</p>")
     if not j.looks_like_data:
         parts.append("<p><b>This does not look like a picture from the dataset</b>, so asking whether it is "
                      f"a copy makes no sense. {html.escape(hint)}</p>")
@@ -125,10 +130,11 @@ def verdict_html(judgement, produced_by: str = "", hint: str = "") -> str:
                  f"<b>{j.rmse_article:.5f}</b> on the article's scale. Thresholds (article scale): perfect copy "
                  f"&lt; {PERFECT_COPY} ({PERFECT_COPY_UNIT:.4f} on 0–1), near copy &lt; {NEAR_COPY} "
                  f"({NEAR_COPY_UNIT:.4f} on 0–1).</p>")
-    label = "–" if j.class_name is None else f"{html.escape(str(j.class_name))} ({j.confidence:.0%} confident)"
     made = f"<br>Made by: {html.escape(produced_by)}." if produced_by else ""
-    parts.append(f"<p class='memlab-provenance'>Predicted class: {label}. Search: {html.escape(j.search_words())}."
-                 f"{made}</p>")
+    # No class for an image that is not like the dataset: a classifier names a class for noise too.
+    label = ("" if j.class_name is None or not j.looks_like_data else
+             f"Predicted class: {html.escape(str(j.class_name))} ({j.confidence:.0%} confident). ")
+    parts.append(f"<p class='memlab-provenance'>{label}Search: {html.escape(j.search_words())}.{made}</p>")
     return "".join(parts)
 
 

@@ -11,6 +11,10 @@ No ipywidgets import: this is plain threading, testable without a browser.
 import threading
 
 
+class Cancelled(Exception):
+    """Raised inside a job (between two sampler steps) whose result nobody will see any more."""
+
+
 class Jobs:
     """One job at a time, in a background thread (or in the caller's thread when ``background=False``)."""
 
@@ -31,6 +35,12 @@ class Jobs:
 
     def current(self, generation: int) -> bool:
         return generation == self.generation
+
+    def stop_if_abandoned(self, generation: int):
+        """Call between steps of a job: raises ``Cancelled`` once the job's result can no longer be shown
+        (the model changed), so the next click does not wait for it."""
+        if generation != self.generation:
+            raise Cancelled
 
     def start(self, what: str, work) -> bool:
         """Run ``work(generation)``; False (and nothing runs) when another job is still running a

@@ -14,6 +14,7 @@ from .. import data, zoo
 from ..pixels import model_to_unit
 from .controls import Message, labelled
 from .images import VERDICT_COLOURS, image_tile
+from .jobs import Cancelled
 from .warm import COMPUTE
 
 EXPLAIN = ("A diffusion model starts from pure noise and removes a little of it at each <b>step</b>. "
@@ -83,6 +84,7 @@ class StepThroughPanel:
         raw = []
 
         def on_step(t, x_t, x_0):
+            self.jobs.stop_if_abandoned(generation)      # the model changed: stop between two steps
             raw.append((t, model_to_unit(x_t)[0, 0].numpy(), model_to_unit(x_0)[0, 0].numpy()))
             self.progress.value = len(raw)
             if len(raw) % 5 == 0 or len(raw) == request.steps:
@@ -96,14 +98,14 @@ class StepThroughPanel:
                 dataset = model.spec.dataset
                 _, judgements = judge(np.stack([x0 for _, _, x0 in raw]), dataset, request.model_id, k=1,
                                       scope=request.scope)
+        except Cancelled:           # the model changed: its panel is already cleared
+            return
         except Exception as err:   # shown here, never as a traceback
             self.message.show(str(err), error=True)
             return
         finally:
             self.progress.layout.display = "none"
-        if not self.jobs.current(generation):
-            self.message.show(f"The steps of “{request.describe()}” finished after the model changed, so "
-                              "they are not shown.")
+        if not self.jobs.current(generation):   # finished just as the model changed
             return
         train = data.load(dataset, "train").images
         self.frames = [(t, xt, x0, j, train[j.nearest_index]) for (t, xt, x0), j in zip(raw, judgements)]
@@ -119,11 +121,13 @@ class StepThroughPanel:
         step = self.slider.value
         t, xt, x0, j, nearest = self.frames[step - 1]
         colour = VERDICT_COLOURS.get(j.verdict, "#000")
+        before = ("pure noise: nothing removed yet" if step == 1 else
+                  f"after removing noise {step - 1} time{'s' if step != 2 else ''}")
         self.explain.value = (
-            f"<p><b>Step {step} of {len(self.frames)}</b>, at noise level <b>t = {t}</b>: the sampler has "
-            f"removed noise {step} time{'s' if step != 1 else ''}. Its guess of the finished image is "
-            f"<b style='color:{colour}'>{html.escape(j.verdict)}</b> ({j.rmse_article:.5f} on the article's "
-            f"scale, {j.rmse:.4f} on 0–1). {html.escape(j.sentence())}</p>"
+            f"<p><b>Step {step} of {len(self.frames)}</b>, at noise level <b>t = {t}</b>: the sampler looks at "
+            f"the noisy image x_t ({before}) and guesses the finished image. Its guess is "
+            f"<b style='color:{colour}'>{html.escape(j.verdict_phrase())}</b> ({j.rmse_article:.5f} on the "
+            f"article's scale, {j.rmse:.4f} on 0–1). {html.escape(j.sentence())}</p>"
             f"<p class='memlab-help'>Made by: {html.escape(self.made_by)}.</p>")
         self.tiles.children = (image_tile(xt, f"x_t: the noisy image at t = {t}"),
                                image_tile(x0, "predicted x_0: the model's guess of the final image"),

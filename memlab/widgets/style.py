@@ -29,6 +29,8 @@ CSS = """
 @media (max-width: 820px) { .memlab-inputs { flex: 1 1 100%; } }
 .memlab-app .widget-inline-hbox, .memlab-app .widget-inline-vbox,
 .memlab-app .widget-dropdown, .memlab-app .widget-text, .memlab-app .widget-slider { width: 100%; }
+/* ipywidgets' 2 px side margins on top of width 100% pushed the Model and Seed boxes past their column */
+.memlab-app .widget-dropdown, .memlab-app .widget-text { margin-left: 0; margin-right: 0; box-sizing: border-box; }
 .memlab-app .jupyter-button { white-space: normal; height: auto; width: auto; max-width: 100%;
                               min-height: var(--jp-widgets-inline-height); line-height: 1.3;
                               font-size: var(--jp-widgets-font-size); padding: 4px 12px; }

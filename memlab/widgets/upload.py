@@ -81,8 +81,9 @@ class UploadPanel:
         if self.picture is None:
             return
         image, name = self.picture
-        self.status.value = (f"<div class='memlab-help'>Uploads so far: {self.uploads}. Showing: "
-                             f"<b>{html.escape(name)}</b>.</div>")
+        self.result.children = ()      # never the last picture's result under the new picture's name
+        self.status.value = (f"<div class='memlab-help'>Searching the {DATASET_WORDS[self.dataset.value]} for "
+                             f"<b>{html.escape(name)}</b>…</div>")
         try:
             result, (judgement,) = judge(image, self.dataset.value, k=5, scope=self.scope.value)
         except Exception as err:   # e.g. the dataset is missing offline: say so here
@@ -98,3 +99,5 @@ class UploadPanel:
         produced = f"your upload “{name}”, compared with the {DATASET_WORDS[self.dataset.value]}"
         self.result.children = (no_null_tooltips(tiles), verdict_panel(judgement, produced),
                                 neighbour_strip(result, self.dataset.value, wanted=5, searched=judgement.searched))
+        self.status.value = (f"<div class='memlab-help'>Uploads so far: {self.uploads}. Showing: "
+                             f"<b>{html.escape(name)}</b>.</div>")
