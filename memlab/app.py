@@ -218,15 +218,17 @@ class App:
         from .judgement import judge
 
         spec = MODELS[request.model_id]
-        start, shown = time.perf_counter(), [0.0]
+        start = said = time.perf_counter()
+        done = 0
 
-        def on_step(t, x_t, x_0, done=[0]):
+        def on_step(t, x_t, x_0):
             """Between two sampler steps: stop if the model changed; say how far the run is."""
+            nonlocal done, said
             self.jobs.stop_if_abandoned(generation)
-            done[0] += 1
-            if time.perf_counter() - shown[0] > 0.5 or done[0] == request.steps:
-                shown[0] = time.perf_counter()
-                self.message.show(f"Working… {done[0]} of {request.steps} steps ({request.describe()})")
+            done += 1
+            if time.perf_counter() - said > 0.5 or done == request.steps:
+                said = time.perf_counter()
+                self.message.show(f"Working… {done} of {request.steps} steps ({request.describe()})")
 
         options = {"sampler": request.sampler, "on_step": on_step} if request.sampler else {}
         try:
