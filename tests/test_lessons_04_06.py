@@ -5,6 +5,10 @@ The notebooks run once per session in quick mode (tests/notebook_runner.py); the
 shares (objectives, exercises, hidden solutions, summary) is checked in tests/test_notebooks.py.
 """
 
+import json
+import os
+import re
+
 import numpy as np
 import pytest
 
@@ -12,7 +16,9 @@ from memlab import data, metrics
 from memlab.exercises import lesson04, lesson05, lesson06
 
 pytest.importorskip("nbclient")
-from notebook_runner import run_notebook  # noqa: E402
+from notebook_runner import NOTEBOOKS, run_notebook  # noqa: E402
+
+NOTEBOOK_06 = NOTEBOOKS / "06-copies-copyright-and-evidence.ipynb"
 
 
 def said(feedback) -> str:
@@ -219,3 +225,42 @@ def test_lesson06_exercise1_is_not_solved_by_matching_words():
         assert not given_away, f"question {key} repeats the definition's words {given_away}"
     assert all(any(ch.isdigit() for ch in q) for q in lesson06.QUESTIONS.values()), "each question is a case with numbers"
 
+
+# ---- lesson 06: the law, each statement with its date and source -----------------------------------
+
+CASES = ["GEMA v OpenAI", "Getty Images v Stability AI", "The New York Times v Microsoft and OpenAI", "Tremblay",
+         "Silverman", "Bartz v Anthropic", "Kadrey v Meta", "Thomson Reuters v Ross", "Disney and Universal v Midjourney",
+         "Concord Music v Anthropic", "Doe v GitHub", "Andersen v Stability AI"]
+DATE = re.compile(r"\b(\d{1,2} )?(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)[a-z]* 20\d\d\b")
+LINK = re.compile(r"\]\((https?://[^)\s]+)\)")
+
+
+def lesson06_cases() -> list[str]:
+    """The rows of lesson 06's table of court cases (markdown), one string per case."""
+    cells = json.loads(NOTEBOOK_06.read_text())["cells"]
+    step1 = next("".join(c["source"]) for c in cells if "".join(c["source"]).startswith("## Step 1"))
+    return [row for row in step1.splitlines() if row.startswith("| *")]
+
+
+def test_lesson06_every_case_has_a_date_and_a_source():
+    rows = lesson06_cases()
+    for case in CASES:
+        assert any(case in row for row in rows), f"lesson 06 does not list {case}"
+    for row in rows:
+        name = row.split("|")[1].strip()
+        latest, source = row.split("|")[3], row.split("|")[4]
+        assert DATE.search(latest), f"{name}: its latest step has no date"
+        assert LINK.search(source) and DATE.search(source), f"{name}: no dated source link"
+    text = NOTEBOOK_06.read_text()
+    assert "as of 5 december 2026" in text.lower().replace("**", "") and "not legal advice" in text.lower()
+    assert "94 exact and 109 near copies" in text and "arxiv.org/abs/2301.13188" in text
+
+
+@pytest.mark.skipif(os.environ.get("MEMLAB_CHECK_LINKS") != "1", reason="set MEMLAB_CHECK_LINKS=1 (needs the internet)")
+def test_lesson06_sources_answer():
+    import urllib.request
+
+    for url in {u for row in lesson06_cases() for u in LINK.findall(row)}:
+        request = urllib.request.Request(url, headers={"User-Agent": "Mozilla/5.0 memlab link check"})
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            assert answer.status < 400, url
