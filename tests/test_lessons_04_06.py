@@ -180,6 +180,14 @@ def test_lesson05_threshold_widget_starts_off_the_demo_lines():
         assert abs(np.log10(explorer[0] / demo)) > 0.2, (explorer[0], demo)
 
 
+def test_lesson05_exercise2_answer_is_a_value_the_threshold_slider_reaches():
+    lesson = run_notebook("05-does-the-model-store-its-training-data")
+    low, high, step = lesson.value("[explorer.threshold.min, explorer.threshold.max, explorer.threshold.step]")
+    reachable = 10 ** np.arange(low, high + step / 2, step)          # a FloatLogSlider moves in log10 steps
+    unseen, samples = (np.array(v) for v in lesson.value("[unseen.tolist(), samples.tolist()]"))
+    accepted = [v for v in reachable if lesson05.check_calibrated_threshold(float(v), unseen, samples).correct]
+    assert accepted, f"no slider value passes the check (best {lesson05.calibrated_threshold(unseen):.5f})"
+
 def test_lesson06_training_size_widget_calls_perfect_copies_perfect():
     lesson = run_notebook("06-copies-copyright-and-evidence")
     lesson.value("setattr(explorer.size, 'value', '1')")
