@@ -19,7 +19,8 @@ Where things live:
   ``criteria`` / ``audit`` (the memorization criteria), ``evaluate`` (a model's figures), ``plots``;
 * teaching: ``lessons`` (the lessons' computations), ``exercises`` (exercise checks),
   ``own_image`` (train on your own drawing), ``widgets`` (every widget piece) and ``app`` (the
-  dashboard) — the only places that import ipywidgets;
+  dashboard) — the only places that import ipywidgets; ``versions`` (the student version of the
+  lessons, made from the teacher's), ``links`` (the repository's address, the article and demo);
 * running it: ``cli`` (the ``memlab`` command), ``serve`` (Voila for many users),
   ``private_folder`` (a learner's temporary folder), ``errors`` (one-line messages).
 """

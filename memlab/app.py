@@ -25,7 +25,7 @@ from .widgets.style import no_null_tooltips, stylesheet
 from .widgets.upload import UploadPanel
 from .widgets.warm import COMPUTE, Warmer
 
-DEMO = "the original Gradio demo that memlab reproduces (eight models; its article reported these distances)"
+DEMO = "Nathan Reitinger's <a href='https://huggingface.co/spaces/nathanReitinger/modelProblems' target='_blank'>original Gradio demo</a> (eight models), which memlab reproduces, and his article <a href='https://towardsdatascience.com/do-machine-learning-models-store-protected-content-abec357c6b70' target='_blank'>“Do Machine Learning Models Store Protected Content?”</a> (Towards Data Science, 6 May 2024)"
 INTRO = ("<h1>Do generative models store copies of their training data?</h1>"
          "<p>Pick a model and press <b>Generate</b>: memlab draws one image and searches <i>every</i> "
          "training image that model saw for the nearest one. Distances are RMSE, shown on two scales: "

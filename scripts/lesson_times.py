@@ -1,6 +1,10 @@
 """How long each lesson takes to run, top to bottom, in quick and full mode: the table in docs/teaching.md.
 
-    python scripts/lesson_times.py [--modes quick full] [--lessons 01 02 ...]
+    python scripts/lesson_times.py [--modes quick full] [--lessons 01 02 ...] [--student]
+
+Beside each lesson's total it gives its first code cell's time ("run the first code cell before class") and
+its slowest cell's, read from the timings nbclient records in each executed cell. ``--student`` times the student version
+(student/, no solutions) instead of the teacher's (notebooks/).
 
 Each notebook runs in a fresh kernel through the tests' runner (tests/notebook_runner.py: nbclient, one
 kernel thread, a temporary folder), one after another, so the times do not overlap. Prints a Markdown
@@ -11,6 +15,7 @@ import argparse
 import os
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -21,9 +26,27 @@ from notebook_runner import NotebookFailed, run_notebook  # noqa: E402
 parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 parser.add_argument("--modes", nargs="+", default=["quick", "full"], choices=["quick", "full"])
 parser.add_argument("--lessons", nargs="+", default=None, help="numbers, e.g. 02 05 (default: 01-06)")
+parser.add_argument("--student", action="store_true", help="time student/ (the student version)")
 args = parser.parse_args()
 
-names = sorted(p.stem for p in (REPO / "notebooks").glob("0[1-6]-*.ipynb"))
+
+def cell_seconds(cell) -> float:
+    """Wall time of one executed code cell, from nbclient's timing metadata."""
+    timing = cell.metadata["execution"]
+    start, end = (datetime.fromisoformat(timing[k].replace("Z", "+00:00"))
+                  for k in ("iopub.execute_input", "shell.execute_reply"))
+    return (end - start).total_seconds()
+
+
+def cells_said(run) -> str:
+    """The first code cell's time and the slowest cell's (numbered among the code cells, from 1)."""
+    times = [cell_seconds(c) for c in run.code_cells]
+    slowest = max(range(len(times)), key=times.__getitem__)
+    return f"first code cell {times[0]:.0f} s, slowest: code cell {slowest + 1}, {times[slowest]:.0f} s"
+
+
+folder = "student" if args.student else "notebooks"
+names = sorted(p.stem for p in (REPO / folder).glob("0[1-6]-*.ipynb"))
 if args.lessons:
     names = [n for n in names if n[:2] in args.lessons]
 seconds = {}
@@ -31,8 +54,8 @@ for mode in args.modes:
     for name in names:
         start = time.perf_counter()
         try:
-            run = run_notebook(name, quick=mode == "quick")
-            seconds[name, mode] = f"{run.seconds:.0f} s"
+            run = run_notebook(f"student/{name}" if args.student else name, quick=mode == "quick")
+            seconds[name, mode] = f"{run.seconds:.0f} s ({cells_said(run)})"
             run.shutdown()
         except NotebookFailed as err:
             seconds[name, mode] = f"failed: {str(err).splitlines()[0][:120]}"
@@ -45,5 +68,5 @@ print("|---|" + "---|" * len(args.modes))
 for name in names:
     print(f"| {name} | " + " | ".join(seconds[name, m] for m in args.modes) + " |")
 for mode in args.modes:
-    total = sum(float(v.split()[0]) for (n, m), v in seconds.items() if m == mode and v.endswith(" s"))
+    total = sum(float(v.split()[0]) for (n, m), v in seconds.items() if m == mode and " s (first" in v)
     print(f"\n{mode} mode, all lessons: {total / 60:.1f} min")

@@ -3,6 +3,7 @@
     from notebook_runner import run_notebook
 
     lesson = run_notebook("02-training")          # executes once; later calls reuse the live kernel
+    student = run_notebook("student/02-training")  # the student version (no solutions)
     assert lesson.value("card['loss_final'] < card['loss_first']")
     assert "perfect copy" in lesson.text()
 
@@ -107,8 +108,10 @@ _executed: dict[str, Executed | NotebookFailed] = {}
 
 
 def notebook_path(name: str) -> Path:
-    """``notebooks/NAME.ipynb``; ``name`` may omit the extension."""
-    path = NOTEBOOKS / (name if name.endswith(".ipynb") else name + ".ipynb")
+    """``notebooks/NAME.ipynb``, or ``student/NAME.ipynb`` for ``"student/NAME"`` (the student version that
+    ``python -m memlab.versions`` makes); ``name`` may omit the extension."""
+    folder = NOTEBOOKS.parent if "/" in name else NOTEBOOKS
+    path = folder / (name if name.endswith(".ipynb") else name + ".ipynb")
     if not path.is_file():
         raise FileNotFoundError(f"No notebook {path}; have: {', '.join(p.stem for p in NOTEBOOKS.glob('*.ipynb'))}")
     return path
@@ -117,7 +120,7 @@ def notebook_path(name: str) -> Path:
 def run_notebook(name: str, quick: bool = True) -> Executed:
     """Execute ``notebooks/NAME.ipynb`` (once per session and mode) and return it with its live kernel."""
     path = notebook_path(name)
-    key = f"{path.stem}{'' if quick else ':full'}"
+    key = f"{path.parent.name}/{path.stem}{'' if quick else ':full'}"
     if key not in _executed:
         _executed[key] = _execute(path, quick)
     result = _executed[key]

@@ -9,8 +9,8 @@
    a download attempt would fail the step).
 3. `binder/start jupyter lab` on 127.0.0.1 with a token, as Binder starts it, reading only that environment's
    settings (a private, empty JUPYTER_CONFIG_DIR), with a short cull timeout for step 6.
-4. In Chromium, both badge URLs: /lab/tree/notebooks/00-index.ipynb loads; the lesson kernel does
-   lesson work (load a model, sample, search); /voila/render/notebooks/dashboard.ipynb renders and
+4. In Chromium, both badge URLs: /lab/tree/student/00-index.ipynb (links.STUDENT_INDEX) loads; the lesson
+   kernel does lesson work (load a model, sample, search); /voila/render/notebooks/dashboard.ipynb renders and
    answers a Generate.
 5. Memory of the server, the dashboard kernel and the lesson kernel < 1.6 GB (Binder gives 2 GB):
    summed PSS always, summed RSS too where PyTorch is the CPU build, as on Binder (see the end).
@@ -35,6 +35,7 @@ from pathlib import Path
 import psutil
 import pytest
 
+from memlab import links
 from memlab.images import WEBSOCKET_LIMIT_BYTES
 from servers import (CHROMIUM, REPO, click_generate_and_wait, free_port, kernel_answers, kernels,
                      launch_chromium, pss_mb, rss_mb, server, wait_until)
@@ -194,7 +195,7 @@ def test_binder_replay_both_badges_memory_and_culling(lab):
     try:
         # 4a. The JupyterLab badge: the index notebook opens, with a kernel.
         lesson = browser.new_page(viewport={"width": 1280, "height": 900})
-        lesson.goto(f"{lab.url}/lab/tree/notebooks/00-index.ipynb?token={lab.token}", timeout=180_000)
+        lesson.goto(f"{lab.url}/lab/tree/{links.STUDENT_INDEX}?token={lab.token}", timeout=180_000)
         expect(lesson.locator(".jp-NotebookPanel .jp-Cell").first).to_be_visible(timeout=300_000)
         expect(lesson).to_have_title(re.compile("00-index"), timeout=180_000)
         expect(lesson.get_by_role("heading", name=re.compile("training data", re.I)).first

@@ -150,3 +150,90 @@ def test_03_fewest_steps_check_measures_for_itself():
     assert "more steps" in lesson03.check_fewest_steps(1, model).message
     assert "Choose one of" in lesson03.check_fewest_steps(7, model).message
 
+
+
+# ---- issue 24: what a teacher would have been embarrassed by ----------------------------------------
+def markdown_after(lesson, code_marker: str) -> str:
+    """The markdown cell right after the code cell that contains ``code_marker``."""
+    cells = lesson.notebook.cells
+    i = next(k for k, c in enumerate(cells) if c.cell_type == "code" and code_marker in c.source)
+    assert cells[i + 1].cell_type == "markdown", f"no text after the cell with {code_marker!r}"
+    return cells[i + 1].source
+
+
+def test_01_each_exercise_answer_is_a_value_the_slider_reaches():
+    lesson = run_notebook("01-data-and-the-question")
+    low, high, step = lesson.value("[slider.sigma.min, slider.sigma.max, slider.sigma.step]")
+    answer = lesson01.first_non_perfect_sigma(np.array(lesson.value("a.tolist()"), dtype=np.uint8))
+    assert answer == 5
+    assert low <= answer <= high and (answer - low) % step == 0, f"σ = {answer} is not on the slider ({step=})"
+
+
+def test_01_the_noise_curve_is_described_as_it_is_drawn():
+    lesson = run_notebook("01-data-and-the-question")
+    sigmas, distances = (np.array(v, dtype=float) for v in lesson.value("[sigmas.tolist(), [float(d) for d in distances]]"))
+    slope, intercept = np.polyfit(sigmas, distances * 4095, 1)
+    straight = np.corrcoef(sigmas, distances)[0, 1] ** 2
+    text = markdown_after(lesson, "verdicts = {int(s)")
+    assert straight > 0.99 and "bends" not in text and "straight line" in text
+    assert f"{slope:.2f} σ" in text, f"the text should give the measured slope {slope:.2f}"
+
+
+def test_02_one_image_figure_shows_the_image_the_model_was_trained_on():
+    lesson = run_notebook("02-training")
+    trained_on = lesson.value("int(model.subset_indices[0])")
+    assert trained_on != 0, "the one-image recipe trains on another image than Step 1's #0 (else this proves nothing)"
+    shown = np.array(lesson.value("fig.axes[0].get_images()[0].get_array().tolist()"))
+    train = np.array(lesson.value(f"data.load('mnist', 'train').images[{trained_on}].tolist()"))
+    assert np.array_equal(shown, train), "the figure's 'its training image' is not the model's training image"
+    assert f"#{trained_on}" in lesson.value("fig.axes[0].get_title()")
+
+
+def test_02_each_exercise_answer_is_a_value_the_slider_reaches():
+    lesson = run_notebook("02-training")
+    low, high, step = lesson.value("[forward.t.min, forward.t.max, forward.t.step]")
+    answer = lesson02.half_signal_step()
+    assert answer == 368 and low <= answer <= high and (answer - low) % step == 0, (answer, step)
+    lesson.value(f"setattr(forward.t, 'value', {answer})")
+    assert lesson.value("forward.t.value") == answer and f"t = {answer}" in lesson.value("forward.sentence")
+
+
+def test_02_one_step_hint_names_beta_as_the_noise():
+    schedule = NoiseSchedule()
+    x0 = torch.linspace(-1, 1, 784).reshape(28, 28)
+    noise = torch.randn(28, 28, generator=torch.Generator().manual_seed(0))
+    alpha = schedule.alphas[300]
+    said = lesson02.check_forward(alpha.sqrt() * x0 + (1 - alpha).sqrt() * noise, x0, noise, 300).message
+    assert "β_t" in said and "alpha_t, the noise" not in said
+
+
+def overlapping_texts(lesson, figure: str) -> list:
+    """Pairs of visible texts (titles, labels, annotations) of ``figure`` whose boxes overlap when drawn."""
+    return lesson.value(f"""(lambda f: (f.canvas.draw(), [
+        (a.get_text(), b.get_text())
+        for texts in [[t for ax in f.axes for t in [ax.title, ax._left_title, *ax.texts]
+                       if t.get_text() and t.get_visible()]]
+        for i, a in enumerate(texts) for b in texts[i + 1:]
+        if a.get_window_extent().overlaps(b.get_window_extent())])[1])({figure})""")
+
+
+def test_03_reverse_figure_titles_do_not_overlap():
+    lesson = run_notebook("03-sampling")
+    assert overlapping_texts(lesson, "steps_fig") == []
+
+
+def test_03_step_cost_and_blur_are_described_as_measured():
+    lesson = run_notebook("03-sampling")
+    seconds, ddpm_steps = lesson.value("[seconds, settings[0][1]]")
+    measured = seconds["ddim 50"] / seconds[f"ddpm {ddpm_steps}"]
+    assert 0.25 < measured / (50 / ddpm_steps) < 4, f"time should follow the steps: {measured:.2f} of DDPM's time"
+    text = markdown_after(lesson, "settings = [")
+    assert "a twentieth of the cost of DDPM's 1 000 steps" in text and "about half" in text
+    ten_to_fifty, ddpm_to_fifty = lesson.value("[float(ten_to_fifty), float(ddpm_to_fifty)]")
+    assert ten_to_fifty < 0.1 and ten_to_fifty < ddpm_to_fifty / 3, (ten_to_fifty, ddpm_to_fifty)
+    assert "the same eight digits as with 50, not blurred" in text and "start to blur" not in text
+
+
+def test_03_gan_figure_has_what_to_notice():
+    lesson = run_notebook("03-sampling")
+    assert markdown_after(lesson, "gan_images = gan.sample").startswith("**What to notice:**")

@@ -5,6 +5,10 @@ The notebooks run once per session in quick mode (tests/notebook_runner.py); the
 shares (objectives, exercises, hidden solutions, summary) is checked in tests/test_notebooks.py.
 """
 
+import json
+import os
+import re
+
 import numpy as np
 import pytest
 
@@ -12,7 +16,9 @@ from memlab import data, metrics
 from memlab.exercises import lesson04, lesson05, lesson06
 
 pytest.importorskip("nbclient")
-from notebook_runner import run_notebook  # noqa: E402
+from notebook_runner import NOTEBOOKS, run_notebook  # noqa: E402
+
+NOTEBOOK_06 = NOTEBOOKS / "06-copies-copyright-and-evidence.ipynb"
 
 
 def said(feedback) -> str:
@@ -144,3 +150,125 @@ def test_lesson06_checks_give_hints():
     assert "percentage points" in said(lesson06.check_excess({1: 100.0, 60000: -2.0}, curve))
     assert "missing" in said(lesson06.check_excess({1: 1.0}, curve))
     assert "samples' share alone" in said(lesson06.check_excess({1: 1.0, 60000: 0.09}, curve))
+
+
+# ---- issue 24: what a teacher would have been embarrassed by ----------------------------------------
+
+def test_lesson04_check_refuses_a_search_of_all_60000_images():
+    lesson = run_notebook("04-nearest-neighbour-search")
+    # the nearest of all 60 000 images is the nearest of the 300 for this copy: the index alone cannot tell
+    everywhere = lesson.value("int(np.argmin(metrics.rmse(samples[1], train.images)))")
+    assert everywhere == lesson.value("int(nearest_index)")
+    wrong = lesson.value("str(check_nearest_index(nearest_index, samples[1], seen, metrics.rmse(samples[1], train.images)))")
+    assert "Not yet" in wrong and "60,000" in wrong and "300" in wrong
+    right = lesson.value("str(check_nearest_index(nearest_index, samples[1], seen, d))")
+    assert "Correct" in right and "all 300 images" in right
+
+
+def test_lesson05_cumulative_figure_shows_the_one_percent_line():
+    lesson = run_notebook("05-does-the-model-store-its-training-data")
+    height = lesson.value("float(cumulative_fig.axes[0].transLimits.transform("
+                          "cumulative_fig.axes[0].transScale.transform((0.01, 0.01)))[1])")
+    assert 0.2 < height < 0.9, f"the 1 % line sits at {height:.0%} of the plot's height"
+
+
+def test_lesson05_threshold_widget_starts_off_the_demo_lines():
+    lesson = run_notebook("05-does-the-model-store-its-training-data")
+    explorer = lesson.value("[explorer.threshold.value, explorer.threshold.min, explorer.threshold.step]")
+    # on the log axis, "your threshold" starts at least a fifth of a decade away from each demo line
+    for demo in (metrics.PERFECT_COPY, metrics.NEAR_COPY):
+        assert abs(np.log10(explorer[0] / demo)) > 0.2, (explorer[0], demo)
+
+
+def test_lesson05_exercise2_answer_is_a_value_the_threshold_slider_reaches():
+    lesson = run_notebook("05-does-the-model-store-its-training-data")
+    low, high, step = lesson.value("[explorer.threshold.min, explorer.threshold.max, explorer.threshold.step]")
+    reachable = 10 ** np.arange(low, high + step / 2, step)          # a FloatLogSlider moves in log10 steps
+    unseen, samples = (np.array(v) for v in lesson.value("[unseen.tolist(), samples.tolist()]"))
+    accepted = [v for v in reachable if lesson05.check_calibrated_threshold(float(v), unseen, samples).correct]
+    assert accepted, f"no slider value passes the check (best {lesson05.calibrated_threshold(unseen):.5f})"
+
+def test_lesson06_training_size_widget_calls_perfect_copies_perfect():
+    lesson = run_notebook("06-copies-copyright-and-evidence")
+    lesson.value("setattr(explorer.size, 'value', '1')")
+    sentence = lesson.value("explorer.sentence")
+    assert "100% of the samples are perfect copies" in sentence, sentence
+
+
+def test_lesson06_own_image_panel_has_a_static_view():
+    lesson = run_notebook("06-copies-copyright-and-evidence")
+    cell = next(c for c in lesson.code_cells if "OwnImagePanel()" in c.source)
+    shown = [o for o in cell.outputs if "data" in o]
+    assert shown and "application/vnd.jupyter.widget-view+json" in shown[0].data
+    assert not shown[0].data["text/plain"].startswith("VBox(") and "Train" in shown[0].data["text/plain"]
+    assert "Train" in shown[0].data.get("text/html", "")
+
+
+GENERIC = {"from", "that", "than", "with", "image", "images", "training", "sample", "model", "under", "picture"}
+# the words in which lessons 04-05 define each measurement: a question that repeats them is matched, not solved
+DEFINING_WORDS = {"perfect_copy": ["pixel for pixel", "exactly"], "nearest_ratio": ["second"],
+                  "calibrated_distance": ["50 nearest", "on average"], "natural baseline": ["never saw", "unseen"]}
+
+
+def word_matching_score() -> int:
+    """How many of exercise 1's questions a student gets right by picking the measurement whose name and
+    description (the hints' words) share the most words with the question (no understanding)."""
+    def words(text):
+        return {w for w in "".join(ch.lower() if ch.isalnum() else " " for ch in text).split()
+                if len(w) > 3 and w not in GENERIC}
+
+    right = 0
+    for key, question in lesson06.QUESTIONS.items():
+        overlap = {c: len(words(question) & words(c.replace("_", " ") + " " + lesson06.WHY[c])) for c in lesson06.CHOICES}
+        best = max(overlap.values())
+        picked = [c for c, n in overlap.items() if n == best]
+        right += picked == [lesson06.ANSWERS[key]]
+    return right
+
+
+def test_lesson06_exercise1_is_not_solved_by_matching_words():
+    assert word_matching_score() <= 1
+    for key, question in lesson06.QUESTIONS.items():
+        given_away = [w for w in DEFINING_WORDS[lesson06.ANSWERS[key]] if w in question.lower()]
+        assert not given_away, f"question {key} repeats the definition's words {given_away}"
+    assert all(any(ch.isdigit() for ch in q) for q in lesson06.QUESTIONS.values()), "each question is a case with numbers"
+
+
+# ---- lesson 06: the law, each statement with its date and source -----------------------------------
+
+CASES = ["GEMA v OpenAI", "Getty Images v Stability AI", "The New York Times v Microsoft and OpenAI", "Tremblay",
+         "Silverman", "Bartz v Anthropic", "Kadrey v Meta", "Thomson Reuters v Ross", "Disney and Universal v Midjourney",
+         "Concord Music v Anthropic", "Doe v GitHub", "Andersen v Stability AI"]
+DATE = re.compile(r"\b(\d{1,2} )?(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)[a-z]* 20\d\d\b")
+LINK = re.compile(r"\]\((https?://[^)\s]+)\)")
+
+
+def lesson06_cases() -> list[str]:
+    """The rows of lesson 06's table of court cases (markdown), one string per case."""
+    cells = json.loads(NOTEBOOK_06.read_text())["cells"]
+    step1 = next("".join(c["source"]) for c in cells if "".join(c["source"]).startswith("## Step 1"))
+    return [row for row in step1.splitlines() if row.startswith("| *")]
+
+
+def test_lesson06_every_case_has_a_date_and_a_source():
+    rows = lesson06_cases()
+    for case in CASES:
+        assert any(case in row for row in rows), f"lesson 06 does not list {case}"
+    for row in rows:
+        name = row.split("|")[1].strip()
+        latest, source = row.split("|")[3], row.split("|")[4]
+        assert DATE.search(latest), f"{name}: its latest step has no date"
+        assert LINK.search(source) and DATE.search(source), f"{name}: no dated source link"
+    text = NOTEBOOK_06.read_text()
+    assert "as of 5 december 2026" in text.lower().replace("**", "") and "not legal advice" in text.lower()
+    assert "94 exact and 109 near copies" in text and "arxiv.org/abs/2301.13188" in text
+
+
+@pytest.mark.skipif(os.environ.get("MEMLAB_CHECK_LINKS") != "1", reason="set MEMLAB_CHECK_LINKS=1 (needs the internet)")
+def test_lesson06_sources_answer():
+    import urllib.request
+
+    for url in {u for row in lesson06_cases() for u in LINK.findall(row)}:
+        request = urllib.request.Request(url, headers={"User-Agent": "Mozilla/5.0 memlab link check"})
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            assert answer.status < 400, url

@@ -73,11 +73,11 @@ def stop_kernels(lab):
                                                       headers=headers))
 
 
-def open_lesson(chromium, lab, name):
+def open_lesson(chromium, lab, name, folder="notebooks"):
     url, token = lab
     # a workspace of its own: the default one would reopen the previous lesson beside this one, and Run All
     # and the checks below would see both notebooks
-    page = open_notebook(chromium, f"{url}lab/workspaces/{name}/tree/notebooks/{name}.ipynb?token={token}")
+    page = open_notebook(chromium, f"{url}lab/workspaces/{folder}-{name}/tree/{folder}/{name}.ipynb?token={token}")
     page.outside = []
     page.on("request", lambda r: None if r.url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:"))
             else page.outside.append(r.url))
@@ -94,7 +94,7 @@ def run_all(page):
                    const failed = [...document.querySelectorAll('.jp-OutputArea-output')]
                                   .some(o => /Traceback|Error:/.test(o.innerText));
                    return failed || (p.some(t => /^\\[\\d+\\]:$/.test(t)) && p.every(t => /^(\\[\\d+\\]:)?$/.test(t))); }""",
-        timeout=RUN_ALL_MS, polling=1000)   # a collapsed (solution) cell's prompt is empty
+        timeout=RUN_ALL_MS, polling=1000)
 
 
 def failures(page) -> list[str]:
@@ -175,6 +175,48 @@ def test_lesson_01_exercise_answers_a_wrong_answer_with_a_hint(chromium, lab):
         expect(hint).to_contain_text("255 / 4095")
         stub.scroll_into_view_if_needed()
         page.screenshot(path=str(SHOTS / "01-exercise-hint.png"))
+    finally:
+        page.close()
+        stop_kernels(lab)
+
+
+def answer(page, cells, index: int, code: str):
+    """Replace the text of code cell ``index`` (of ``cells``) with ``code`` and run it, as a student does."""
+    cell = cells.nth(index)
+    cell.scroll_into_view_if_needed()
+    cell.locator(".cm-content").first.click()
+    page.keyboard.press("Control+a")
+    page.keyboard.type(code)
+    page.keyboard.press("Shift+Enter")
+    return cell.locator(".jp-OutputArea-output")
+
+
+def test_student_run_all_answers_nothing_then_one_exercise_wrong_and_right(chromium, lab):
+    """The student version, as a student takes it: Run All (as the index says) leaves both exercises
+    unanswered and says Correct nowhere; then exercise 1 answered wrongly (0-1 scale), then rightly."""
+    page = open_lesson(chromium, lab, "01-data-and-the-question", folder="student")
+    try:
+        run_all(page)
+        assert failures(page) == [], "a cell failed in the student version"
+        outputs = " ".join(page.eval_on_selector_all(".jp-OutputArea-output", "es => es.map(e => e.innerText)"))
+        assert "Correct" not in outputs, "Run All answered an exercise in the student version"
+        assert outputs.count("Not yet") == 2 and "Replace the `...`" in outputs
+        cells = page.locator(".jp-Notebook .jp-Cell")
+        index = cells.evaluate_all("cs => cs.findIndex(c => c.innerText.includes('my_rmse = ...'))")
+        cells.nth(index).scroll_into_view_if_needed()
+        page.screenshot(path=str(SHOTS / "student-01-run-all.png"))
+        said = answer(page, cells, index, "my_rmse = np.sqrt(np.mean((a.astype(float) - b) ** 2)) / 255\n"
+                                          "check_rmse_article(my_rmse, a, b)")
+        expect(said).to_contain_text("Not yet", timeout=60_000)
+        expect(said).to_contain_text("255 / 4095")
+        page.screenshot(path=str(SHOTS / "student-01-wrong.png"))
+        said = answer(page, cells, index, "my_rmse = np.sqrt(np.mean((a.astype(float) - b) ** 2)) / 4095\n"
+                                          "check_rmse_article(my_rmse, a, b)")
+        expect(said).to_contain_text("Correct!", timeout=60_000)
+        page.screenshot(path=str(SHOTS / "student-01-right.png"))
+    except Exception:
+        page.screenshot(path=str(SHOTS / "student-01-failed.png"))
+        raise
     finally:
         page.close()
         stop_kernels(lab)

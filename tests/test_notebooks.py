@@ -8,8 +8,9 @@ The shape a lesson must have (/work/shared/STYLE.md items 9-13, issue 14):
   to know first ("prerequisites" or "know first");
 * at least one widget from ``memlab.widgets`` that shows up as a widget when run;
 * at least two exercises: a markdown cell with "Your turn", followed (before the next "Your turn") by a
-  visible code cell that calls a check (``check...(``) and a solution code cell whose metadata has
-  ``jupyter.source_hidden: true``, which also calls the check and is told "Correct";
+  code cell that calls a check (``check...(``) after its worked solution, written between nbgrader's
+  ``### BEGIN SOLUTION`` and ``### END SOLUTION``; run as it is (the instructor version) the check says
+  "Correct" (the student version, without the solutions, is tested in tests/test_versions.py);
 * a summary and discussion questions in the last markdown cells;
 * no ``assert`` in any cell: what a lesson must produce is checked here and in tests/test_lessons_*.py.
 """
@@ -25,6 +26,7 @@ from notebook_runner import NOTEBOOKS, run_notebook  # noqa: E402
 ALL = sorted(NOTEBOOKS.glob("*.ipynb"))
 LESSONS = [p for p in ALL if re.match(r"0[1-6]-", p.name)]
 CHECK_CALL = re.compile(r"\bcheck\w*\(")
+BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 
 
 def cells(path):
@@ -35,8 +37,11 @@ def source(cell) -> str:
     return "".join(cell["source"])
 
 
-def is_solution(cell) -> bool:
-    return cell["cell_type"] == "code" and cell.get("metadata", {}).get("jupyter", {}).get("source_hidden") is True
+def is_exercise(cell) -> bool:
+    """A code cell with a worked solution (nbgrader's markers) and a check after it."""
+    text = source(cell)
+    return (cell["cell_type"] == "code" and BEGIN in text and END in text
+            and CHECK_CALL.search(text.split(END)[-1]) is not None)
 
 
 def exercises(path) -> list[list[dict]]:
@@ -89,17 +94,14 @@ def test_no_asserts_in_notebooks(path):
 
 
 @pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
-def test_lesson_has_two_exercises_with_check_and_hidden_solution(path):
+def test_lesson_has_two_exercises_with_check_and_marked_solution(path):
     found = exercises(path)
     assert len(found) >= 2, f"{path.name}: {len(found)} 'Your turn' exercises, want at least 2"
     for exercise in found:
         title = source(exercise[0]).splitlines()[0]
-        code = [c for c in exercise if c["cell_type"] == "code"]
-        stubs = [c for c in code if not is_solution(c) and CHECK_CALL.search(source(c))]
-        solutions = [c for c in code if is_solution(c)]
-        assert stubs, f"{path.name}, {title}: no visible cell that calls a check"
-        assert solutions, f"{path.name}, {title}: no solution cell with jupyter.source_hidden"
-        assert all(CHECK_CALL.search(source(c)) for c in solutions), f"{path.name}, {title}: solution skips the check"
+        assert any(is_exercise(c) for c in exercise), f"{path.name}, {title}: no cell with a marked solution and a check"
+    hidden = [c for c in cells(path) if c.get("metadata", {}).get("jupyter", {}).get("source_hidden")]
+    assert not hidden, f"{path.name}: a folded cell still shows its first line and runs with Run All"
 
 
 @pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
@@ -109,9 +111,9 @@ def test_lesson_runs_with_a_widget_and_its_solutions_pass(path):
     assert lesson.count("application/vnd.jupyter.widget-view+json") >= 1, f"{path.name}: no widget displayed"
     assert lesson.count("image/png") >= 1, f"{path.name}: no static figure (what a headless run shows)"
     for i, cell in enumerate(lesson.notebook.cells):
-        if is_solution(cell):
+        if is_exercise(cell):
             said = json.dumps(cell.get("outputs", []))
-            assert "Correct" in said and "Not yet" not in said, f"{path.name}: solution cell {i} fails its check"
+            assert "Correct" in said and "Not yet" not in said, f"{path.name}: exercise cell {i} fails its check"
 
 
 @pytest.mark.parametrize("path", [p for p in ALL if p not in LESSONS], ids=lambda p: p.stem)

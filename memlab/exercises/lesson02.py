@@ -21,8 +21,8 @@ def check_forward(answer, x0, noise, t: int):
                               f"{np.sqrt(1 - abar):.3f}: one multiplication, no loop over the {t} steps.", "")
     hints = [
         (np.sqrt(alpha) * x0 + np.sqrt(1 - alpha) * noise,
-         "You used alpha_t, the noise of one step. The jump from x_0 to x_t needs alpha-bar_t, the product "
-         "of all steps so far: schedule.alphas_cumprod[t]."),
+         "You used alpha_t = 1 − β_t, what one step keeps of the image (β_t is that step's noise). The jump "
+         "from x_0 to x_t needs alpha-bar_t, the product of all steps so far: schedule.alphas_cumprod[t]."),
         (abar * x0 + (1 - abar) * noise, "The weights are square roots: sqrt(alpha-bar_t) and sqrt(1 − alpha-bar_t)."),
         (np.sqrt(1 - abar) * x0 + np.sqrt(abar) * noise,
          "The weights are swapped: the image gets sqrt(alpha-bar_t), the noise sqrt(1 − alpha-bar_t)."),

@@ -19,21 +19,32 @@ def _whole_number(answer, what: str):
     return int(value)
 
 
-def check_nearest_index(answer, query, seen):
+def check_nearest_index(answer, query, seen, scored=None):
     """Exercise 1: the dataset index of the training image in ``seen`` (dataset indices of the images a
-    model was trained on) that is nearest to ``query`` by RMSE, found by brute force."""
+    model was trained on) that is nearest to ``query`` by RMSE, found by brute force.
+
+    ``scored``: the student's distances, one per image they compared. A search of all 60 000 training
+    images often finds the same image (a copy's nearest is among those the model saw), so only the number
+    of distances tells that the search covered exactly the images the model saw."""
     value = _whole_number(answer, "the training image's dataset index")
     if not isinstance(value, int):
         return value
     seen = np.asarray(seen)
     train = data.load("mnist", "train").images
+    n_scored = None if scored is None or scored is Ellipsis else int(np.size(scored))
+    if n_scored is not None and n_scored != len(seen):
+        whole = " all the training images" if n_scored == len(train) else ""
+        return feedback(False, "", f"You scored {n_scored:,}{whole} images; the model saw {len(seen)}. Search "
+                                   "only those: metrics.rmse(samples[1], train.images[seen]), one distance each.")
     distances = metrics.rmse(as_unit_images(query, "query"), train[seen])   # (len(seen),), 0-1 scale
     order = np.argsort(distances, kind="stable")
     best = int(seen[order[0]])
     if value == best:
+        scope = (f"You scored all {len(seen)} images the model saw: that is an exhaustive search, the kind "
+                 "memlab runs." if n_scored == len(seen) else
+                 f"It is the nearest of the {len(seen)} images the model saw.")
         return feedback(True, f"#{best} at RMSE {distances[order[0]]:.4f} (0-1 scale), "
-                              f"{metrics.to_article(distances[order[0]]):.5f} on the article's scale. You scored "
-                              f"all {len(seen)} images: that is an exhaustive search, the kind memlab runs.", "")
+                              f"{metrics.to_article(distances[order[0]]):.5f} on the article's scale. {scope}", "")
     if value == int(order[0]):
         return feedback(False, "", f"{value} is the nearest image's position in `seen`, not its dataset index. "
                                    "Look it up: seen[position].")

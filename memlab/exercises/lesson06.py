@@ -5,12 +5,18 @@ import numpy as np
 from . import Feedback, feedback
 from .answers import BLANK
 
-# Exercise 1: which measurement answers which question?
+# Exercise 1: which measurement answers which question? Each question is a case with numbers to reason
+# about, not a definition to match word for word (tests/test_lessons_04_06.py checks that matching words
+# gets at most one right).
 QUESTIONS = {
-    "A": "Is the sample, pixel for pixel, (almost) exactly one training image?",
-    "B": "Is the sample much closer to one training image than to the second-closest one?",
-    "C": "Is the sample much closer to its nearest training image than to its 50 nearest on average?",
-    "D": "Would real images the model never saw be flagged just as often?",
+    "A": "A generated digit is 0.0005 (article scale) from training image #4. A lawyer asks: is it that very "
+         "picture, whatever the other training images look like?",
+    "B": "A generated '1' is 0.0040 (article scale) from its closest training image and 0.0042 from the "
+         "runner-up. Did one particular picture of the training set shape it, or did many alike?",
+    "C": "A generated shirt is 0.003 from its closest training image, while the pictures around it in the "
+         "training set typically lie three times farther. Is it unusually close for its neighbourhood?",
+    "D": "A newspaper reports that 8 % of a model's images fall under the demo's 0.006. Is that more than "
+         "chance resemblance would give?",
 }
 ANSWERS = {"A": "perfect_copy", "B": "nearest_ratio", "C": "calibrated_distance", "D": "natural baseline"}
 CHOICES = ("perfect_copy", "near_copy", "nearest_ratio", "calibrated_distance", "natural baseline")

@@ -31,7 +31,7 @@ class ForwardSlider(FigureWidget):
     def __init__(self, image, t: int = 250, seed: int = 0, main: bool = False):
         self.source, self.seed = image, seed
         self.signal, self.noise = signal_and_noise()
-        self.t = w.IntSlider(value=t, min=0, max=len(self.signal) - 1, step=10, description="timestep t",
+        self.t = w.IntSlider(value=t, min=0, max=len(self.signal) - 1, step=1, description="timestep t",
                              continuous_update=False, style={"description_width": "initial"})
         self.controls = [self.t]
         self._build(main)

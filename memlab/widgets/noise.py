@@ -51,7 +51,7 @@ class NoiseSlider(FigureWidget):
                  main: bool = False):
         self.dataset, self.index, self.seed = dataset, index, seed
         self.train = data.load(dataset, "train")
-        self.sigma = w.IntSlider(value=sigma, min=0, max=80, step=2, description="noise σ",
+        self.sigma = w.IntSlider(value=sigma, min=0, max=80, step=1, description="noise σ",
                                  continuous_update=False, style={"description_width": "initial"})
         self.controls = [self.sigma]
         self.judgement = None

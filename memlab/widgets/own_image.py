@@ -1,7 +1,8 @@
 """Your own image, memorized in a minute: draw or upload a picture, train a model on it, get it back.
 
     panel = OwnImagePanel()       # OwnImagePanel(steps=300, sample_steps=20) shortens it for tests
-    panel.widget                  # what a notebook or the dashboard displays
+    panel                         # a notebook displays it (a static view shows what it does, in words)
+    panel.widget                  # the widget itself, which the dashboard places in its page
 
 Inputs on the left (the drawing pad, Undo / Clear / Upload, the picture as the model sees it, Train and
 Cancel with a progress bar), results on the right (a grid of samples, each with its distance to your
@@ -64,6 +65,18 @@ class OwnImagePanel:
                    "deleted with it.</p>"),
             w.Box([inputs, outputs], layout=w.Layout(display="flex", flex_flow="row wrap"))])
         self.widget.add_class("memlab-own-image")
+
+    STATIC = ("Your own image: draw a digit or upload a picture, press Train, and a diffusion model trained on "
+              "your picture alone hands it back. The drawing pad needs a running kernel: open this notebook in "
+              "JupyterLab (or the dashboard) and run the cell.")
+
+    def _repr_mimebundle_(self, **kwargs):
+        """The widget, and in words what it does for a static view (nbconvert, a notebook viewer), which
+        would otherwise show the raw ``VBox(children=...)``."""
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        bundle["text/plain"] = self.STATIC
+        bundle["text/html"] = f"<p><i>{html.escape(self.STATIC)}</i></p>"
+        return bundle
 
     # ---- building ----------------------------------------------------------------------
     def _create_pad(self):

@@ -12,6 +12,9 @@ from ..metrics import ARTICLE_PER_UNIT, NEAR_COPY, PERFECT_COPY
 from .lesson_figure import FigureWidget
 
 DEMO_THRESHOLDS = ((PERFECT_COPY, "perfect copy", "#b00020"), (NEAR_COPY, "near copy", "#e07000"))
+# The slider starts between the demo's two thresholds, on its grid (10 ** -2.5): starting on 0.006 drew
+# "your threshold" over the demo's "near copy" line and hid it.
+START_THRESHOLD = 10 ** -2.5
 
 
 def flagged(distances, threshold: float) -> tuple[int, float]:
@@ -51,7 +54,7 @@ class ThresholdExplorer(FigureWidget):
 
     def __init__(self, audits: dict, main: bool = False):
         self.audits = audits
-        self.threshold = w.FloatLogSlider(value=NEAR_COPY, base=10, min=-4, max=-1.5, step=0.05,
+        self.threshold = w.FloatLogSlider(value=START_THRESHOLD, base=10, min=-4, max=-1.5, step=0.05,
                                           readout_format=".4f", description="threshold",
                                           continuous_update=False)
         self.model = w.Dropdown(options=list(audits), value=list(audits)[0], description="model")

@@ -75,9 +75,12 @@ class TrainingSizeExplorer(FigureWidget):
         table = ("<table style='border-collapse:collapse'><tr><th style='text-align:left'>criterion</th>"
                  f"<th>samples called copies ({len(audit.samples.rmse)})</th>"
                  f"<th>unseen test images called copies ({len(audit.baseline.rmse)})</th></tr>{rows}</table>")
-        near, near_unseen = shares["near_copy"]
+        (perfect, perfect_unseen), (near, near_unseen) = shares["perfect_copy"], shares["near_copy"]
         images = "image" if self.size.value == "1" else "images"
-        sentence = (f"Trained on {self.size.value} {images}: {percent(near)} of the samples are near copies, "
-                    f"against {percent(near_unseen)} of real unseen images; median distance of a sample to "
-                    f"its nearest training image {np.median(audit.samples.nearest_article):.4f} (article scale).")
+        # every perfect copy is also under the near-copy threshold: name the perfect copies first
+        sentence = (f"Trained on {self.size.value} {images}: {percent(perfect)} of the samples are perfect copies "
+                    f"and {percent(near)} are under the near-copy threshold (perfect copies included), against "
+                    f"{percent(perfect_unseen)} and {percent(near_unseen)} of real unseen images; median distance of "
+                    f"a sample to its nearest training image {np.median(audit.samples.nearest_article):.4f} "
+                    "(article scale).")
         return pairs_figure(audit, self.train_images), sentence, f"<p>{sentence}</p>{table}"
