@@ -22,6 +22,9 @@ CHANNELS = ("shell", "control", "stdin")      # the channels a page may send on
 JSON_PARTS = ("header", "parent_header", "metadata", "content")
 MAX_BUFFERS = 16                              # a widget message carries a few; an upload one
 MAX_OFFSETS = 2 + len(JSON_PARTS) + MAX_BUFFERS
+# The only comm a dashboard page opens: ipywidgets' control comm, which asks for the widgets' state. A
+# page that opened "jupyter.widget" comms could make the kernel build any number of widgets of any size.
+PAGE_COMM_TARGETS = ("jupyter.widget.control",)
 
 
 class FrameError(ValueError):
@@ -58,12 +61,13 @@ def split_frame(frame) -> list[bytes]:
     return [frame[a:b] for a, b in zip(offsets, offsets[1:])]
 
 
-def check_frame(frame, allowed_types=None) -> tuple[str, dict]:
+def check_frame(frame, allowed_types=None, comm_targets=PAGE_COMM_TARGETS) -> tuple[str, dict]:
     """Check one frame from a browser; return its channel and header, or raise ``FrameError``.
 
     Args:
         frame: the websocket message as received (a text frame is refused: v1 frames are binary).
         allowed_types: message types the page may send (``header.msg_type``); None allows any.
+        comm_targets: the comms a page may open (``comm_open``'s ``target_name``); None allows any.
     """
     parts = split_frame(frame)
     # 3. The channel and the four JSON objects.
@@ -79,6 +83,9 @@ def check_frame(frame, allowed_types=None) -> tuple[str, dict]:
         raise FrameError("its header has no message type")
     if allowed_types is not None and msg_type not in allowed_types:
         raise FrameError(f"message type {msg_type[:40]!r} is not allowed here")
+    target = decoded["content"].get("target_name")
+    if msg_type == "comm_open" and comm_targets is not None and target not in comm_targets:
+        raise FrameError(f"a page may not open a {str(target)[:40]!r} comm")
     return channel, decoded["header"]
 
 

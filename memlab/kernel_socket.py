@@ -8,8 +8,10 @@ way out, a kernel's error output (tracebacks with the server's paths) reaches th
 1. accepts only connections that negotiate the v1 protocol (``frames.PROTOCOL``) that Voila's own page
    speaks: the older protocol's messages are what Voila's header reader misreads;
 2. checks every frame from the page (``frames.check_frame``) before anything else reads it, and closes
-   the connection (code 1008, "policy violation") at the first one that does not fit its own length or
-   is not a message type a dashboard page sends;
+   the connection (code 1008, "policy violation") at the first one that does not fit its own length, is
+   not a message type a dashboard page sends, or opens a comm other than ipywidgets' control comm (a
+   page that could open widget comms could make the kernel build widgets until memory runs out);
+   at most ``MAX_SOCKETS_PER_KERNEL`` websockets per kernel (each holds server file descriptors);
 3. drops, on the way out, what only a programmer should read: ``error`` messages and ``stderr`` output
    (the app shows its own errors in plain words), and Voila's ``execute_input`` echo;
 4. closes the page's sockets with ``SESSION_ENDED`` when the kernel goes (``memlab.places`` calls
@@ -25,6 +27,7 @@ from .frames import PROTOCOL, FrameError, check_frame, json_object, split_frame
 
 SESSION_ENDED = 4001          # a private close code (4000-4999): the page shows its "session ended" words
 POLICY_VIOLATION = 1008       # RFC 6455: the message broke the server's rules
+MAX_SOCKETS_PER_KERNEL = 4    # a page opens one (and a second while it reconnects); each costs the server ~9 files
 
 _open = defaultdict(set)      # kernel id -> its open handlers
 
@@ -57,6 +60,10 @@ class GuardedKernelWebsocketHandler(VoilaKernelWebsocketHandler):
         if PROTOCOL not in offered:
             self.log.warning("Refused a kernel websocket from %s: no %s protocol", self.request.remote_ip, PROTOCOL)
             raise web.HTTPError(400, reason=f"Only the {PROTOCOL} protocol is served here.")
+        if len(_open.get(kernel_id, ())) >= MAX_SOCKETS_PER_KERNEL:
+            self.log.warning("Refused a kernel websocket from %s: %d already open", self.request.remote_ip,
+                             MAX_SOCKETS_PER_KERNEL)
+            raise web.HTTPError(429, reason="Too many connections to this session.")
         await super().get(kernel_id)
 
     async def open(self, kernel_id):

@@ -8,7 +8,8 @@ kernel manager below keeps these rules (each a setting of ``PlacesKernelManager`
 
 * **a cap** on kernels at once (``max_kernels``); the visitor past it gets the "busy" page (HTTP 503);
 * **per address**: at most ``max_per_address`` kernels held and ``starts_per_minute`` started by one
-  client address (HTTP 429 past either); 0 turns a rule off (a class behind one school router);
+  client address (an IPv6 address's /64 counts as one; HTTP 429 past either); 0 turns a rule off (a
+  class behind one school router);
 * **a page must connect**: a kernel whose page has not opened its websocket ``connect_timeout``
   seconds after it was sent is shut down;
 * **somebody must stay**: a kernel with no websocket for ``disconnected_timeout`` seconds is shut
@@ -25,6 +26,7 @@ coroutine starts the kernel). No ipywidgets here: this module only runs in the s
 """
 
 import contextvars
+import ipaddress
 import time
 from collections import defaultdict, deque
 from dataclasses import dataclass
@@ -49,6 +51,16 @@ class Visit:
 
 
 VISIT: contextvars.ContextVar[Visit | None] = contextvars.ContextVar("memlab_visit", default=None)
+
+
+def visitor_key(address: str) -> str:
+    """Whom the per-address limits count: an IPv4 address, or an IPv6 address's /64 network (one host
+    is usually given a whole /64, so counting single IPv6 addresses would not limit anyone)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    return str(ipaddress.ip_network(f"{ip}/64", strict=False)) if ip.version == 6 else str(ip)
 
 
 @dataclass
@@ -108,7 +120,7 @@ class PlacesKernelManager(AsyncMappingKernelManager):
         if kernel_id is not None:        # an existing kernel asked for by id: not a new place
             return await super().start_kernel(kernel_id=kernel_id, **kwargs)
         visit = VISIT.get()
-        address = visit.address if visit else None
+        address = visitor_key(visit.address) if visit else None
         refusal = self._refusal(address)
         if refusal is not None:
             self.log.warning("Refused a kernel for %s: %s", address, refusal.reason)

@@ -29,6 +29,8 @@ ALLOWED = ["comm_msg", "comm_open", "comm_close", "comm_info_request", "kernel_i
 def test_a_well_formed_frame_passes_with_its_parts():
     assert check_frame(GOOD, ALLOWED) == ("shell", {"msg_id": "1", "msg_type": "comm_msg"})
     assert split_frame(GOOD)[-1] == b"abc"
+    control = make_frame("shell", {"msg_type": "comm_open"}, {"target_name": "jupyter.widget.control"})
+    assert check_frame(control, ALLOWED)[1]["msg_type"] == "comm_open"     # what Voila's page opens
 
 
 @pytest.mark.parametrize("frame, words", [
@@ -45,6 +47,8 @@ def test_a_well_formed_frame_passes_with_its_parts():
     (make_frame("shell", {"no": "type"}, {}), "no message type"),
     (make_frame("shell", {"msg_type": "comm_msg"}, {}).replace(b"{}", b"[]", 1), "parent_header is not a JSON object"),
     (make_frame("shell", {"msg_type": "comm_msg"}, {}).replace(b"{}", b"{]", 1), "parent_header is not JSON"),
+    (make_frame("shell", {"msg_type": "comm_open"}, {"target_name": "jupyter.widget", "data": {}}),
+     "may not open a 'jupyter.widget' comm"),
 ])
 def test_a_malformed_frame_is_refused_with_words(frame, words):
     with pytest.raises(FrameError, match=re.escape(words)):
@@ -185,3 +189,11 @@ def test_the_visitors_address_behind_a_proxy():
     assert client_address(request, trusted_proxy=False) == "127.0.0.1"
     request.remote_ip = "198.51.100.1"          # not from the proxy: its header is not believed
     assert client_address(request, trusted_proxy=True) == "198.51.100.1"
+
+
+def test_the_per_address_limits_count_an_ipv6_host_by_its_64():
+    from memlab.places import visitor_key
+
+    assert visitor_key("2001:db8:1:2:aaaa::1") == visitor_key("2001:db8:1:2:ffff::9") == "2001:db8:1:2::/64"
+    assert visitor_key("2001:db8:1:3::1") != visitor_key("2001:db8:1:2::1")
+    assert visitor_key("203.0.113.7") == "203.0.113.7" and visitor_key("not an address") == "not an address"

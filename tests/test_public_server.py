@@ -203,6 +203,43 @@ def test_a_crafted_page_cannot_change_limits_or_read_only_traits(dashboard):
     client.close()
 
 
+def test_a_page_cannot_make_the_kernel_build_widgets(dashboard):
+    """Opening "jupyter.widget" comms would let a page create widgets (10 MB each) until memory runs out."""
+    kernel_id = open_page(dashboard.url)
+    visitor = KernelClient(dashboard.url, kernel_id)
+    before = len(visitor.widget_states())
+    crafted = KernelClient(dashboard.url, kernel_id)
+    state = {"_model_module": "@jupyter-widgets/controls", "_model_module_version": "2.0.0",
+             "_model_name": "TextModel", "_view_module": "@jupyter-widgets/controls",
+             "_view_module_version": "2.0.0", "_view_name": "TextView", "value": "A" * 1_000_000}
+    crafted.send("comm_open", {"comm_id": "made-by-a-page", "target_name": "jupyter.widget",
+                               "data": {"state": state, "buffer_paths": []}}, metadata={"version": "2.1.0"})
+    assert crafted.close_code(timeout=10) == POLICY_VIOLATION
+    assert len(visitor.widget_states()) == before, "the page made the kernel build a widget"
+    visitor.close()
+
+
+def test_one_kernel_takes_at_most_four_websockets(dashboard):
+    kernel_id = open_page(dashboard.url)
+    clients = [KernelClient(dashboard.url, kernel_id) for _ in range(4)]
+    with pytest.raises(websocket.WebSocketBadStatusException) as refused:
+        KernelClient(dashboard.url, kernel_id)
+    assert refused.value.status_code == 429
+    clients[0].close()
+    time.sleep(1)
+    clients[0] = KernelClient(dashboard.url, kernel_id)        # a place freed: a page may reconnect
+    for client in clients:
+        client.close()
+
+
+def test_the_template_and_theme_cannot_be_chosen_by_a_visitor(dashboard):
+    """A link with ?template=… must not serve another template (one without memlab's page script), nor
+    hang on an unknown one while holding a place."""
+    with urllib.request.urlopen(dashboard.url + "/?template=nope&theme=dark", timeout=180) as response:
+        page = response.read().decode()
+    assert "memlab-session-ended" in page and "cdn.jsdelivr" not in page
+
+
 # ---- 5. uploads ------------------------------------------------------------------------------------
 def test_uploads_too_large_get_a_message_and_cost_the_kernel_nothing(dashboard, browser, tmp_path):
     page = open_dashboard(browser, dashboard.url)
