@@ -27,6 +27,7 @@ from . import zoo
 from .baseline import unseen_images
 from .disk_cache import remembered
 from .evaluate import generate
+from .metrics import copy_shares
 from .pipeline import find_nearest
 from .pixels import as_unit_images
 from .registry import get_spec
@@ -88,6 +89,8 @@ class Extraction:
     null_groups: list            # the same grouping on N unseen test images
     copied_training_images: int  # distinct training images that some sample lies within GROUP_RMSE of
     training_images: int
+    copy_shares: dict            # samples' perfect / near copy shares (memlab.metrics), by the nearest-image search
+    baseline_copy_shares: dict   # the same for the null's unseen test images
 
     @property
     def recovered(self) -> np.ndarray:
@@ -104,7 +107,8 @@ class Extraction:
                 "training_images_recovered": int(len(np.unique(self.nearest_index[self.recovered]))),
                 "training_images_copied_at_least_once": self.copied_training_images,
                 "null_groups": len(self.null_groups), "null_group_sizes": [len(g) for g in self.null_groups],
-                "null": f"the same grouping on {self.n} unseen test images"}
+                "null": f"the same grouping on {self.n} unseen test images",
+                "copy_shares": self.copy_shares, "baseline_copy_shares": self.baseline_copy_shares}
 
 
 def samples_of(model_id: str, n: int, seed: int, progress: bool = False) -> np.ndarray:
@@ -133,11 +137,14 @@ def extract(model_id: str, n: int = 500, seed: int = 0, progress: bool = False) 
     medoids = np.array([medoid(samples, g) for g in found], dtype=np.int64)
     nearest = find_nearest(samples, spec.dataset, model_id, k=1, scope="whole set").result
     close = nearest.rmse[:, 0] < GROUP_RMSE
-    null = groups(unseen_images(spec.dataset, n, seed))
+    unseen = unseen_images(spec.dataset, n, seed)
+    null = groups(unseen)
+    unseen_nearest = find_nearest(unseen, spec.dataset, model_id, k=1, scope="whole set").result
     return Extraction(model_id, int(n), int(seed), samples, found, medoids,
                       nearest.indices[medoids, 0] if len(medoids) else np.zeros(0, np.int64),
                       nearest.rmse[medoids, 0] if len(medoids) else np.zeros(0),
-                      null, int(len(np.unique(nearest.indices[close, 0]))), spec.train_size)
+                      null, int(len(np.unique(nearest.indices[close, 0]))), spec.train_size,
+                      copy_shares(nearest.rmse_article[:, 0]), copy_shares(unseen_nearest.rmse_article[:, 0]))
 
 
 
