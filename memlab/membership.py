@@ -248,3 +248,4 @@ def report(summary: dict) -> str:
     lines.append(f"  (0.5 = a coin; TPR at 0.1 % FPR is measurable only with >= 1000 non-members; "
                  f"lowest here {s['plain']['lowest_measurable_fpr']:.1%})")
     return "\n".join(lines)
+

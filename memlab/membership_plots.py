@@ -131,3 +131,23 @@ def groups_gallery(result, train_images, most: int = 8) -> Figure:
     figure.suptitle(f"{result.model_id}: groups found without the training set (top), then checked against it "
                     "(bottom)", fontsize=9)
     return figure
+
+
+def placement_figure(placement) -> Figure:
+    """Small: the member and non-member score histograms, the 1 % FPR line and this picture's score."""
+    p = placement
+    everything = np.concatenate([p.members, p.non_members, [p.score]])
+    bins = np.geomspace(max(everything.min(), 1e-6) * 0.95, everything.max() * 1.05, 30)
+    figure = Figure(figsize=(5.2, 2.6))
+    ax = figure.subplots()
+    ax.hist(p.non_members, bins=bins, alpha=0.55, color=NON_MEMBER, label="unseen test images")
+    ax.hist(p.members, bins=bins, alpha=0.55, color=MEMBER, label="its training images")
+    ax.axvline(p.threshold, color="black", linestyle="--", linewidth=1, label="1 % of unseen images below")
+    ax.axvline(p.score, color="#1f5fbf", linewidth=3, label="this picture")
+    ax.set_xscale("log")
+    ax.set_xlabel("denoising loss (log axis); lower = 'member'", fontsize=8)
+    ax.set_ylabel("images", fontsize=8)
+    ax.tick_params(labelsize=7)
+    ax.legend(fontsize=7, loc="upper right")
+    figure.tight_layout()
+    return figure
