@@ -9,6 +9,7 @@
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import NullFormatter
 
 from .registry import get_spec
 
@@ -138,16 +139,17 @@ def placement_figure(placement) -> Figure:
     p = placement
     everything = np.concatenate([p.members, p.non_members, [p.score]])
     bins = np.geomspace(max(everything.min(), 1e-6) * 0.95, everything.max() * 1.05, 30)
-    figure = Figure(figsize=(5.2, 2.6))
+    figure = Figure(figsize=(5.2, 3.0))
     ax = figure.subplots()
     ax.hist(p.non_members, bins=bins, alpha=0.55, color=NON_MEMBER, label="unseen test images")
     ax.hist(p.members, bins=bins, alpha=0.55, color=MEMBER, label="its training images")
     ax.axvline(p.threshold, color="black", linestyle="--", linewidth=1, label="1 % of unseen images below")
     ax.axvline(p.score, color="#1f5fbf", linewidth=3, label="this picture")
     ax.set_xscale("log")
+    ax.xaxis.set_minor_formatter(NullFormatter())   # no crowded minor labels on the log axis
     ax.set_xlabel("denoising loss (log axis); lower = 'member'", fontsize=8)
     ax.set_ylabel("images", fontsize=8)
     ax.tick_params(labelsize=7)
-    ax.legend(fontsize=7, loc="upper right")
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.28), ncol=2, frameon=False)
     figure.tight_layout()
     return figure

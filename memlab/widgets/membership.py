@@ -39,7 +39,7 @@ class MembershipPanel:
         self.upload = w.FileUpload(accept="image/*", multiple=False, description="Upload an image", icon="upload",
                                    tooltip="Choose a PNG or JPEG picture (up to 10 MB)", layout=w.Layout(width="auto"))
         self.message, self.sentence, self.figure = Message(), w.HTML(), w.Image(format="png")
-        self.figure.layout = w.Layout(max_width="100%", height="auto")
+        self.figure.layout = w.Layout(max_width="min(100%, 560px)", height="auto")
         self.tile = w.Box()
         self.counter, self.uploaded, self.placement, self.warm = 0, None, None, set()
         self.model.observe(lambda _: (self.jobs.invalidate(), self.refresh()), names="value")
@@ -126,8 +126,9 @@ class MembershipPanel:
             return
         from ..membership_plots import placement_figure
 
+        picture = figure_png(placement_figure(placement), dpi=90)
         self.placement = placement
-        self.tile.children = (image_tile(image, words),)
-        self.sentence.value = f"<p>{html.escape(placement.sentence(), quote=False)}</p>"
-        self.figure.value = figure_png(placement_figure(placement), dpi=90)
         self.message.clear()
+        self.tile.children = (image_tile(image, words),)
+        self.figure.value = picture
+        self.sentence.value = f"<p>{html.escape(placement.sentence(), quote=False)}</p>"   # last: the answer is whole
