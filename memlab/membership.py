@@ -67,11 +67,12 @@ def diffusion_models() -> list:
 
 
 def reference_id(model_id: str) -> str | None:
-    """The reference for the calibrated score: the 60 000-image diffusion model of the same dataset
-    (None for that model itself)."""
+    """The reference for the calibrated score: the 60 000-image diffusion model of the same dataset that
+    predicts what ``model_id`` predicts (the noise; a loss on x_0 is on another scale). None for that
+    model itself and for the one-image models, which predict x_0."""
     spec = get_spec(model_id)
     ref = next((m for m, s in MODELS.items() if s.kind == "diffusion" and s.dataset == spec.dataset
-                and s.train_size == 60000), None)
+                and s.train_size == 60000 and s.schedule.prediction == spec.schedule.prediction), None)
     return None if ref == model_id or ref is None or not zoo.is_trained(ref) else ref
 
 
