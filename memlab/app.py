@@ -20,6 +20,7 @@ from .widgets.browser_input import accept_only_input
 from .widgets.controls import MAX_SEED, MAX_STEPS, SCOPES, Message, Request, labelled, model_options, parse_seed, seed_box
 from .widgets.images import difference_map, image_tile, neighbour_strip, verdict_panel
 from .widgets.jobs import Cancelled, Jobs
+from .widgets.membership import MembershipPanel
 from .widgets.step_through import StepThroughPanel
 from .widgets.style import no_null_tooltips, stylesheet
 from .widgets.upload import UploadPanel
@@ -48,6 +49,7 @@ def sections(app):
     """The sections under Generate, in order: (title, widget). Add a section with one line here."""
     yield "Watch the reverse diffusion process", app.step_through.widget
     yield "Search with your own image", app.upload.widget
+    yield "Was this picture in its training set?", MembershipPanel().widget
     own = _own_image_panel()
     if own is not None:
         yield "Your own image: train a model on it", own.widget

@@ -130,6 +130,21 @@ def cmd_curve(args):
     print("wrote " + ", ".join(str(p) for p in written) + f", and each model's audit in {out}/MODEL_ID/")
 
 
+def cmd_membership(args):
+    from .membership import membership, report
+
+    summary = membership(args.model_id, args.members, args.non_members, args.t, args.seed,
+                         progress=not args.json).summary()
+    print(json.dumps(summary, indent=2) if args.json else report(summary))
+
+
+def cmd_extract(args):
+    from .extraction import extract, report
+
+    summary = extract(args.model_id, args.n, args.seed, progress=not args.json).summary()
+    print(json.dumps(summary, indent=2) if args.json else report(summary))
+
+
 def cmd_prepare(args):
     prepare_datasets(args.datasets)
 
@@ -229,6 +244,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="folder for curve.json, curve.png and each model's audit")
     p.add_argument("--json", action="store_true", help="print the JSON")
     p.set_defaults(run=cmd_curve)
+
+    p = sub.add_parser("membership", help="membership inference from the denoising loss: can the model tell "
+                       "its training images from unseen ones?", description=f"Diffusion models: {ids}")
+    p.add_argument("model_id")
+    p.add_argument("--members", type=int, default=1000, help="training images scored (default 1000)")
+    p.add_argument("--non-members", type=int, default=1000, help="unseen test images scored, and unused "
+                   "training images for the control (default 1000)")
+    p.add_argument("--t", type=int, default=100, help="timestep of the loss (default 100)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(run=cmd_membership)
+
+    p = sub.add_parser("extract", help="extraction without the training set: group near-identical samples, "
+                       "then check them against it", description=f"Models: {ids}")
+    p.add_argument("model_id")
+    p.add_argument("--n", type=int, default=500, help="samples to draw (default 500)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(run=cmd_extract)
 
     p = sub.add_parser("dashboard", help="serve the model picker with Voila")
     p.add_argument("--port", type=int, default=8866)

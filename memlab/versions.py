@@ -31,7 +31,7 @@ BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 SOLUTION_TAG = "solution"
 REPO = Path(__file__).resolve().parents[1]
 SOURCE, STUDENT = REPO / "notebooks", REPO / "student"
-LESSONS = "0[0-6]-*.ipynb"       # the index and the six lessons (the dashboard is not a lesson)
+LESSONS = "0[0-7]-*.ipynb"       # the index and the seven lessons (the dashboard is not a lesson)
 
 
 def cut_solutions(source: str) -> str:

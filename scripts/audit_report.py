@@ -76,7 +76,11 @@ lines = ["# Memorization audit", "",
          "n/a: the criterion does not apply (a model trained on one image has no second-nearest training "
          "image). Histograms and galleries: `docs/audit/ID/histogram.png`, `docs/audit/ID/gallery.png`.", "",
          *([] if args.table else [f"Run time: {time.perf_counter() - start:.0f} s.", ""])]
-Path(args.out).write_text("\n".join(lines))
+# keep the membership section that scripts/membership_report.py writes at the end of the page
+kept, marker = "", "<!-- membership: written by scripts/membership_report.py -->"
+if Path(args.out).is_file() and marker in Path(args.out).read_text():
+    kept = marker + Path(args.out).read_text().split(marker, 1)[1]
+Path(args.out).write_text("\n".join(lines) + ("\n" + kept if kept else ""))
 print(f"wrote {args.out}")
 
 # README's short table: the curve, between two markers (the text around it is written by hand).

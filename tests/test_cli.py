@@ -10,7 +10,8 @@ from PIL import Image
 
 from memlab.cli import build_parser, main
 
-COMMANDS = ["train", "sample", "search", "evaluate", "dashboard", "zoo", "audit", "curve", "prepare"]
+COMMANDS = ["train", "sample", "search", "evaluate", "dashboard", "zoo", "audit", "curve", "prepare",
+            "membership", "extract"]
 
 
 def run(*args):

@@ -1,4 +1,4 @@
-"""Every notebook runs top to bottom in quick mode; every lesson (01-06) has the shape of a lesson.
+"""Every notebook runs top to bottom in quick mode; every lesson (01-07) has the shape of a lesson.
 
 The shape a lesson must have (/work/shared/STYLE.md items 9-13, issue 14):
 
@@ -24,7 +24,7 @@ pytest.importorskip("nbclient")
 from notebook_runner import NOTEBOOKS, run_notebook  # noqa: E402
 
 ALL = sorted(NOTEBOOKS.glob("*.ipynb"))
-LESSONS = [p for p in ALL if re.match(r"0[1-6]-", p.name)]
+LESSONS = [p for p in ALL if re.match(r"0[1-7]-", p.name)]
 CHECK_CALL = re.compile(r"\bcheck\w*\(")
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 
