@@ -18,15 +18,14 @@ if os.environ.get("MEMLAB_DATA"):  # absolute, so subprocesses and notebook kern
 
 # The two tiers (README): `make check` runs what is neither a browser test, nor a notebook run, nor a
 # training of a minute or more, nor the Binder replay; `make test` runs everything (CI).
-BROWSER = {"test_binder_replay", "test_browser", "test_dashboard_items", "test_lessons_browser",
-           "test_own_image_browser", "test_public_server", "test_serve"}
-NOTEBOOKS = {"test_lessons_01_03", "test_lessons_04_06", "test_notebooks"}
+BROWSER = {"test_binder_replay", "test_browser", "test_dashboard_items", "test_public_server", "test_serve"}
+NOTEBOOKS = {"test_lessons_01_03", "test_lessons_04_06", "test_lesson07", "test_notebooks", "test_versions"}
 
 
 def pytest_collection_modifyitems(items):
     for item in items:
         module = item.path.stem
-        if module in BROWSER:
+        if module in BROWSER or module.endswith("_browser"):
             item.add_marker(pytest.mark.browser)
         if module in NOTEBOOKS:
             item.add_marker(pytest.mark.notebooks)
