@@ -155,7 +155,7 @@ def report(summary: dict) -> str:
     return "\n".join([
         f"{s['model']} (trained on {s['training_images']} images): {s['n']} samples, seed {s['seed']}",
         f"  groups of near-identical samples (0-1 RMSE < {s['group_rmse']}, size >= {s['min_group']}): "
-        f"{s['groups']} (largest {s['group_sizes'][:5]})",
+        f"{s['groups']}" + (f" (sizes of the largest: {s['group_sizes'][:5]})" if s["groups"] else ""),
         f"  checked against the training set afterwards: precision {precision}, "
         f"{s['training_images_recovered']} training images recovered",
         f"  (training images that some sample copies at least once: {s['training_images_copied_at_least_once']})",

@@ -5,7 +5,7 @@ import pytest
 
 from memlab import extraction as ex
 
-N = 200
+N = 100   # samples: about 15 s of DDIM-50 on 2 idle cores, kept on disk (the CLI test reuses them)
 
 
 @pytest.fixture(scope="module")
@@ -22,9 +22,9 @@ def test_groups_are_connected_components():
 
 def test_hundred_image_model_is_extracted(hundred):
     s = hundred.summary()
-    assert s["groups"] >= 20
+    assert s["groups"] >= 10
     assert s["precision"] == 1.0
-    assert s["training_images_recovered"] >= 20
+    assert s["training_images_recovered"] >= 10
     # each recovered group's medoid really lies within GROUP_RMSE of that training image
     from memlab import data
     train = data.load("mnist", "train").images

@@ -21,6 +21,7 @@ def test_lesson07_runs_in_jupyterlab_and_its_figures_read_back(chromium, lab):  
     try:
         run_all(page)
         assert failures(page) == [], "a cell failed in JupyterLab"
+        assert page.locator(".jp-RenderedImage img").count() >= 3, "the lesson's figures are not shown as pictures"
         widget = page.locator(MAIN).first
         expect(widget).to_be_visible(timeout=60_000)
         widget.scroll_into_view_if_needed()

@@ -46,7 +46,9 @@ def check_stores_without_copying(answer, summary: dict):
         return BLANK
     if not isinstance(answer, dict) or set(answer) != {"copies", "members_told_apart"}:
         return Feedback(False, "Give a dict {'copies': True or False, 'members_told_apart': True or False}.")
-    if any(v is Ellipsis or not isinstance(v, (bool, np.bool_)) for v in answer.values()):
+    if any(v is Ellipsis for v in answer.values()):
+        return BLANK
+    if any(not isinstance(v, (bool, np.bool_)) for v in answer.values()):
         return Feedback(False, "Each value should be True or False.")
     copies = summary["near_copy"] > summary["near_copy_baseline"]
     told_apart = summary["auc_interval"][0] > 0.5
