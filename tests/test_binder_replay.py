@@ -127,11 +127,12 @@ def lab(tmp_path_factory):
     assert post_build.stdout.count("verified") == 2
     post_build_s = time.time() - started
     token = secrets.token_hex(16)
-    # Serve a copy of the notebooks, as in a Binder session's home folder: JupyterLab saves the notebooks
+    # Serve a copy of the notebooks, as in a Binder session's home folder (the whole repository is there): JupyterLab saves the notebooks
     # it opens, and the repository's copies must stay as they are. Voila's settings then come only
     # from what postBuild installed, not from a voila.json beside the server.
     home = tmp / "home"
-    shutil.copytree(REPO / "notebooks", home / "notebooks")
+    for folder in ("notebooks", "student"):       # the teacher's lessons and the dashboard; the student version
+        shutil.copytree(REPO / folder, home / folder)
     command = [str(BINDER / "start"), str(venv / "bin" / "jupyter"), "lab", "--no-browser", "--ServerApp.ip=127.0.0.1",
                f"--ServerApp.port={free_port()}", f"--IdentityProvider.token={token}",
                f"--ServerApp.root_dir={home}",
