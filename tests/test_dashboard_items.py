@@ -133,7 +133,8 @@ def test_8_tiles_line_up_whole_names_show_and_no_null_tooltips(page):
 def test_9_wording_names_the_demo_the_sizes_and_the_class_in_whole_set_search(page):
     intro = page.locator(".memlab-app h1").inner_text() + page.locator(".memlab-app").inner_text()[:1500]
     assert "original Gradio demo" in intro and "article's scale" in intro
-    options = [o.replace("\xa0", " ") for o in page.locator("select option").all_inner_texts()]
+    model_list = inputs(page).locator("select").first      # the Model list (other sections have lists too)
+    options = [o.replace("\xa0", " ") for o in model_list.locator("option").all_inner_texts()]
     assert "MNIST-diffusion (60,000 images)" in options
     assert all(o.startswith("extra:") for o in options[8:]) and not any(o.startswith("extra") for o in options[:8])
     inputs(page).get_by_role("button", name="whole set").click()
