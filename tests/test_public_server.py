@@ -172,7 +172,7 @@ def test_a_training_run_whose_page_has_gone_is_shut_down(dashboard, browser):
     page.mouse.down()
     page.mouse.move(box["x"] + 0.7 * box["width"], box["y"] + 0.5 * box["height"], steps=10)
     page.mouse.up()
-    page.get_by_role("button", name="Train").click()
+    page.get_by_role("button", name="Train", exact=True).click()
     expect(page.get_by_text(re.compile(r"^Step [\d,]+ of [\d,]+"))).to_be_visible(timeout=180_000)
     [kernel] = kernels(dashboard)
     page.close(run_before_unload=False)       # the browser vanished: no goodbye to the server
@@ -246,7 +246,7 @@ def test_uploads_too_large_get_a_message_and_cost_the_kernel_nothing(dashboard, 
     [kernel] = kernels(dashboard)
     def upload(path):
         with page.expect_file_chooser() as chooser:
-            page.get_by_role("button", name="Upload an image").click()
+            page.get_by_role("button", name="Upload an image").first.click()   # the search's upload
         chooser.value.set_files(path)
 
     # 70 MB: larger than the websocket carries; stopped in the page, with the kernel's own words.
