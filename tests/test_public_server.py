@@ -94,6 +94,18 @@ def server_mb(process) -> float:
     return psutil.Process(process.pid).memory_info().rss / 1e6
 
 
+def settled_mb(process, timeout=120) -> float:
+    """A process's RSS in MB once it has stopped growing (two readings 3 s apart within 2 MB)."""
+    deadline, last = time.time() + timeout, process.memory_info().rss / 1e6
+    while time.time() < deadline:
+        time.sleep(3)
+        now = process.memory_info().rss / 1e6
+        if abs(now - last) < 2:
+            return now
+        last = now
+    return last
+
+
 def open_dashboard(browser, url, width=1280):
     page = browser.new_page()
     page.set_viewport_size({"width": width, "height": 900})
@@ -258,7 +270,7 @@ def test_uploads_too_large_get_a_message_and_cost_the_kernel_nothing(dashboard, 
     # A small PNG that declares 39.7 megapixels: refused from its header, before decoding.
     bomb = io.BytesIO()
     Image.new("L", (6300, 6300)).save(bomb, "PNG")
-    before = kernel.memory_info().rss / 1e6
+    before = settled_mb(kernel)     # the warm-up thread loads models meanwhile: wait until it is done
     (tmp_path / "bomb.png").write_bytes(bomb.getvalue())
     upload(tmp_path / "bomb.png")
     expect(page.get_by_text("bomb.png is 6,300 x 6,300 pixels: too large")).to_be_visible(timeout=60_000)
