@@ -14,7 +14,9 @@ from memlab.widgets.membership import MembershipPanel
 def test_panel_places_a_training_image_of_the_100_image_model_as_a_member():
     panel = MembershipPanel(background=False, default="mnist-diffusion-100")
     assert panel.placement is None and "Choose a picture" in panel.sentence.value   # nothing computed yet
+    assert panel.figure.layout.display == "none"        # no empty image (a browser draws it as a broken icon)
     panel.refresh()
+    assert panel.figure.layout.display != "none"
     assert panel.placement is not None and "training image #" in str(panel.tile.children[0].children)
     p = panel.placement
     assert p.score <= p.threshold and "the test says 'in its training set'" in panel.sentence.value

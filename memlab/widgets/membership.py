@@ -39,7 +39,8 @@ class MembershipPanel:
         self.upload = w.FileUpload(accept="image/*", multiple=False, description="Upload an image", icon="upload",
                                    tooltip="Choose a PNG or JPEG picture (up to 10 MB)", layout=w.Layout(width="auto"))
         self.message, self.sentence, self.figure = Message(), w.HTML(), w.Image(format="png")
-        self.figure.layout = w.Layout(max_width="min(100%, 560px)", height="auto")
+        # hidden while it has no picture: an empty image is drawn as a broken-image icon
+        self.figure.layout = w.Layout(max_width="min(100%, 560px)", height="auto", display="none")
         self.tile = w.Box()
         self.counter, self.uploaded, self.placement, self.warm = 0, None, None, set()
         self.model.observe(lambda _: (self.jobs.invalidate(), self.refresh()), names="value")
@@ -111,6 +112,7 @@ class MembershipPanel:
             chosen = self.picture()
             if chosen is None:
                 self.tile.children, self.sentence.value, self.figure.value = (), "", b""
+                self.figure.layout.display = "none"
                 self.message.show("Upload a picture (PNG or JPEG) to score it.")
                 return
             image, words = chosen
@@ -131,4 +133,5 @@ class MembershipPanel:
         self.message.clear()
         self.tile.children = (image_tile(image, words),)
         self.figure.value = picture
+        self.figure.layout.display = ""
         self.sentence.value = f"<p>{html.escape(placement.sentence(), quote=False)}</p>"   # last: the answer is whole
