@@ -26,7 +26,7 @@ def main() -> dict:
     os.environ["MEMLAB_CACHE"] = tempfile.mkdtemp(prefix="memlab-bench-")   # compute, never load
     from memlab import extraction, membership
 
-    from memlab.pipeline import data_key
+    from memlab.training_set import data_key
 
     figures = {"machine": machine()}
     data_key("mnist")   # reading MNIST and hashing it (for the disk cache's key) happens once per kernel: not timed

@@ -2,10 +2,10 @@
 to hand back a drawn picture?
 
 Trains the registry's one-image recipe (``memlab.own_image.recipe``, 1 000 steps of 8) on a drawn
-sketch through the real training loop, in one straight run, in the temporary folder of an
+drawing through the real training loop, in one straight run, in the temporary folder of an
 ``OwnImageRun``. Every ``--check-every`` steps it samples the panel's seeds (DDIM 50, one image per
 seed) and notes the training seconds at which the first sample, then every sample, is a perfect copy
-of the sketch. Checking time is reported apart.
+of the drawing. Checking time is reported apart.
 
     python benchmarks/own_image.py                   # every core torch uses
     taskset -c 0 python benchmarks/own_image.py      # one core, like a Binder session
@@ -22,19 +22,19 @@ from dataclasses import replace
 import torch
 
 from memlab import checkpoint, models, training
-from memlab.own_image import RUN_ID, OwnImageRun, Sketch
+from memlab.own_image import RUN_ID, OwnImageRun, Drawing
 
 from common import machine
 
 
-def drawn_seven() -> Sketch:
+def drawn_seven() -> Drawing:
     """A "7" drawn with two strokes, the way a learner's mouse would."""
-    sketch = Sketch()
+    drawing = Drawing()
     for stroke in ([(70, 60), (140, 58), (210, 60)], [(210, 60), (170, 140), (130, 230)]):
-        sketch.start_stroke(*stroke[0])
+        drawing.start_stroke(*stroke[0])
         for point in stroke[1:]:
-            sketch.extend_stroke(*point)
-    return sketch
+            drawing.extend_stroke(*point)
+    return drawing
 
 
 def time_to_copies(check_every: int = 50) -> dict:

@@ -6,16 +6,17 @@ the training set exhaustively for each sample's nearest image by RMSE.
 Where things live:
 
 * data: ``idx`` (the IDX file reader), ``data`` (datasets and subsets), ``pixels`` (the pixel
-  convention), ``images`` (reading query images, writing sample grids);
+  convention), ``image_files`` (reading query images, writing sample grids);
 * models: ``schedule`` (noise schedule, DDPM and DDIM steps), ``unet`` / ``gan`` / ``classifier``
   (the networks), ``configs`` (their settings and the schedule's, free of PyTorch so the dashboard
   lists models before importing it), ``sampling`` (the loops), ``models`` (trained models behind one
   interface, one record per kind of model), ``registry`` (every model's configuration);
 * training and saving: ``trainers`` (one step of each kind), ``training`` (the loop, resume),
-  ``checkpoint`` (atomic saves, verified loads), ``zoo`` (the shipped models);
-* nearest images and verdicts: ``metrics`` (RMSE on both scales, thresholds), ``search`` (exact
-  search; ``search_faiss``, optional), ``pipeline`` (sample -> search), ``judgement`` (one image ->
-  verdict beside the natural baseline), ``baseline`` (how close unseen images already are),
+  ``checkpoint`` (atomic saves, verified loads), ``zoo`` (the shipped models; ``zoo.open(id)``, the one place a model's id is resolved);
+* is it a copy? ``judgement`` (the home of the question: ``sample_and_judge``, the one path from a seed
+  to a verdict, in four numbered steps), ``training_set`` (what a model saw, with its classifier and
+  baselines), ``nearest`` (search exactly what it saw), ``search`` (exact search; ``search_faiss``,
+  optional), ``metrics`` (RMSE on both scales, thresholds), ``baseline`` (how close unseen images already are),
   ``criteria`` / ``audit`` (the memorization criteria), ``evaluate`` (a model's figures), ``plots``;
 * teaching: ``lessons`` (the lessons' computations), ``exercises`` (exercise checks),
   ``own_image`` (train on your own drawing), ``widgets`` (every widget piece) and ``app`` (the

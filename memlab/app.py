@@ -18,7 +18,7 @@ from .errors import MemlabError
 from .registry import MODELS
 from .widgets.browser_input import accept_only_input
 from .widgets.controls import MAX_SEED, MAX_STEPS, SCOPES, Message, Request, labelled, model_options, parse_seed, seed_box
-from .widgets.images import difference_map, image_tile, neighbour_strip, verdict_panel
+from .widgets.tiles import difference_map, image_tile, neighbour_strip, verdict_panel
 from .widgets.jobs import Cancelled, Jobs
 from .widgets.membership import MembershipPanel
 from .widgets.step_through import StepThroughPanel
@@ -149,21 +149,21 @@ class App:
         valid (the seed box's own words for the seed)."""
         seed = parse_seed(self.seed.value)
         spec = MODELS.get(self.model.value)
-        diffusion = spec is not None and spec.kind == "diffusion"
-        return Request(self.model.value, self.sampler.value if diffusion else None,
-                       self.steps.value if diffusion else None, seed, self.scope.value).check()
+        options = spec.options if spec is not None else ()
+        return Request(self.model.value, self.sampler.value if "sampler" in options else None,
+                       self.steps.value if "steps" in options else None, seed, self.scope.value).check()
 
     def _on_model_change(self):
         """A new model: its default settings, and nothing of the old model's results left on screen."""
         self.jobs.invalidate()
-        spec = MODELS[self.model.value]
-        diffusion = spec.kind == "diffusion"
-        if diffusion:
-            self.steps.value, self.sampler.value = spec.default_steps, spec.default_sampler
-        self.diffusion_settings.layout.display = "" if diffusion else "none"
-        self.gan_note.layout.display = "none" if diffusion else ""
+        model = zoo.open(self.model.value)
+        takes_steps = "steps" in model.options     # controls drawn from what the generator takes
+        if takes_steps:
+            self.steps.value, self.sampler.value = model.spec.default_steps, model.spec.default_sampler
+        self.diffusion_settings.layout.display = "" if takes_steps else "none"
+        self.gan_note.layout.display = "none" if takes_steps else ""
         self.step_through.clear()
-        self.step_through.button.disabled = not diffusion
+        self.step_through.button.disabled = not takes_steps
         self.shown = self.judgement = None
         self.result.layout.display = "none"
         self.tiles.children = self.verdict_box.children = self.neighbours.children = ()
@@ -205,7 +205,7 @@ class App:
                 err = "Fix the seed above first."
             self.message.show(str(err), error=True)
             return self
-        if not zoo.is_trained(request.model_id):
+        if not request.model.is_trained:
             self.message.show(zoo.how_to_train(request.model_id), error=True)
             return self
         if not self.jobs.start(request.describe(), lambda generation: self._generate(request, generation)):
@@ -215,11 +215,8 @@ class App:
 
     def _generate(self, request: Request, generation: int):
         self.message.show(f"Working… {request.describe()}")
-        import torch   # here, not at the top: see memlab.widgets (a first click may wait for the import)
+        from .judgement import sample_and_judge   # here, not at the top: see memlab.widgets
 
-        from .judgement import judge
-
-        spec = MODELS[request.model_id]
         start = said = time.perf_counter()
         done = 0
 
@@ -232,14 +229,11 @@ class App:
                 said = time.perf_counter()
                 self.message.show(f"Working… {done} of {request.steps} steps ({request.describe()})")
 
-        options = {"sampler": request.sampler, "on_step": on_step} if request.sampler else {}
         try:
             with COMPUTE:
                 self.jobs.stop_if_abandoned(generation)
-                model = zoo.load(request.model_id)
-                image = model.sample(1, torch.Generator().manual_seed(request.seed), request.steps, **options)[0]
-                self.jobs.stop_if_abandoned(generation)
-                result, (judgement,) = judge(image, spec.dataset, request.model_id, k=5, scope=request.scope)
+                judgement = sample_and_judge(request.model, request.seed, request.scope, k=5,
+                                             sampler=request.sampler, steps=request.steps, on_step=on_step)
         except Cancelled:     # the model changed: its screen is already clean, and nobody waits for this run
             return
         except Exception as err:  # shown in the app, never as a traceback
@@ -250,12 +244,10 @@ class App:
         seconds = time.perf_counter() - start
         if not self.jobs.current(generation):   # finished just as the model changed: not the new model's
             return
-        self._show(request, image, result, judgement, seconds)
+        self._show(request, judgement, seconds)
 
-    def _show(self, request, image, result, judgement, seconds):
-        from . import data
-
-        nearest = data.load(judgement.dataset, "train").images[judgement.nearest_index]
+    def _show(self, request, judgement, seconds):
+        image, nearest = judgement.image, judgement.nearest_image
         tiles = [image_tile(image, "generated"),
                  image_tile(nearest, f"nearest training image<br>index {judgement.nearest_index}"),
                  image_tile(difference_map(image, nearest), "difference<br>(black = the same)")]
@@ -266,8 +258,7 @@ class App:
         hint = HINT_MORE_STEPS if request.sampler else "This GAN did not draw something like the dataset."
         # No "Made by" line in the panel: the result's title above it already names the model and settings.
         self.verdict_box.children = (verdict_panel(judgement, hint=hint),)
-        self.neighbours.children = (neighbour_strip(result, judgement.dataset, wanted=5,
-                                                    searched=judgement.searched),)
+        self.neighbours.children = (neighbour_strip(judgement, wanted=5),)
         self.shown, self.judgement, self.verdict = request, judgement, judgement.verdict
         self.result.remove_class("memlab-stale")
         self.placeholder.layout.display = "none"

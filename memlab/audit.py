@@ -18,7 +18,7 @@ from . import criteria, zoo
 from .baseline import unseen_images
 from .evaluate import generate
 from .metrics import to_article
-from .pipeline import find_nearest, training_index
+from .nearest import find_nearest
 from .registry import MODELS, get_spec
 
 QUANTILES = (0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99)
@@ -28,7 +28,7 @@ CURVE_MODELS = [m for m, s in sorted(MODELS.items(), key=lambda item: item[1].tr
 
 
 @dataclass
-class Side:
+class Searched:
     """Samples (or baseline test images) with their neighbours and criteria."""
 
     images: np.ndarray       # (N, 28, 28) on 0..1 (samples) or uint8 (test images)
@@ -63,10 +63,10 @@ class Side:
 class Audit:
     model_id: str
     seed: int
-    searched: str              # what was searched, in words (pipeline.Nearest.what)
+    searched: str              # what was searched, in words (nearest.Nearest.what)
     neighbours_searched: int   # k: the 50 nearest, or every training image if the model saw fewer
-    samples: Side
-    baseline: Side
+    samples: Searched
+    baseline: Searched
 
     def summary(self) -> dict:
         return {
@@ -80,10 +80,10 @@ class Audit:
         }
 
 
-def _side(images, dataset, model_id, k) -> tuple[Side, str]:
-    nearest = find_nearest(images, dataset, model_id, k=k, scope=SCOPE)
+def _searched(images, saw, k) -> tuple["Searched", str]:
+    nearest = find_nearest(images, saw, k=k, scope=SCOPE)
     result = nearest.result
-    return Side(images, result.indices, result.rmse, criteria.flags(result.rmse)), nearest.what
+    return Searched(images, result.indices, result.rmse, criteria.flags(result.rmse)), nearest.what
 
 
 def audit(model_id: str, n: int = 1000, seed: int = 0, progress: bool = True) -> Audit:
@@ -100,10 +100,10 @@ def audit(model_id: str, n: int = 1000, seed: int = 0, progress: bool = True) ->
         raise ValueError(f"{model_id} is a classifier; audit a generator ({', '.join(CURVE_MODELS[:2])}, ...).")
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
         raise ValueError(f"--n must be a positive number of samples, got {n!r}.")
-    model = zoo.load(model_id)
-    k = min(criteria.CARLINI_NEIGHBOURS, len(training_index(spec.dataset, model_id)))
-    samples, searched = _side(generate(model, n, seed, progress=progress), spec.dataset, model_id, k)
-    baseline, _ = _side(unseen_images(spec.dataset, min(n, 10000), seed), spec.dataset, model_id, k)
+    saw = zoo.open(model_id).saw
+    k = min(criteria.CARLINI_NEIGHBOURS, len(saw))
+    samples, searched = _searched(generate(zoo.load(model_id), n, seed, progress=progress), saw, k)
+    baseline, _ = _searched(unseen_images(spec.dataset, min(n, 10000), seed), saw, k)
     return Audit(model_id, seed, searched, k, samples, baseline)
 
 

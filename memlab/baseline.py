@@ -11,15 +11,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import data, zoo
-from .disk_cache import remembered
+from . import data
+from .disk_cache import load_or_compute
 from .metrics import copy_shares
-from .pipeline import data_key, find_nearest, training_index
+from .nearest import SCOPES, find_nearest
 from .pixels import as_unit_images
-from .registry import classifier_id, get_spec
 from .search import SKETCH_DIMS
+from .training_set import TrainingSet, data_key, whole_split
 
 QUANTILES = (0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9)
+BASELINE_N = 2000   # unseen test images in the baseline
 
 
 def unseen_images(dataset: str, n: int, seed: int = 0) -> np.ndarray:
@@ -30,41 +31,49 @@ def unseen_images(dataset: str, n: int, seed: int = 0) -> np.ndarray:
     return test.images[np.sort(np.random.default_rng(seed).choice(len(test), size=int(n), replace=False))]
 
 
-def baseline_distances(dataset: str, n: int = 2000, seed: int = 0, scope: str = "same class",
-                       model_id: str | None = None) -> np.ndarray:
-    """Article-scale RMSE from ``n`` seeded test images to their nearest training image.
+def baseline_distances(saw, scope: str = "same class", n: int = BASELINE_N, seed: int = 0) -> np.ndarray:
+    """Article-scale RMSE from ``n`` seeded test images to their nearest training image in ``saw``.
 
-    The test images go through exactly the search a generated sample goes through
-    (``pipeline.find_nearest`` with the same ``model_id`` and ``scope``: the class the classifier
-    *predicts*, never the true label), so a sample and the baseline are always measured alike.
+    Args:
+        saw: a ``TrainingSet`` (``training_set.whole_split(dataset)``) or a model (``zoo.open(id)``:
+            exactly the images it saw).
+        scope: ``"same class"`` or ``"whole set"``.
+
+    The test images go through exactly the search a generated sample goes through (``find_nearest`` with
+    the same training set and scope: the class the classifier *predicts*, never the true label), so a
+    sample and the baseline are always measured alike. Kept in memory and on disk (read-only).
     """
-    if model_id is not None and get_spec(model_id).dataset == dataset and get_spec(model_id).train_size == 60000:
-        model_id = None   # every model trained on the whole split searches the same index: one baseline
-    return _baseline_distances(dataset, n, seed, scope, model_id)
+    saw = getattr(saw, "saw", saw)
+    key = (scope, int(n), int(seed))
+    if key not in saw.baselines:
+        saw.baselines[key] = _baseline_distances(saw, scope, int(n), int(seed))
+    return saw.baselines[key]
 
 
-@functools.lru_cache(maxsize=32)
-def _baseline_distances(dataset, n, seed, scope, model_id) -> np.ndarray:
+def _baseline_distances(saw: TrainingSet, scope, n, seed) -> np.ndarray:
     def compute():
-        nearest = find_nearest(unseen_images(dataset, n, seed), dataset, model_id, k=1, scope=scope)
+        nearest = find_nearest(unseen_images(saw.dataset, n, seed), saw, k=1, scope=scope)
         return {"distances": nearest.result.rmse_article[:, 0]}
 
     # kept on disk for every later kernel: naming the class of 2 000 images alone takes ~0.7 s
-    key = {**data_key(dataset), "classifier": _classifier_sha(dataset), "n": n, "seed": seed, "scope": scope,
-           "subset": None if model_id is None else data.indices_sha256(zoo.load(model_id).subset_indices)}
-    distances = remembered(f"baseline-{dataset}", key, compute)["distances"]
+    key = {**data_key(saw.dataset), "classifier": _classifier_sha(saw.dataset), "n": n, "seed": seed,
+           "scope": scope, "subset": saw.subset_sha}
+    distances = np.asarray(load_or_compute(f"baseline-{saw.dataset}", key, compute)["distances"])
     distances.flags.writeable = False   # cached: shared by every caller
     return distances
 
 
 def _classifier_sha(dataset: str) -> str | None:
-    """The weights sha256 of the classifier that picks "same class" (``zoo.load`` checks it against the file)."""
+    """The weights sha256 of the classifier that picks "same class" (checked against the file on loading)."""
+    from . import zoo
+    from .registry import classifier_id
+
     card = zoo.card(classifier_id(dataset))
     return card and card.get("weights_sha256")
 
 
 @dataclass(frozen=True)
-class Look:
+class Likeness:
     """Three distances (0-1 RMSE) that say whether images look like a dataset's images at all, one per image."""
 
     nearest: np.ndarray      # to the nearest image of the whole train split
@@ -72,41 +81,46 @@ class Look:
     unexplained: np.ndarray  # the part outside the 96 principal directions along which training images vary
 
 
-def look(images, dataset: str) -> Look:
+def likeness(images, dataset: str, nearest=None) -> Likeness:
     """Measure ``images`` against the dataset's whole train split (not a model's subset: the question is
-    whether they look like the dataset, whoever made them)."""
+    whether they look like the dataset, whoever made them).
+
+    ``nearest``: each image's 0-1 RMSE to the nearest image of the whole split, when a caller has already
+    searched it (so it is searched once); otherwise searched here, with no classifier."""
     unit = as_unit_images(images).reshape(-1, 28 * 28)
-    nearest = find_nearest(unit.reshape(-1, 28, 28), dataset, k=1, scope="whole set").result.rmse[:, 0]
-    sketch, _ = training_index(dataset).sketch.project(unit)      # [z, r]: r is the unexplained length
-    return Look(nearest, np.sqrt((unit.astype(np.float64) ** 2).mean(axis=1)), sketch[:, -1] / 28.0)
+    index = whole_split(dataset).index
+    if nearest is None:
+        nearest = index.search(unit.reshape(-1, 28, 28), k=1).rmse[:, 0]
+    basis, _ = index.pca.project(unit)      # [z, r]: r is the unexplained length
+    return Likeness(np.asarray(nearest), np.sqrt((unit.astype(np.float64) ** 2).mean(axis=1)), basis[:, -1] / 28.0)
 
 
 @functools.lru_cache(maxsize=4)
-def typical_look(dataset: str, n: int = 2000, seed: int = 0) -> Look:
-    """The ``Look`` of the baseline's ``n`` real unseen test images: the range real images reach
+def typical_likeness(dataset: str, n: int = BASELINE_N, seed: int = 0) -> Likeness:
+    """The ``Likeness`` of the baseline's ``n`` real unseen test images: the range real images reach
     (kept on disk, like the baseline)."""
     key = {**data_key(dataset), "n": n, "seed": seed, "sketch_dims": SKETCH_DIMS}
-    arrays = remembered(f"look-{dataset}", key, lambda: vars(look(unseen_images(dataset, n, seed), dataset)))
-    return Look(**arrays)
+    arrays = load_or_compute(f"look-{dataset}", key,
+                             lambda: vars(likeness(unseen_images(dataset, n, seed), dataset)))
+    return Likeness(**arrays)
 
 
 def prepare(dataset: str) -> dict[str, float]:
     """Build (or load) everything a first judgement on ``dataset`` needs: the index of its whole train split,
-    the baseline in both scopes and the typical look; kept on disk (``memlab.disk_cache``), so that every
+    the baseline in both scopes and the typical likeness; kept on disk (``memlab.disk_cache``), so that every
     later kernel on this machine finds them. Returns the seconds each part took."""
-    from .pipeline import SCOPES
+    from . import zoo
     from .registry import GENERATORS, MODELS
 
-    subsets = [m for m in GENERATORS if MODELS[m].dataset == dataset and MODELS[m].train_size < 60000
+    subsets = [m for m in GENERATORS if MODELS[m].dataset == dataset and not MODELS[m].saw_whole_split
                and zoo.is_trained(m)]     # each searches its own training images: a baseline of its own
     seconds, start = {}, time.perf_counter()
-    for what, build in [("search index", lambda: training_index(dataset)),
-                        *[(f"baseline ({scope})", lambda scope=scope: baseline_distances(dataset, scope=scope))
+    for what, build in [("search index", lambda: whole_split(dataset)),
+                        *[(f"baseline ({scope})", lambda scope=scope: baseline_distances(whole_split(dataset), scope))
                           for scope in SCOPES],
-                        ("typical look", lambda: typical_look(dataset)),
+                        ("typical likeness", lambda: typical_likeness(dataset)),
                         (f"{len(subsets)} small models' baselines",
-                         lambda: [baseline_distances(dataset, scope=scope, model_id=m) for m in subsets
-                                  for scope in SCOPES])]:
+                         lambda: [baseline_distances(zoo.open(m), scope) for m in subsets for scope in SCOPES])]:
         build()
         seconds[what], start = time.perf_counter() - start, time.perf_counter()
     return seconds
@@ -120,8 +134,3 @@ def summarize(distances: np.ndarray) -> dict:
         "quantiles": {str(q): float(np.quantile(distances, q)) for q in QUANTILES},
         **copy_shares(distances),
     }
-
-
-def percentile_of(value: float, distances: np.ndarray) -> float:
-    """The share of baseline images (0..1) that sit closer to the training set than ``value``."""
-    return float((np.asarray(distances) < value).mean())

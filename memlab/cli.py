@@ -4,8 +4,6 @@ import argparse
 import json
 import sys
 
-import torch
-
 from . import zoo
 from .data import DATASETS
 from .errors import MemlabError
@@ -21,22 +19,23 @@ def cmd_train(args):
 
 
 def cmd_sample(args):
-    from .images import save_grid
+    from .image_files import save_grid
 
     if args.n < 1:
         raise ValueError("--n must be at least 1.")
-    model = zoo.load(args.model_id)
-    images = model.sample(args.n, torch.Generator().manual_seed(args.seed), args.steps)
+    model = zoo.open(args.model_id)
+    images = model.sample(args.n, args.seed, steps=args.steps if "steps" in model.options else None)
     print(f"wrote {save_grid(images, args.out)} ({args.n} samples of {args.model_id}, seed {args.seed})")
 
 
 def cmd_search(args):
-    from .images import load_queries
-    from .pipeline import find_nearest
+    from .image_files import load_queries
+    from .nearest import find_nearest
+    from .training_set import whole_split
 
-    dataset = get_spec(args.model).dataset if args.model else args.dataset
+    saw = zoo.open(args.model).saw if args.model else whole_split(args.dataset)
     queries = load_queries(args.query)
-    nearest = find_nearest(queries, dataset, args.model, args.k, "whole set" if args.whole_set else "same class")
+    nearest = find_nearest(queries, saw, args.k, "whole set" if args.whole_set else "same class")
     found = {"scope": nearest.scope, "searched": nearest.what, **nearest.result.to_json(nearest.labels)}
     if args.json:
         print(json.dumps(found, indent=2))
@@ -47,6 +46,29 @@ def cmd_search(args):
         for n in neighbours["neighbours"]:
             print(f"  index {n['index']:>5}  label {n['label']}  rmse {n['rmse']:.5f}  "
                   f"article {n['rmse_article']:.6f}")
+
+
+def cmd_judge(args):
+    from .judgement import sample_and_judge
+
+    model = zoo.open(args.model_id)
+    if "steps" not in model.options and (args.sampler or args.steps):
+        raise ValueError(f"{model.label} is a GAN: it takes no --sampler and no --steps.")
+    j = sample_and_judge(model, args.seed, "whole set" if args.whole_set else "same class", k=args.k,
+                         sampler=args.sampler, steps=args.steps)
+    if args.json:
+        print(json.dumps({"model": model.id, "seed": args.seed, "sampler": args.sampler, "steps": args.steps,
+                          "scope": j.scope, "searched": j.searched_what, "headline": j.headline,
+                          "verdict": j.verdict, "rmse": j.rmse, "rmse_article": j.rmse_article,
+                          "nearest_index": j.nearest_index, "as_close_share": j.as_close_share,
+                          "sentence": j.sentence(), **j.neighbours.to_json()["queries"][0]}, indent=2))
+        return
+    print(f"{model.label}, seed {args.seed}: {j.headline}")
+    if j.headline != j.verdict:
+        print(f"  (the original demo would say: {j.verdict})")
+    print(f"  nearest of {j.searched:,} searched ({j.search_words()}): training image {j.nearest_index}, "
+          f"RMSE {j.rmse:.4f} (0-1) = {j.rmse_article:.5f} (article)")
+    print(f"  {j.sentence()}")
 
 
 def cmd_evaluate(args):
@@ -218,6 +240,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--whole-set", action="store_true", help="search every class, not only the predicted one")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(run=cmd_search)
+
+    p = sub.add_parser("judge", help="one Generate from the command line: sample with a seed, search what the "
+                       "model saw, and say whether it is a copy", description=f"Models: {ids}")
+    p.add_argument("model_id")
+    p.add_argument("--seed", type=int, default=0, help="the same seed gives the same image")
+    p.add_argument("--sampler", choices=["ddim", "ddpm"], help="diffusion sampler (default: the model's)")
+    p.add_argument("--steps", type=int, help="sampler steps (diffusion; default: the model's)")
+    p.add_argument("--whole-set", action="store_true", help="search every class, not only the predicted one")
+    p.add_argument("--k", type=int, default=5, help="neighbours kept (default 5)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(run=cmd_judge)
 
     p = sub.add_parser("evaluate", help="quality and copying figures of a generator",
                        description=f"Models: {ids}")

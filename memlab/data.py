@@ -35,6 +35,8 @@ DATASETS = {
     "mnist": ("MNIST", tuple(str(d) for d in range(10))),
     "fashion": ("FashionMNIST", FASHION_CLASSES),
 }
+# name -> what a person calls it
+DATASET_NAMES = {"mnist": "MNIST", "fashion": "Fashion-MNIST"}
 SPLITS = ("train", "test")
 RAW_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
              "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")

@@ -52,7 +52,7 @@ def path_for(name: str, key: dict) -> Path:
     return cache_dir() / f"{name}-{hashlib.sha256(_key_text(key).encode()).hexdigest()[:16]}.npz"
 
 
-def remembered(name: str, key: dict, compute) -> dict[str, np.ndarray]:
+def load_or_compute(name: str, key: dict, compute) -> dict[str, np.ndarray]:
     """The arrays ``compute()`` returns (a dict of name -> array), from disk when an entry for ``key`` exists.
 
     Args:

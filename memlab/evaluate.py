@@ -33,8 +33,8 @@ from tqdm.auto import tqdm
 
 from . import data, zoo
 from .metrics import NEAR_COPY, PERFECT_COPY, copy_shares
-from .pipeline import find_nearest
-from .registry import classifier_id, get_spec
+from .nearest import find_nearest
+from .registry import get_spec
 
 QUALITY_PASS = 0.4   # pass: Fréchet distance <= 0.4 x the one-picture scale (see the module docstring)
 
@@ -55,7 +55,7 @@ def frechet_distance(features_a: np.ndarray, features_b: np.ndarray) -> float:
 @functools.lru_cache(maxsize=2)
 def _test_features(dataset: str) -> np.ndarray:
     """Classifier features of the 10 000 test images, computed once per dataset."""
-    return zoo.load(classifier_id(dataset)).features(data.load(dataset, "test").images)
+    return zoo.classifier(dataset).features(data.load(dataset, "test").images)
 
 
 def quality(images, dataset: str, seed: int = 0) -> dict:
@@ -63,7 +63,7 @@ def quality(images, dataset: str, seed: int = 0) -> dict:
     its floor (as many real training images, chosen by ``seed``), the one-picture scale and the verdict."""
     if len(images) < 2:
         raise ValueError("The Fréchet distance needs at least 2 images (a covariance).")
-    classifier, test_features = zoo.load(classifier_id(dataset)), _test_features(dataset)
+    classifier, test_features = zoo.classifier(dataset), _test_features(dataset)
     train = data.load(dataset, "train")
     real = train.images[np.random.default_rng(seed).choice(len(train), size=min(len(images), len(train)),
                                                            replace=False)]
@@ -92,7 +92,7 @@ def evaluate(model_id: str, n: int = 1000, seed: int = 0, progress: bool = True)
     if not isinstance(n, int) or n < 2:
         raise ValueError("--n must be at least 2 (the Fréchet distance needs a covariance).")
     samples = generate(zoo.load(model_id), n, seed, progress=progress)
-    nearest = find_nearest(samples, spec.dataset, model_id, k=1, scope="whole set")
+    nearest = find_nearest(samples, zoo.open(model_id).saw, k=1, scope="whole set")
     article = nearest.result.rmse_article[:, 0]
     class_share = np.bincount(nearest.labels, minlength=10) / n
     return {

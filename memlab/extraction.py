@@ -25,10 +25,10 @@ import numpy as np
 
 from . import zoo
 from .baseline import unseen_images
-from .disk_cache import remembered
+from .disk_cache import load_or_compute
 from .evaluate import generate
 from .metrics import copy_shares
-from .pipeline import find_nearest
+from .nearest import find_nearest
 from .pixels import as_unit_images
 from .registry import get_spec
 
@@ -116,7 +116,7 @@ def samples_of(model_id: str, n: int, seed: int, progress: bool = False) -> np.n
     model = open_generator(model_id)
     key = {"model": model_id, "weights": model.card.get("weights_sha256"), "n": int(n), "seed": int(seed),
            "sampler": model.spec.default_sampler, "steps": model.spec.default_steps}
-    return remembered(f"samples-{model_id}", key,
+    return load_or_compute(f"samples-{model_id}", key,
                       lambda: {"samples": generate(model, n, seed, progress=progress)})["samples"]
 
 
@@ -135,11 +135,12 @@ def extract(model_id: str, n: int = 500, seed: int = 0, progress: bool = False) 
     samples = samples_of(model_id, n, seed, progress)
     found = groups(samples)
     medoids = np.array([medoid(samples, g) for g in found], dtype=np.int64)
-    nearest = find_nearest(samples, spec.dataset, model_id, k=1, scope="whole set").result
+    saw = zoo.open(model_id).saw
+    nearest = find_nearest(samples, saw, k=1, scope="whole set").result
     close = nearest.rmse[:, 0] < GROUP_RMSE
     unseen = unseen_images(spec.dataset, n, seed)
     null = groups(unseen)
-    unseen_nearest = find_nearest(unseen, spec.dataset, model_id, k=1, scope="whole set").result
+    unseen_nearest = find_nearest(unseen, saw, k=1, scope="whole set").result
     return Extraction(model_id, int(n), int(seed), samples, found, medoids,
                       nearest.indices[medoids, 0] if len(medoids) else np.zeros(0, np.int64),
                       nearest.rmse[medoids, 0] if len(medoids) else np.zeros(0),

@@ -1,12 +1,16 @@
-"""One image, one verdict, said plainly: is it a copy, and how does it compare with real unseen images?
+"""Is it a copy? One image, one verdict, said plainly, with its evidence.
 
-Every place that shows a verdict (the dashboard, the lessons, the upload search, "your own image")
-calls ``judge``: it searches exactly the training images a model saw, applies the demo's thresholds
-(``memlab.metrics``), and places the distance among the natural baseline (``memlab.baseline``): the
-distances of real *unseen* test images to their nearest training image, searched by the same
-``pipeline.find_nearest`` call. Before any of that, it asks whether the image looks like the dataset at
-all (``memlab.criteria.unlike_the_data``): noise, an empty picture or shuffled pixels get
-"not like the dataset", never "novel".
+This is memlab's one home for the question. ``sample_and_judge`` is the whole path from a seed to a
+verdict, in four numbered steps; every place that shows a verdict (the dashboard, the step-through, the
+warm-up, the upload search, "your own image", the CLI, the benchmarks, the lessons) calls it, or ``judge``
+(steps 2 to 4) for an image it already has:
+
+1. sample one image from the model (the same seed gives the same image);
+2. classify it once (``same class`` searches the class the classifier predicts);
+3. search exactly the training images the model saw (``memlab.nearest.find_nearest``);
+4. judge it against the natural baseline: the demo's thresholds (``memlab.metrics``), where real
+   *unseen* test images sit (``memlab.baseline``), and whether it looks like the dataset at all
+   (``memlab.criteria.unlike_the_data``: noise or an empty picture get "not like the dataset", never "novel").
 """
 
 from dataclasses import dataclass
@@ -14,10 +18,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import criteria
-from .baseline import baseline_distances, look, typical_look
+from .baseline import likeness, typical_likeness
 from .data import DATASETS
 from .metrics import verdict as threshold_verdict
-from .pipeline import SCOPES, find_nearest
+from .nearest import SCOPES, find_nearest
+from .pixels import as_unit_images
+from .search import SearchResult
 
 NOT_LIKE_THE_DATA = "not like the dataset"
 NO_EVIDENCE = "no evidence of copying"
@@ -26,12 +32,12 @@ NO_EVIDENCE = "no evidence of copying"
 ORDINARY_SHARE = 0.01
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Judgement:
-    """What memlab concludes about one image."""
+    """What memlab concludes about one image, with its evidence (nothing needs fetching again)."""
 
     dataset: str               # "mnist" or "fashion"
-    model_id: str | None       # whose training images were searched (None: the whole train split)
+    searched_what: str         # whose training images were searched, in words (TrainingSet.words)
     scope: str                 # "same class" or "whole set"
     searched: int              # how many training images were compared with this image
     nearest_index: int         # dataset index (train split) of the nearest training image
@@ -45,6 +51,15 @@ class Judgement:
     confidence: float | None
     unlike_reason: str | None = None   # why it does not look like the dataset: "far", "empty", "unstructured"
     whole_set_fallback: bool = False   # "same class" asked, but too few images of that class: all were searched
+    # the evidence
+    image: np.ndarray | None = None             # the judged image, (28, 28) on 0..1
+    neighbours: SearchResult | None = None      # its k nearest training images, (1, k), nearest first
+    neighbour_images: np.ndarray | None = None  # those images, (k, 28, 28) uint8
+
+    @property
+    def nearest_image(self) -> np.ndarray:
+        """The nearest training image, (28, 28) uint8."""
+        return self.neighbour_images[0]
 
     @property
     def class_name(self) -> str | None:
@@ -98,29 +113,58 @@ class Judgement:
         return f"It is closer to a training image than {share:.0%} of {unseen} are to theirs."
 
 
-def judge(images, dataset: str, model_id: str | None = None, k: int = 5, scope: str = "same class"):
-    """Search each image's ``k`` nearest training images and judge it.
+def sample_and_judge(model, seed: int, scope: str = "same class", k: int = 5, sampler: str | None = None,
+                     steps: int | None = None, on_step=None) -> Judgement:
+    """From a seed to a verdict: the one path every generated image takes.
+
+    Args:
+        model: ``zoo.open(id)``.
+        seed: the same seed (and settings) gives the same image.
+        scope: ``"same class"`` or ``"whole set"``; ``k``: neighbours kept as evidence.
+        sampler, steps, on_step: the diffusion sampler's settings (``model.options``), None for a GAN.
+    """
+    # 1. sample one image
+    image = model.sample(1, seed, sampler=sampler, steps=steps, on_step=on_step)
+    # 2.-4. classify it once, search what the model saw, judge it against the baseline
+    (judgement,) = judge(image, model.saw, k, scope)
+    return judgement
+
+
+def judge(images, saw, k: int = 5, scope: str = "same class") -> list[Judgement]:
+    """Steps 2-4 of ``sample_and_judge`` for images you already have: one ``Judgement`` per image.
 
     Args:
         images: one image or a batch (see ``memlab.pixels.as_unit_images``).
-        dataset: ``"mnist"`` or ``"fashion"``.
-        model_id: search exactly this model's training images (default: the whole train split).
-        k: neighbours to return per image.
-        scope: ``"same class"`` (the class the classifier predicts) or ``"whole set"``.
-
-    Returns:
-        ``(SearchResult, [Judgement, ...])``, one judgement per image.
+        saw: what to compare with: ``zoo.open(id)`` (exactly the images that model saw; its ``.saw``) or
+            ``training_set.whole_split(dataset)`` (an upload, a test image).
+        k: neighbours kept per image; scope: ``"same class"`` or ``"whole set"``.
     """
-    nearest = find_nearest(images, dataset, model_id, k, scope)
+    saw = getattr(saw, "saw", saw)
+    images = as_unit_images(images)
+    # 2. classify once: "same class" searches the class the classifier predicts
+    predicted = saw.classifier.predict(images)
+    # 3. search exactly the training images it saw
+    nearest = find_nearest(images, saw, k, scope, predicted)
     result = nearest.result
-    base = baseline_distances(dataset, scope=scope, model_id=model_id)
-    reasons = criteria.unlike_the_data(look(images, dataset), typical_look(dataset, n=len(base)))
+    # 4. judge against the baseline: where real unseen images sit, and whether it looks like the data at all
+    base = saw.baseline(scope)
+    searched_whole_split = scope == "whole set" and saw.is_whole_split   # then step 3 searched it already
+    measured = likeness(images, saw.dataset, result.rmse[:, 0] if searched_whole_split else None)
+    reasons = criteria.unlike_the_data(measured, typical_likeness(saw.dataset, n=len(base)))
     judgements = []
-    for q in range(len(result.indices)):
+    for q in range(len(images)):
         article, looks = float(result.rmse_article[q, 0]), reasons[q] is None
+        row = SearchResult(result.indices[q:q + 1], result.labels[q:q + 1], result.rmse[q:q + 1])
         judgements.append(Judgement(
-            dataset, model_id, scope, int(nearest.searched_per_query[q]), int(result.indices[q, 0]),
+            saw.dataset, saw.words, scope, int(nearest.searched_per_query[q]), int(result.indices[q, 0]),
             float(result.rmse[q, 0]), article, threshold_verdict(article) if looks else NOT_LIKE_THE_DATA, looks,
             float((base > article).mean()), len(base), int(nearest.labels[q]), float(nearest.confidences[q]),
-            reasons[q], bool(nearest.whole_set_fallback[q])))
-    return result, judgements
+            reasons[q], bool(nearest.whole_set_fallback[q]), images[q], row,
+            np.stack([saw.image(i) for i in result.indices[q]])))
+    return judgements
+
+
+def neighbours_of(judgements) -> SearchResult:
+    """The neighbours of many judgements as one (Q, k) ``SearchResult`` (for a figure over a batch)."""
+    return SearchResult(*(np.concatenate([getattr(j.neighbours, name) for j in judgements])
+                          for name in ("indices", "labels", "rmse")))

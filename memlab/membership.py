@@ -34,8 +34,8 @@ import torch
 from tqdm.auto import tqdm
 
 from . import data, zoo
-from .disk_cache import remembered
-from .pipeline import data_key
+from .disk_cache import load_or_compute
+from .training_set import data_key
 from .pixels import as_unit_images, unit_to_model
 from .registry import MODELS, get_spec
 from .roc import Roc, bootstrap, roc
@@ -194,7 +194,7 @@ def losses_of(model_id: str, rows: dict, t: int, seed: int, progress: bool = Fal
     def compute():
         return {k: denoising_loss(model, v, t, seed, progress) if len(v) else np.zeros(0) for k, v in images.items()}
 
-    return remembered(f"membership-{model_id}", key, compute)
+    return load_or_compute(f"membership-{model_id}", key, compute)
 
 
 def membership(model_id: str, n_members: int = MEMBERS, n_non_members: int = NON_MEMBERS, t: int = TIMESTEP,

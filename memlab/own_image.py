@@ -3,10 +3,10 @@ it, and watch the model hand it back.
 
 The computation behind the "your own image" panel (``memlab/widgets/own_image.py``), with no widgets:
 
-    sketch = Sketch()                       # strokes drawn on a 280 x 280 pad
-    sketch.start_stroke(40, 40); sketch.extend_stroke(200, 220)
+    drawing = Drawing()                       # strokes drawn on a 280 x 280 pad
+    drawing.start_stroke(40, 40); drawing.extend_stroke(200, 220)
     run = OwnImageRun()                     # a private temporary folder, deleted when the run goes
-    result = run.train_and_judge(sketch.image(), on_progress=print)
+    result = run.train_and_judge(drawing.image(), on_progress=print)
     result.samples[0].verdict               # "perfect copy"
 
 Training is the real ``memlab.training`` loop with the one-image recipe of ``memlab.registry``
@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PIL import Image, ImageDraw
 
+from . import zoo
 from .errors import MemlabError
 from .metrics import rmse, to_article, verdict
 from .pixels import SIZE, as_unit_images
@@ -47,7 +48,7 @@ class TrainingCancelled(MemlabError):
     """The learner pressed Cancel (or the kernel is shutting down)."""
 
 
-class Sketch:
+class Drawing:
     """What the learner made: pen strokes on a ``PAD`` x ``PAD`` pad over an optional uploaded picture."""
 
     def __init__(self):
@@ -62,7 +63,7 @@ class Sketch:
             self.strokes[-1].append((float(x), float(y)))
 
     def set_upload(self, image):
-        """Use a (28, 28) picture (e.g. from ``memlab.images.image_from_bytes``) as the background."""
+        """Use a (28, 28) picture (e.g. from ``memlab.image_files.image_from_bytes``) as the background."""
         self.upload = np.round(as_unit_images(image, "uploaded picture")[0] * 255).astype(np.uint8)
         self.strokes = []
 
@@ -77,7 +78,7 @@ class Sketch:
         self.strokes, self.upload = [], None
 
     def image(self) -> np.ndarray:
-        """The sketch as a (28, 28) uint8 image, white on black like MNIST (the pad is shrunk 10 times)."""
+        """The drawing as a (28, 28) uint8 image, white on black like MNIST (the pad is shrunk 10 times)."""
         pad = Image.new("L", (PAD, PAD), 0)
         pen = ImageDraw.Draw(pad)
         radius = BRUSH / 2
@@ -230,7 +231,7 @@ class OwnImageRun:
         """``image`` searched among every training image of the 60 000-image model."""
         from .judgement import judge
 
-        return judge(check_image(image), self.dataset, COMPARE_WITH[self.dataset], k=1, scope="whole set")[1][0]
+        return judge(check_image(image), zoo.open(COMPARE_WITH[self.dataset]), k=1, scope="whole set")[0]
 
     def train_and_judge(self, image, on_progress=None) -> OwnImageResult:
         """Train, sample every seed, compare: everything the panel shows, in one call."""

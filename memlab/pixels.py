@@ -71,7 +71,7 @@ def as_unit_images(images, name="query") -> np.ndarray:
     if images.ndim != 3 or images.shape[1:] != (SIZE, SIZE):
         raise ValueError(
             f"{name} has shape {tuple(np.shape(images))}; expected (28, 28), (N, 28, 28) or "
-            "(N, 1, 28, 28). Resize other images to 28 x 28 grey first (memlab.images.load_image does)."
+            "(N, 1, 28, 28). Resize other images to 28 x 28 grey first (memlab.image_files.load_image does)."
         )
     if images.shape[0] == 0:
         raise ValueError(f"{name} holds no images (N = 0).")

@@ -21,6 +21,11 @@ class TrainConfig:
     seed: int = 0                 # seeds initialisation, batches and noise
 
 
+WHOLE_SPLIT = 60000   # images in the train split of MNIST and of Fashion-MNIST
+# What each kind of generator's sample() takes besides a seed (the dashboard draws its controls from it)
+SAMPLE_OPTIONS = {"diffusion": ("sampler", "steps"), "gan": (), "classifier": ()}
+
+
 @dataclass(frozen=True)
 class ModelSpec:
     id: str                       # e.g. "mnist-diffusion-300"
@@ -34,6 +39,16 @@ class ModelSpec:
     subset_seed: int = 0          # seeds the choice of the training subset
     default_sampler: str = "ddim"  # diffusion: "ddim" or "ddpm"; GAN/classifier: unused
     default_steps: int = 50       # diffusion sampler steps by default
+
+    @property
+    def saw_whole_split(self) -> bool:
+        """Trained on every image of the train split (then it shares the split's index and baseline)."""
+        return self.train_size == WHOLE_SPLIT
+
+    @property
+    def options(self) -> tuple:
+        """What its sample() takes besides a seed: ("sampler", "steps") for diffusion, () for a GAN."""
+        return SAMPLE_OPTIONS[self.kind]
 
     def to_dict(self) -> dict:
         return asdict(self)

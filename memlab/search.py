@@ -62,14 +62,14 @@ class SearchResult:
 
 
 @dataclass(frozen=True)
-class Sketch:
+class PCABasis:
     """The PCA basis that turns an image into its (dims + 2)-number sketch."""
 
     mean: np.ndarray    # (784,) float64, the set's mean image on 0..1
     basis: np.ndarray   # (784, dims) float64, orthonormal principal directions
 
     @classmethod
-    def fit(cls, vectors: np.ndarray, dims: int = SKETCH_DIMS) -> "Sketch":
+    def fit(cls, vectors: np.ndarray, dims: int = SKETCH_DIMS) -> "PCABasis":
         """Principal directions of 0..1 ``vectors`` (N, 784)."""
         mean = vectors.mean(axis=0, dtype=np.float64)
         scatter = np.zeros((PIXELS, PIXELS))
@@ -114,34 +114,34 @@ class SearchIndex:
         # rows are sorted by class, so that each class is one contiguous block of the table; the pixels
         # stay where they are (no copy) and ``pixel_rows`` says where each row's image is
         order = np.lexsort((indices, labels))
-        sketch = table = None
+        pca = table = None
         if prepared is not None:
-            sketch, table = Sketch(prepared["mean"], prepared["basis"]), prepared["table"]
-            if table.shape != (sketch.basis.shape[1] + 2, len(labels)):
+            pca, table = PCABasis(prepared["mean"], prepared["basis"]), prepared["table"]
+            if table.shape != (pca.basis.shape[1] + 2, len(labels)):
                 raise ValueError(f"{name}: the prepared table {table.shape} does not fit {len(labels)} images.")
-        self._assemble(pixels, order, labels[order], indices[order], name, sketch, table)
+        self._assemble(pixels, order, labels[order], indices[order], name, pca, table)
 
     def prepared_arrays(self) -> dict[str, np.ndarray]:
         """What ``__init__(..., prepared=...)`` needs to rebuild this index without fitting it again."""
-        return {"mean": self.sketch.mean, "basis": self.sketch.basis, "table": self.table}
+        return {"mean": self.pca.mean, "basis": self.pca.basis, "table": self.table}
 
-    def _assemble(self, pixels, pixel_rows, labels, indices, name, sketch=None, table=None):
+    def _assemble(self, pixels, pixel_rows, labels, indices, name, pca=None, table=None):
         """The one place an index's fields are set, by ``__init__`` and by ``subset``.
 
         Row r of the table is image ``pixels[pixel_rows[r]]``, with ``labels[r]`` and ``indices[r]``.
-        Without ``sketch`` and ``table`` (a new index) they are computed; ``subset`` passes its parent's.
+        Without ``pca`` and ``table`` (a new index) they are computed; ``subset`` passes its parent's.
         """
         self.pixels, self.pixel_rows, self.labels, self.indices, self.name = pixels, pixel_rows, labels, indices, name
-        if sketch is None:                            # fitted on <= ~10 000 of the rows
-            sketch = Sketch.fit(self.unit_vectors(slice(None, None, max(1, len(self) // 10000))))
-        self.sketch = sketch
+        if pca is None:                            # fitted on <= ~10 000 of the rows
+            pca = PCABasis.fit(self.unit_vectors(slice(None, None, max(1, len(self) // 10000))))
+        self.pca = pca
         if table is None:
             # (dims + 2, N) columns [z, r, ||x - mean||^2]: the query row [z_q, r_q, -1/2] times a column
             # is (||q - mean||^2 - lower bound) / 2, so one matrix product bounds a block of queries
-            table = np.empty((self.sketch.basis.shape[1] + 2, len(self)), np.float32)
+            table = np.empty((self.pca.basis.shape[1] + 2, len(self)), np.float32)
             for start in range(0, len(self), 2048):   # in chunks: a float64 copy of 60 000 images is 376 MB
                 rows = slice(start, start + 2048)
-                sketches, norm2 = self.sketch.project(self.unit_vectors(rows))
+                sketches, norm2 = self.pca.project(self.unit_vectors(rows))
                 table[:-1, rows], table[-1, rows] = sketches.T, norm2
         self.table = table
         self._find_classes()
@@ -168,7 +168,7 @@ class SearchIndex:
         part = SearchIndex.__new__(SearchIndex)
         part._assemble(self.pixels, self.pixel_rows[rows], self.labels[rows], self.indices[rows],  # shares the pixels
                        name or f"{len(rows)}-image subset of the {self.name}",
-                       self.sketch, np.ascontiguousarray(self.table[:, rows]))
+                       self.pca, np.ascontiguousarray(self.table[:, rows]))
         return part
 
     def __len__(self):
@@ -235,7 +235,7 @@ class SearchIndex:
 
     def _top_k(self, q, table, candidate_rows, k):
         """Exact top-k (positions into ``candidate_rows``) for a block of queries (B, 784)."""
-        sketches, q_norm2 = self.sketch.project(q)
+        sketches, q_norm2 = self.pca.project(q)
         rows = np.column_stack([sketches, np.full(len(q), -0.5, np.float32)])   # (B, dims + 2)
         q = q.astype(np.float64)
         # 1. half the gap between ||q - mean||^2 and the lower bound, for every candidate: (B, M)

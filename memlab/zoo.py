@@ -1,5 +1,8 @@
 """The shipped models: weights and cards inside the package, loaded offline and verified.
 
+``open(id)`` is the one place a model's id is resolved: it returns a ``ShippedModel`` (spec, card, the
+network ready to sample, the training images it saw and their references), made once per kernel.
+
 ``memlab/weights/ID.pt`` holds the weights, spec and card of model ``ID`` (written by
 ``memlab train ID``); ``ID.json`` beside it is the same card for people to read.
 Set ``MEMLAB_WEIGHTS`` to load from another folder (e.g. your own training runs).
@@ -11,7 +14,7 @@ import os
 from pathlib import Path
 
 from .errors import CheckpointError
-from .registry import MODELS, get_spec
+from .registry import MODELS, classifier_id, get_spec
 
 PACKAGE_WEIGHTS = Path(__file__).parent / "weights"
 
@@ -79,3 +82,82 @@ def card_table() -> str:
                     f"(seed {c['subset_seed']}) | {c['steps']} | {c['epochs']} | {c['wall_time_s'] / 60:.1f} min "
                     f"| {c['machine']} | {c['loss_final']:.4f}{extra} | {sampler} | `{c['weights_sha256'][:12]}` |")
     return "\n".join([head] + rows)
+
+
+def import_engine():
+    """Import what runs the networks (seconds; the dashboard draws its controls first)."""
+    from . import models  # noqa: F401
+
+
+class ShippedModel:
+    """One model of the zoo, resolved once (``open(id)``): everything downstream takes this object.
+
+    Attributes:
+        id, spec, card, label, dataset: who it is, how it was trained, what the dashboard calls it.
+        options: what ``sample`` takes besides a seed (("sampler", "steps") for diffusion, () for a GAN).
+        network: the trained network behind ``sample``/``predict``, loaded on first use (verified sha256).
+        saw: the training images it saw, with their references (``memlab.training_set.TrainingSet``);
+            a model trained on the whole split shares that split's one object.
+    """
+
+    def __init__(self, model_id: str):
+        self.spec = get_spec(model_id)   # unknown ids fail here, listing the valid ones
+        self.id, self.label, self.dataset, self.options = model_id, self.spec.label, self.spec.dataset, self.spec.options
+        self.path = weights_dir() / f"{model_id}.pt"
+
+    def __repr__(self):
+        return f"zoo.open({self.id!r})"
+
+    @property
+    def is_trained(self) -> bool:
+        return self.path.is_file()
+
+    @functools.cached_property
+    def card(self) -> dict | None:
+        return card(self.id)
+
+    @functools.cached_property
+    def network(self):
+        return load(self.id)
+
+    @functools.cached_property
+    def saw(self):
+        from .training_set import subset_of, whole_split
+
+        if self.spec.saw_whole_split:
+            return whole_split(self.dataset)
+        return subset_of(self.dataset, self.network.subset_indices, self.label)
+
+    def sample(self, n: int, seed, sampler: str | None = None, steps: int | None = None, on_step=None):
+        """``n`` images (n, 28, 28) on 0..1; the same seed gives the same images. ``sampler`` and ``steps``
+        (diffusion only; default: the model's) and ``on_step(t, x_t, x_0)`` (numpy, 0..1, after every step)."""
+        options = dict(zip(self.options, (sampler, steps)))
+        unknown = {"sampler": sampler, "steps": steps}.keys() - options.keys()
+        if any({"sampler": sampler, "steps": steps}[o] is not None for o in unknown):
+            raise ValueError(f"{self.label} takes no {' or '.join(sorted(unknown))}.")
+        on_step = on_step if "steps" in self.options else None
+        if getattr(self.network, "takes_seed", False):
+            return self.network.sample(n, seed, on_step=on_step, **options)
+        import torch   # TEMPORARY until the engines take a seed
+
+        def numpy_step(t, x_t, x_0):
+            from .pixels import model_to_unit
+            on_step(t, model_to_unit(x_t)[:, 0].numpy(), model_to_unit(x_0)[:, 0].numpy())
+
+        return self.network.sample(n, torch.Generator().manual_seed(int(seed)),
+                                   **({**options, "on_step": numpy_step} if on_step else options))
+
+
+@functools.lru_cache(maxsize=None)
+def open(model_id: str) -> ShippedModel:   # noqa: A001 (like io.open: zoo.open)
+    """The model ``model_id``, resolved once per kernel (an unknown id raises, listing the valid ones)."""
+    return ShippedModel(model_id)
+
+
+def classifier(dataset: str):
+    """The trained classifier of ``dataset`` (``predict``, ``features``), shared by every caller."""
+    model = open(classifier_id(dataset))
+    try:
+        return model.network
+    except CheckpointError as err:
+        raise CheckpointError(f"Naming the class of an image needs the {dataset} classifier. {err}") from err

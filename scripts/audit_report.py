@@ -65,7 +65,7 @@ lines = ["# Memorization audit", "",
          + f" Each model: {curve['n']} samples (seed 0, default sampler), searched among exactly the images it "
          f"was trained on, every class (scope: {curve['scope']}, the same rule at every training-set size, as "
          "Carlini et al. 2023 and Gu et al. 2023 search). In brackets: the same criterion on "
-         f"{curve['n']} unseen test images searched by the same `pipeline.find_nearest` call (the natural "
+         f"{curve['n']} unseen test images searched by the same `nearest.find_nearest` call (the natural "
          "baseline).", "",
          "Criteria (`memlab/criteria.py`):", "", *[f"* `{c}`: {t}" for c, t in criteria.DESCRIPTIONS.items()], "",
          "## Every generator (`memlab audit ID --n N --out DIR`)", "", header, rule, *rows, "",

@@ -14,8 +14,9 @@ from pathlib import Path
 
 from memlab import baseline, zoo
 from memlab.evaluate import QUALITY_PASS, evaluate
-from memlab.pipeline import SCOPES
+from memlab.nearest import SCOPES
 from memlab.registry import GENERATORS, MODELS
+from memlab.training_set import whole_split
 
 parser = argparse.ArgumentParser(description=__doc__)
 parser.add_argument("--n", type=int, default=1000, help="samples for the 60 000-image models")
@@ -59,8 +60,8 @@ lines = ["# The memlab zoo", "",
          "|---|---|---|---|---|---|---|---|---|---|---|", *rows, ""]
 for dataset in ("mnist", "fashion"):
     for scope in SCOPES:
-        b = baseline.summarize(baseline.baseline_distances(dataset, scope=scope))
-        lines.append(f"Natural baseline, {dataset}, {scope} (`baseline.baseline_distances('{dataset}', "
+        b = baseline.summarize(baseline.baseline_distances(whole_split(dataset), scope=scope))
+        lines.append(f"Natural baseline, {dataset}, {scope} (`baseline.baseline_distances(whole_split('{dataset}'), "
                      f"scope='{scope}')`): {b['n']} unseen test images searched like a sample; median article "
                      f"RMSE to the nearest training image {b['median']:.5f}; under 0.006: {b['near_copy_share']:.1%}; "
                      f"under 0.0009: {b['perfect_copy_share']:.1%}.")

@@ -14,7 +14,7 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.version import Version
 
-from memlab.images import MAX_UPLOAD_BYTES, WEBSOCKET_LIMIT_BYTES
+from memlab.image_files import MAX_UPLOAD_BYTES, WEBSOCKET_LIMIT_BYTES
 
 REPO = Path(__file__).resolve().parents[1]
 BINDER = REPO / "binder"

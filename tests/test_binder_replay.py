@@ -36,7 +36,7 @@ import psutil
 import pytest
 
 from memlab import links
-from memlab.images import WEBSOCKET_LIMIT_BYTES
+from memlab.image_files import WEBSOCKET_LIMIT_BYTES
 from servers import (CHROMIUM, REPO, click_generate_and_wait, free_port, kernel_answers, kernels,
                      launch_chromium, pss_mb, rss_mb, server, wait_until)
 
@@ -61,9 +61,9 @@ CULL_S, CULL_INTERVAL_S = 30, 2   # longer than a loaded machine takes to connec
 LESSON_WORK = """
 import torch
 from memlab import judgement, zoo
-model = zoo.load("mnist-diffusion-60000")
-images = model.sample(4, torch.Generator().manual_seed(0), 20)   # 4 samples, DDIM 20 steps
-result, verdicts = judgement.judge(images, "mnist", model_id="mnist-diffusion-60000")
+model = zoo.open("mnist-diffusion-60000")
+images = model.sample(4, 0, steps=20)   # 4 samples, DDIM 20 steps
+verdicts = judgement.judge(images, model)
 print("lesson work done", len(verdicts), "verdicts")
 """
 

@@ -11,7 +11,7 @@ from PIL import Image
 from memlab.cli import build_parser, main
 
 COMMANDS = ["train", "sample", "search", "evaluate", "dashboard", "zoo", "audit", "curve", "prepare",
-            "membership", "extract"]
+            "membership", "extract", "judge"]
 
 
 def run(*args):
@@ -29,6 +29,17 @@ def test_every_command_has_help(command, capsys):
 def test_all_commands_are_documented():
     subparsers = build_parser()._subparsers._group_actions[0].choices
     assert sorted(subparsers) == sorted(COMMANDS)
+
+
+def test_judge_is_one_generate_from_the_command_line():
+    done = run("judge", "mnist-diffusion-1", "--steps", "20", "--seed", "3", "--json")
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out["headline"] == "perfect copy" and out["searched"].startswith("the 1 MNIST training images")
+    assert len(out["neighbours"]) == 1 and out["rmse_article"] < 0.0009
+    refused = run("judge", "mnist-gan-60000", "--steps", "5")
+    assert refused.returncode != 0 and "takes no --sampler and no --steps" in refused.stderr
+    assert "Traceback" not in refused.stderr
 
 
 def test_search_json_layout_on_real_test_images(tmp_path, mnist_test):

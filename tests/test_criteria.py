@@ -67,9 +67,9 @@ def test_bad_distances_are_refused(bad, message):
 
 
 def test_unlike_the_data_names_the_first_reason_that_applies():
-    from memlab.baseline import Look
+    from memlab.baseline import Likeness
 
-    typical = Look(np.array([0.1, 0.3]), np.array([0.3, 0.4]), np.array([0.05, 0.1]))
-    images = Look(nearest=np.array([0.2, 0.31, 0.2, 0.2, 0.2]), blank=np.array([0.4, 0.9, 0.0, 0.4, 0.4]),
+    typical = Likeness(np.array([0.1, 0.3]), np.array([0.3, 0.4]), np.array([0.05, 0.1]))
+    images = Likeness(nearest=np.array([0.2, 0.31, 0.2, 0.2, 0.2]), blank=np.array([0.4, 0.9, 0.0, 0.4, 0.4]),
                   unexplained=np.array([0.1, 0.1, 0.1, 0.13, 0.11]))
     assert criteria.unlike_the_data(images, typical) == [None, "far", "empty", "unstructured", None]

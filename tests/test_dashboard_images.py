@@ -1,4 +1,4 @@
-"""The shared image pieces (memlab.widgets.images) on real data: tiles line up, strips say how many
+"""The shared image pieces (memlab.widgets.tiles) on real data: tiles line up, strips say how many
 neighbours exist, the verdict panel shows both scales, the baseline sentence and its provenance."""
 
 import numpy as np
@@ -7,8 +7,10 @@ from PIL import Image
 
 pytest.importorskip("ipywidgets")
 
+from memlab import zoo  # noqa: E402
 from memlab.judgement import judge  # noqa: E402
-from memlab.widgets.images import (difference_map, image_tile, neighbour_strip, png,  # noqa: E402
+from memlab.training_set import whole_split  # noqa: E402
+from memlab.widgets.tiles import (difference_map, image_tile, neighbour_strip, png,  # noqa: E402
                                    verdict_html)
 
 
@@ -31,11 +33,12 @@ def test_a_tile_has_the_same_size_whatever_its_caption(mnist, caption):
 
 
 def test_a_strip_says_when_fewer_neighbours_exist_than_were_asked_for(mnist):
-    result, (j,) = judge(mnist.images[0], "mnist", "mnist-diffusion-1", k=5, scope="whole set")
-    strip = neighbour_strip(result, "mnist", wanted=5, searched=j.searched)
+    (j,) = judge(mnist.images[0], zoo.open("mnist-diffusion-1"), k=5, scope="whole set")
+    strip = neighbour_strip(j, wanted=5)
     assert "only 1 exists" in strip.children[0].value and len(strip.children[1].children) == 1
-    result, (j,) = judge(mnist.images[0], "mnist", k=5)
-    strip = neighbour_strip(result, "mnist", wanted=5, searched=j.searched)
+    (j,) = judge(mnist.images[0], whole_split("mnist"), k=5)
+    strip = neighbour_strip(j, wanted=5)
+    result = j.neighbours
     assert "only" not in strip.children[0].value and len(strip.children[1].children) == 5
     captions = [tile.children[1].value for tile in strip.children[1].children]
     assert "0–1 scale · on the article's scale" in strip.children[0].value
@@ -43,7 +46,7 @@ def test_a_strip_says_when_fewer_neighbours_exist_than_were_asked_for(mnist):
 
 
 def test_the_verdict_panel_shows_both_scales_the_baseline_and_what_made_the_image(mnist):
-    _, (j,) = judge(mnist.images[0], "mnist", k=5, scope="whole set")
+    (j,) = judge(mnist.images[0], whole_split("mnist"), k=5, scope="whole set")
     text = verdict_html(j, "an unseen test image")
     assert j.verdict in text and f"{j.rmse:.4f}" in text and f"{j.rmse_article:.5f}" in text
     assert j.sentence() in text and "whole set" in text and "Made by: an unseen test image" in text
@@ -52,6 +55,6 @@ def test_the_verdict_panel_shows_both_scales_the_baseline_and_what_made_the_imag
 
 def test_noise_is_not_called_novel():
     noise = np.random.default_rng(0).random((28, 28))
-    _, (j,) = judge(noise, "mnist", "mnist-diffusion-60000")
+    (j,) = judge(noise, zoo.open("mnist-diffusion-60000"))
     text = verdict_html(j, hint="Try more steps.")
     assert "novel" not in text and "does not look like" in text and "Try more steps." in text

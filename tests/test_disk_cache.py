@@ -10,7 +10,8 @@ import textwrap
 import numpy as np
 import pytest
 
-from memlab import baseline, disk_cache, pipeline
+from memlab import baseline, disk_cache, training_set
+from memlab.nearest import find_nearest
 from memlab.search import SearchIndex
 
 
@@ -32,21 +33,21 @@ def counting(arrays):
 
 def test_an_entry_is_computed_once_and_a_changed_key_misses(cache):
     compute, calls = counting({"a": np.arange(5.0)})
-    first = disk_cache.remembered("thing", {"data": "sha-1"}, compute)
-    again = disk_cache.remembered("thing", {"data": "sha-1"}, compute)
+    first = disk_cache.load_or_compute("thing", {"data": "sha-1"}, compute)
+    again = disk_cache.load_or_compute("thing", {"data": "sha-1"}, compute)
     assert len(calls) == 1 and np.array_equal(first["a"], again["a"])
-    disk_cache.remembered("thing", {"data": "sha-2"}, compute)     # other data: computed, never the old value
+    disk_cache.load_or_compute("thing", {"data": "sha-2"}, compute)     # other data: computed, never the old value
     assert len(calls) == 2 and len(list(cache.glob("thing-*.npz"))) == 2
 
 
 def test_a_truncated_entry_is_computed_again_and_repaired(cache):
     compute, calls = counting({"a": np.arange(1000.0)})
-    disk_cache.remembered("thing", {"k": 1}, compute)
+    disk_cache.load_or_compute("thing", {"k": 1}, compute)
     (path,) = cache.glob("thing-*.npz")
     path.write_bytes(path.read_bytes()[:300])                      # a half-written file from an old crash
-    assert np.array_equal(disk_cache.remembered("thing", {"k": 1}, compute)["a"], np.arange(1000.0))
+    assert np.array_equal(disk_cache.load_or_compute("thing", {"k": 1}, compute)["a"], np.arange(1000.0))
     assert len(calls) == 2
-    disk_cache.remembered("thing", {"k": 1}, compute)
+    disk_cache.load_or_compute("thing", {"k": 1}, compute)
     assert len(calls) == 2                                          # the repaired entry is used
 
 
@@ -59,7 +60,7 @@ def test_a_full_disk_still_gives_the_value_and_leaves_no_temporary_file(cache):
         from memlab import disk_cache
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)          # so the write fails with EFBIG, as on a full disk
         resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
-        value = disk_cache.remembered("big", {{"k": 1}}, lambda: {{"a": np.ones(100_000)}})
+        value = disk_cache.load_or_compute("big", {{"k": 1}}, lambda: {{"a": np.ones(100_000)}})
         print(value["a"].sum())
     """)
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
@@ -69,11 +70,11 @@ def test_a_full_disk_still_gives_the_value_and_leaves_no_temporary_file(cache):
 
 
 def test_a_cached_index_searches_exactly_like_a_fresh_one(cache, mnist, mnist_test):
-    pipeline._dataset_index.cache_clear()
+    training_set.whole_split.cache_clear()
     try:
-        built = pipeline._dataset_index("mnist")                      # builds and stores
-        pipeline._dataset_index.cache_clear()
-        loaded = pipeline._dataset_index("mnist")                     # loads
+        built = training_set.whole_split("mnist").index               # builds and stores
+        training_set.whole_split.cache_clear()
+        loaded = training_set.whole_split("mnist").index              # loads
         assert loaded is not built and len(list(cache.glob("index-mnist-*.npz"))) == 1
         fresh = SearchIndex(mnist.images, mnist.labels)
         queries = mnist_test.images[:50]
@@ -81,21 +82,21 @@ def test_a_cached_index_searches_exactly_like_a_fresh_one(cache, mnist, mnist_te
         assert np.array_equal(a.indices, b.indices) and np.array_equal(a.rmse, b.rmse)
         np.testing.assert_array_equal(loaded.table, fresh.table)
     finally:
-        pipeline._dataset_index.cache_clear()
+        training_set.whole_split.cache_clear()
 
 
 def test_the_stored_baseline_is_the_one_computed_now(cache):
-    baseline._baseline_distances.cache_clear()
+    training_set.whole_split.cache_clear()
     try:
-        stored = baseline.baseline_distances("mnist", n=300, scope="same class")
-        baseline._baseline_distances.cache_clear()
-        again = baseline.baseline_distances("mnist", n=300, scope="same class")   # from disk
-        computed = pipeline.find_nearest(baseline.unseen_images("mnist", 300), "mnist", k=1,
-                                         scope="same class").result.rmse_article[:, 0]
+        stored = baseline.baseline_distances(training_set.whole_split("mnist"), n=300, scope="same class")
+        training_set.whole_split.cache_clear()                       # a new kernel: nothing in memory
+        again = baseline.baseline_distances(training_set.whole_split("mnist"), n=300, scope="same class")
+        computed = find_nearest(baseline.unseen_images("mnist", 300), training_set.whole_split("mnist"), k=1,
+                                scope="same class").result.rmse_article[:, 0]
         assert np.array_equal(again, computed) and np.array_equal(stored, computed)
         assert len(list(cache.glob("baseline-mnist-*.npz"))) == 1
     finally:
-        baseline._baseline_distances.cache_clear()
+        training_set.whole_split.cache_clear()
 
 
 def test_memlab_prepare_fills_the_cache_and_names_a_typo(cache):

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from memlab import images, private_folder
+from memlab import image_files, private_folder
 from memlab.frames import MAX_OFFSETS, FrameError, check_frame, make_frame, split_frame
 from memlab.kernel_socket import SESSION_ENDED, hidden_from_page
 
@@ -88,12 +88,12 @@ def test_the_page_gets_no_error_output():
 
 def test_the_pages_script_knows_the_servers_numbers():
     script = (REPO / "memlab/static/voila/templates/memlab/index.html.j2").read_text()
-    assert f"var MAX_UPLOAD_BYTES = {images.MAX_UPLOAD_BYTES};" in script
+    assert f"var MAX_UPLOAD_BYTES = {image_files.MAX_UPLOAD_BYTES};" in script
     assert f"var SESSION_ENDED = {SESSION_ENDED};" in script
     for settings_file in ("voila.json", "jupyter_config/jupyter_server_config.json"):
         settings_json = json.loads((REPO / settings_file).read_text())
         server = settings_json.get("Voila", settings_json.get("ServerApp"))
-        assert server["tornado_settings"]["websocket_max_message_size"] == images.WEBSOCKET_LIMIT_BYTES
+        assert server["tornado_settings"]["websocket_max_message_size"] == image_files.WEBSOCKET_LIMIT_BYTES
     assert json.loads((REPO / "voila.json").read_text())["KernelRestarter"]["restart_limit"] == 0
 
 
@@ -134,7 +134,7 @@ def test_every_value_is_checked_in_the_kernel():
 # ---- uploads ---------------------------------------------------------------------------------------
 def test_a_decompression_bomb_is_refused_before_decoding():
     """In a fresh process, the peak memory of refusing a 39.7-megapixel PNG (154 kB on disk)."""
-    code = ("import io, resource; from PIL import Image; from memlab.images import image_from_bytes\n"
+    code = ("import io, resource; from PIL import Image; from memlab.image_files import image_from_bytes\n"
             "b = io.BytesIO(); Image.new('L', (6300, 6300)).save(b, 'PNG'); data = b.getvalue()\n"
             "import gc; gc.collect(); before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
             "try:\n    image_from_bytes(data, 'bomb.png')\nexcept ValueError as e:\n    print(e)\n"
@@ -147,12 +147,12 @@ def test_a_decompression_bomb_is_refused_before_decoding():
 def test_a_large_photo_is_read_at_a_reduced_scale():
     photo = io.BytesIO()
     Image.new("RGB", (4000, 3000), "white").save(photo, "JPEG")
-    assert images.image_from_bytes(photo.getvalue(), "photo.jpg").shape == (28, 28)
+    assert image_files.image_from_bytes(photo.getvalue(), "photo.jpg").shape == (28, 28)
 
 
 def test_too_many_bytes_are_refused_with_the_limit():
     with pytest.raises(ValueError, match=r"big.png is 10.5 MB; the limit is 10 MB"):
-        images.image_from_bytes(b"\0" * 10_500_000, "big.png")
+        image_files.image_from_bytes(b"\0" * 10_500_000, "big.png")
 
 
 def test_an_upload_that_is_not_a_file_gets_words():

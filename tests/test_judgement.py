@@ -9,6 +9,7 @@ import torch
 from memlab import data, zoo
 from memlab.baseline import unseen_images
 from memlab.judgement import NOT_LIKE_THE_DATA, judge
+from memlab.training_set import whole_split
 
 
 def unseen_elsewhere(dataset, n=1000):
@@ -35,7 +36,7 @@ def test_noise_blank_and_pure_noise_samples_do_not_look_like_the_dataset(dataset
     for kind, images in non_images(dataset).items():
         if kind == "shuffled pixels" and dataset == "fashion":
             continue   # measured below: most, not all, shuffled garments are caught
-        _, judgements = judge(images, dataset, scope="whole set")
+        judgements = judge(images, whole_split(dataset), scope="whole set")
         unlike = [j for j in judgements if not j.looks_like_data]
         assert len(unlike) == len(judgements), (kind, [j.rmse for j in judgements if j.looks_like_data])
         assert all(j.verdict == NOT_LIKE_THE_DATA and "does not look like the dataset" in j.sentence()
@@ -44,13 +45,13 @@ def test_noise_blank_and_pure_noise_samples_do_not_look_like_the_dataset(dataset
 
 def test_shuffled_fashion_pictures_are_mostly_caught():
     images = non_images("fashion")["shuffled pixels"]
-    _, judgements = judge(images, "fashion", scope="whole set")
+    judgements = judge(images, whole_split("fashion"), scope="whole set")
     assert np.mean([not j.looks_like_data for j in judgements]) >= 0.5
 
 
 @pytest.mark.parametrize("dataset", ["mnist", "fashion"])
 def test_at_least_99_percent_of_1000_real_unseen_images_look_like_the_dataset(dataset):
-    _, judgements = judge(unseen_elsewhere(dataset), dataset)
+    judgements = judge(unseen_elsewhere(dataset), whole_split(dataset))
     assert np.mean([j.looks_like_data for j in judgements]) >= 0.99
     assert all(j.verdict != NOT_LIKE_THE_DATA for j in judgements if j.looks_like_data)
 
@@ -58,18 +59,19 @@ def test_at_least_99_percent_of_1000_real_unseen_images_look_like_the_dataset(da
 @pytest.mark.parametrize("model_id, n", [("mnist-gan-60000", 1000), ("mnist-gan-60000-nodropout", 1000),
                                          ("mnist-diffusion-60000", 100), ("fashion-diffusion-60000", 100)])
 def test_at_least_99_percent_of_the_60000_image_models_samples_look_like_the_dataset(model_id, n):
-    model = zoo.load(model_id)
-    samples = model.sample(n, torch.Generator().manual_seed(1))
-    _, judgements = judge(samples, model.spec.dataset, model_id)
+    model = zoo.open(model_id)
+    samples = model.sample(n, 1)
+    judgements = judge(samples, model)
     assert np.mean([j.looks_like_data for j in judgements]) >= 0.99
 
 
 def test_a_training_image_is_a_perfect_copy_placed_among_real_images(mnist):
-    result, (j,) = judge(mnist.images[7], "mnist", "mnist-diffusion-60000", k=3)
+    (j,) = judge(mnist.images[7], zoo.open("mnist-diffusion-60000"), k=3)
     assert j.looks_like_data and j.verdict == "perfect copy" and j.nearest_index == 7 and j.rmse == 0
     assert j.closer_than == 1.0 and j.baseline_n == 2000 and j.scope == "same class"
     assert j.predicted_label == mnist.labels[7] and j.searched == (mnist.labels == j.predicted_label).sum()
-    assert result.indices.shape == (1, 3)
+    assert j.neighbours.indices.shape == (1, 3) and j.neighbour_images.shape == (3, 28, 28)
+    assert (j.nearest_image == mnist.images[7]).all()   # the evidence: no widget fetches it again
     assert "closer to a training image than all 2,000 real unseen digits" in j.sentence()
     # a near-all share is never rounded up to "100 %", nor a near-none down to "0 %"
     assert "than more than 99 % of 2,000 real" in dataclasses.replace(j, closer_than=0.9995).sentence()
@@ -83,28 +85,28 @@ def test_a_same_class_search_that_had_to_search_every_class_says_so(mnist):
     # mnist-diffusion-10 saw 10 images, at most two of a class: five neighbours "of the same class" do not
     # exist, so the search compares all ten, and the words must not say "same class only"
     subset = zoo.card("mnist-diffusion-10")["subset_indices"]
-    _, (j,) = judge(mnist.images[subset[0]], "mnist", "mnist-diffusion-10", k=5)
+    (j,) = judge(mnist.images[subset[0]], zoo.open("mnist-diffusion-10"), k=5)
     assert j.scope == "same class" and j.whole_set_fallback and j.searched == 10
     assert j.search_words().startswith("every class") and "all 10 of its training images" in j.search_words()
     assert f"class {j.class_name}" in j.search_words()
-    _, (one,) = judge(mnist.images[subset[0]], "mnist", "mnist-diffusion-10", k=1)
+    (one,) = judge(mnist.images[subset[0]], zoo.open("mnist-diffusion-10"), k=1)
     assert not one.whole_set_fallback and one.search_words() == "same class only" and one.searched < 10
-    _, (whole,) = judge(mnist.images[subset[0]], "mnist", "mnist-diffusion-10", k=5, scope="whole set")
+    (whole,) = judge(mnist.images[subset[0]], zoo.open("mnist-diffusion-10"), k=5, scope="whole set")
     assert not whole.whole_set_fallback and whole.search_words() == "whole set (every class)"
 
 
 def test_an_unknown_scope_is_refused():
     with pytest.raises(ValueError, match="scope must be one of"):
-        judge(np.zeros((28, 28), np.uint8), "mnist", scope="class")
+        judge(np.zeros((28, 28), np.uint8), whole_split("mnist"), scope="class")
 
 
 def test_a_copy_by_the_threshold_that_unseen_images_often_reach_is_no_evidence(mnist_test):
     """An unseen test digit the demo's threshold calls a "near copy": the headline says it is no evidence
     of copying, and the demo's word stays visible beside it; a real copy keeps its headline."""
     from memlab.judgement import NO_EVIDENCE
-    from memlab.widgets.images import verdict_html
+    from memlab.widgets.tiles import verdict_html
 
-    _, judgements = judge(mnist_test.images[:60], "mnist")
+    judgements = judge(mnist_test.images[:60], whole_split("mnist"))
     near = next(j for j in judgements if j.verdict == "near copy")
     assert near.as_close_share >= 0.01 and near.headline == NO_EVIDENCE
     panel = verdict_html(near, "your upload")
@@ -115,8 +117,8 @@ def test_a_copy_by_the_threshold_that_unseen_images_often_reach_is_no_evidence(m
 
 
 def test_no_class_is_named_for_an_image_unlike_the_dataset():
-    from memlab.widgets.images import verdict_html
+    from memlab.widgets.tiles import verdict_html
 
     noise = np.random.default_rng(0).integers(0, 256, (28, 28)).astype(np.uint8)
-    _, (j,) = judge(noise, "mnist")
+    (j,) = judge(noise, whole_split("mnist"))
     assert j.verdict == NOT_LIKE_THE_DATA and "Predicted class" not in verdict_html(j)

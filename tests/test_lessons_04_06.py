@@ -12,7 +12,7 @@ import re
 import numpy as np
 import pytest
 
-from memlab import data, metrics
+from memlab import data, metrics, zoo
 from memlab.exercises import lesson04, lesson05, lesson06
 
 pytest.importorskip("nbclient")
@@ -64,13 +64,13 @@ def test_lesson04_checks_give_hints():
 
 def test_lesson04_closer_in_whole_set_check():
     images = data.load("mnist", "test").images[:40]
-    closer = lesson04.closer_in_whole_set(images, "mnist", "mnist-diffusion-300")
+    closer = lesson04.closer_in_whole_set(images, zoo.open("mnist-diffusion-300"))
     assert closer.any() and not closer.all()
     right, wrong = int(np.flatnonzero(closer)[0]), int(np.flatnonzero(~closer)[0])
-    assert lesson04.check_closer_in_whole_set(right, images, "mnist", "mnist-diffusion-300").correct
-    assert "both searches find the same" in said(lesson04.check_closer_in_whole_set(wrong, images, "mnist",
-                                                                                      "mnist-diffusion-300"))
-    assert "only 40 samples" in said(lesson04.check_closer_in_whole_set(99, images, "mnist", "mnist-diffusion-300"))
+    assert lesson04.check_closer_in_whole_set(right, images, zoo.open("mnist-diffusion-300")).correct
+    assert "both searches find the same" in said(lesson04.check_closer_in_whole_set(wrong, images,
+                                                                                      zoo.open("mnist-diffusion-300")))
+    assert "only 40 samples" in said(lesson04.check_closer_in_whole_set(99, images, zoo.open("mnist-diffusion-300")))
 
 
 # ---- lesson 05: the audit ----------------------------------------------------------------------

@@ -20,8 +20,8 @@ from PIL import Image
 
 from memlab import own_image
 from memlab.errors import MemlabError
-from memlab.images import image_from_bytes
-from memlab.own_image import BUSY, EMPTY, OwnImageRun, Sketch, TrainingCancelled
+from memlab.image_files import image_from_bytes
+from memlab.own_image import BUSY, EMPTY, OwnImageRun, Drawing, TrainingCancelled
 from memlab.unet import UNetConfig
 
 REPO = Path(__file__).resolve().parents[1]
@@ -29,11 +29,11 @@ TINY = UNetConfig(base_channels=8, channel_mults=(1, 2), attention_at_bottom=Fal
 
 
 def seven() -> np.ndarray:
-    sketch = Sketch()
-    sketch.start_stroke(70, 60)
-    sketch.extend_stroke(210, 60)
-    sketch.extend_stroke(130, 230)
-    return sketch.image()
+    drawing = Drawing()
+    drawing.start_stroke(70, 60)
+    drawing.extend_stroke(210, 60)
+    drawing.extend_stroke(130, 230)
+    return drawing.image()
 
 
 def tiny_run(steps=6, **kwargs) -> OwnImageRun:
@@ -44,36 +44,36 @@ def tiny_run(steps=6, **kwargs) -> OwnImageRun:
 
 
 def test_a_stroke_becomes_a_28_by_28_line_where_it_was_drawn():
-    sketch = Sketch()
-    assert sketch.is_empty()
-    sketch.start_stroke(20, 145)
-    sketch.extend_stroke(260, 145)          # a horizontal line across the middle of the 280-pixel pad
-    image = sketch.image()
+    drawing = Drawing()
+    assert drawing.is_empty()
+    drawing.start_stroke(20, 145)
+    drawing.extend_stroke(260, 145)          # a horizontal line across the middle of the 280-pixel pad
+    image = drawing.image()
     assert image.shape == (28, 28) and image.dtype == np.uint8
     assert image[14, 5:23].min() == 255 and image[:10].max() == 0 and image[19:].max() == 0
-    sketch.start_stroke(140, 140)           # a dot is ink too
-    sketch.undo()
-    assert np.array_equal(sketch.image(), image)
-    sketch.clear()
-    assert sketch.is_empty()
+    drawing.start_stroke(140, 140)           # a dot is ink too
+    drawing.undo()
+    assert np.array_equal(drawing.image(), image)
+    drawing.clear()
+    assert drawing.is_empty()
 
 
 def test_an_upload_is_converted_by_the_upload_path_and_undo_removes_it(mnist):
     buffer = io.BytesIO()
     Image.fromarray(255 - mnist.images[0]).resize((200, 200)).save(buffer, format="PNG")  # dark on white
-    sketch = Sketch()
-    sketch.set_upload(image_from_bytes(buffer.getvalue()))
-    assert np.array_equal(sketch.image(), image_from_bytes(buffer.getvalue()))
-    assert np.abs(sketch.image().astype(int) - mnist.images[0]).mean() < 10   # inverted back to MNIST's look
-    sketch.undo()
-    assert sketch.is_empty()
+    drawing = Drawing()
+    drawing.set_upload(image_from_bytes(buffer.getvalue()))
+    assert np.array_equal(drawing.image(), image_from_bytes(buffer.getvalue()))
+    assert np.abs(drawing.image().astype(int) - mnist.images[0]).mean() < 10   # inverted back to MNIST's look
+    drawing.undo()
+    assert drawing.is_empty()
 
 
 def test_an_empty_pad_is_refused_with_a_message():
     run = OwnImageRun()
     try:
         with pytest.raises(ValueError, match="Draw something first"):
-            run.start(Sketch().image())
+            run.start(Drawing().image())
         assert not run.running and not any(run.folder.iterdir())
     finally:
         run.close()
@@ -170,11 +170,11 @@ def files_in(folder: Path) -> list:
 
 EXITS_WHILE_TRAINING = textwrap.dedent("""
     import sys, threading
-    from memlab.own_image import OwnImageRun, Sketch
-    sketch = Sketch(); sketch.start_stroke(70, 60); sketch.extend_stroke(210, 60)
+    from memlab.own_image import OwnImageRun, Drawing
+    drawing = Drawing(); drawing.start_stroke(70, 60); drawing.extend_stroke(210, 60)
     run = OwnImageRun()                       # the real recipe, left running when the process ends
     steps = threading.Event()
-    run.start(sketch.image(), on_progress=lambda p: steps.set())
+    run.start(drawing.image(), on_progress=lambda p: steps.set())
     steps.wait(300)
     print(run.folder, flush=True)
     sys.exit(0)                               # what a kernel does when Voila shuts it down
@@ -229,7 +229,8 @@ def test_the_comparison_searches_all_60000_training_images_of_the_big_model(mnis
     run = OwnImageRun()
     try:
         drawn = run.compare(seven())
-        assert drawn.searched == 60000 and drawn.model_id == "mnist-diffusion-60000" and drawn.verdict != "perfect copy"
+        assert drawn.searched == 60000 and drawn.searched_what == "the 60,000 MNIST training images"
+        assert drawn.verdict != "perfect copy"
         member = run.compare(mnist.images[123])             # a training image is found, exactly
         assert member.nearest_index == 123 and member.rmse == 0 and member.verdict == "perfect copy"
     finally:
@@ -242,8 +243,8 @@ def test_the_panel_shows_a_sample_grid_and_the_comparison_sentence():
     panel = OwnImagePanel(steps=6, sample_steps=3, seeds=range(3))
     panel.run.spec = replace(panel.run.spec, network=TINY)
     try:
-        panel.sketch.start_stroke(70, 60)
-        panel.sketch.extend_stroke(210, 60)
+        panel.drawing.start_stroke(70, 60)
+        panel.drawing.extend_stroke(210, 60)
         panel.train()
         panel.run.wait(300)
         assert panel.result is not None and len(panel.result.samples) == 3

@@ -33,7 +33,7 @@ from PIL import Image
 from kernel_client import KernelClient, answers, find_widget, open_page
 from memlab import serve
 from memlab.frames import PROTOCOL, make_frame
-from memlab.images import MAX_UPLOAD_BYTES
+from memlab.image_files import MAX_UPLOAD_BYTES
 from memlab.kernel_socket import POLICY_VIOLATION, SESSION_ENDED
 from servers import CHROMIUM, REPO, free_port, kernels, launch_chromium, server, wait_until
 

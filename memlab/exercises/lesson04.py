@@ -59,14 +59,15 @@ def check_nearest_index(answer, query, seen, scored=None):
                                "train.images[seen], then map the position back with seen[position].")
 
 
-def closer_in_whole_set(samples, dataset: str, model_id: str | None) -> np.ndarray:
-    """Which samples have a nearer training image in the whole set than in their predicted class."""
-    _, same = judge(samples, dataset, model_id, k=1, scope="same class")
-    _, whole = judge(samples, dataset, model_id, k=1, scope="whole set")
+def closer_in_whole_set(samples, saw) -> np.ndarray:
+    """Which samples have a nearer training image in the whole set than in their predicted class.
+    ``saw``: ``zoo.open(id)`` or a ``training_set.TrainingSet``."""
+    same = judge(samples, saw, k=1, scope="same class")
+    whole = judge(samples, saw, k=1, scope="whole set")
     return np.array([w.rmse < s.rmse - 1e-12 for s, w in zip(same, whole)])
 
 
-def check_closer_in_whole_set(answer, samples, dataset: str, model_id: str | None = None):
+def check_closer_in_whole_set(answer, samples, saw):
     """Exercise 2: the number of a sample whose nearest training image is closer in the whole set than in
     the class the classifier predicts (the same-class search missed it)."""
     value = _whole_number(answer, "the sample's number")
@@ -74,11 +75,11 @@ def check_closer_in_whole_set(answer, samples, dataset: str, model_id: str | Non
         return value
     if value >= len(samples):
         return feedback(False, "", f"There are only {len(samples)} samples, numbered 0 to {len(samples) - 1}.")
-    closer = closer_in_whole_set(samples, dataset, model_id)
+    closer = closer_in_whole_set(samples, saw)
     if closer[value]:
-        _, (same,) = judge(samples[value], dataset, model_id, k=1, scope="same class")
-        found, (whole,) = judge(samples[value], dataset, model_id, k=1, scope="whole set")
-        its_class = data.DATASETS[dataset][1][found.labels[0, 0]]
+        (same,) = judge(samples[value], saw, k=1, scope="same class")
+        (whole,) = judge(samples[value], saw, k=1, scope="whole set")
+        its_class = data.DATASETS[whole.dataset][1][whole.neighbours.labels[0, 0]]
         return feedback(True, f"Sample {value}: the classifier says {same.class_name}, and the nearest image of "
                               f"that class is at {same.rmse_article:.5f}; the whole set has #{whole.nearest_index} "
                               f"(class {its_class}) at {whole.rmse_article:.5f}. A same-class search can only be "

@@ -6,7 +6,7 @@ sent. A crafted page can therefore raise a slider's ``max`` and then its value (
 The browser's limits are never the server's: ``accept_only_input()`` makes every widget in this kernel
 take from a page only the traits a person moves (below), and sends the kernel's own value back for
 anything else, so the page shows what the kernel will use. The values that do arrive are then checked
-by the code that uses them (``controls.Request.check``, ``images.image_from_bytes``).
+by the code that uses them (``controls.Request.check``, ``image_files.image_from_bytes``).
 """
 
 import ipywidgets as w

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 import ipywidgets as w
 
 from .. import zoo
-from ..registry import GENERATORS, MODELS
+from ..nearest import SCOPES
+from ..registry import GENERATORS
 
 MAX_SEED = 2**31 - 1
 MAX_STEPS = 250          # the Steps slider's end: DDPM's 250 steps take about a minute and a half on a CPU
 SAMPLERS = ("ddim", "ddpm")
-SCOPES = ("same class", "whole set")
 # The original demo's eight models; the other generators are extra points of the memorization curve.
 DEMO_MODELS = ("mnist-diffusion-1", "mnist-diffusion-300", "mnist-diffusion-3000", "mnist-diffusion-60000",
                "mnist-gan-60000", "mnist-gan-60000-nodropout", "fashion-diffusion-1", "fashion-diffusion-60000")
@@ -27,19 +27,18 @@ def labelled(label: str, control, help_text: str = "") -> w.VBox:
     return w.VBox(parts, layout=w.Layout(width="100%"))
 
 
-def model_label(model_id: str) -> str:
-    """What the model list shows: the demo's name and how many images it was trained on."""
-    spec = MODELS[model_id]
-    size = f"{spec.train_size:,} image{'s' if spec.train_size != 1 else ''}"
-    extra = "" if model_id in DEMO_MODELS else "extra: "
-    trained = "" if zoo.is_trained(model_id) else " (not trained yet)"
-    return f"{extra}{spec.label} ({size}){trained}"
+def model_label(model) -> str:
+    """What the model list shows for ``zoo.open(id)``: the demo's name and how many images it learned from."""
+    size = f"{model.spec.train_size:,} image{'s' if model.spec.train_size != 1 else ''}"
+    extra = "" if model.id in DEMO_MODELS else "extra: "
+    trained = "" if model.is_trained else " (not trained yet)"
+    return f"{extra}{model.label} ({size}){trained}"
 
 
 def model_options() -> list[tuple[str, str]]:
     """(label, id) of every generator: the original demo's eight first, then the curve's extras."""
     ordered = [m for m in DEMO_MODELS if m in GENERATORS] + [m for m in GENERATORS if m not in DEMO_MODELS]
-    return [(model_label(m), m) for m in ordered]
+    return [(model_label(zoo.open(m)), m) for m in ordered]
 
 
 def parse_seed(text: str) -> int:
@@ -101,10 +100,9 @@ class Request:
 
         The kernel checks what arrives whatever the page was (``widgets.browser_input``): a crafted page
         could send any value."""
-        spec = MODELS.get(self.model_id)
-        if spec is None or self.model_id not in GENERATORS:
+        if self.model_id not in GENERATORS:
             raise ValueError("Choose a model from the list.")
-        if spec.kind == "diffusion":
+        if "steps" in self.model.options:
             if self.sampler not in SAMPLERS:
                 raise ValueError("Choose the DDIM or the DDPM sampler.")
             if not isinstance(self.steps, int) or not 1 <= self.steps <= MAX_STEPS:
@@ -117,7 +115,12 @@ class Request:
             raise ValueError("Choose a search: same class or whole set.")
         return self
 
+    @property
+    def model(self):
+        """``zoo.open(model_id)``: the model, resolved once per kernel."""
+        return zoo.open(self.model_id)
+
     def describe(self) -> str:
         how = (f"{self.sampler.upper()} sampler, {self.steps} step{'s' if self.steps != 1 else ''}"
                if self.sampler else "GAN (one pass, no steps)")
-        return f"{model_label(self.model_id)} · {how} · seed {self.seed} · {self.scope} search"
+        return f"{model_label(self.model)} · {how} · seed {self.seed} · {self.scope} search"

@@ -11,11 +11,11 @@ import html
 import ipywidgets as w
 import numpy as np
 
-from .. import data
-from ..images import image_from_bytes
+from .. import data, zoo
+from ..image_files import image_from_bytes
 from ..registry import MODELS
 from .controls import Message, labelled, model_label, uploaded_file
-from .images import image_tile
+from .tiles import image_tile
 from .jobs import Jobs
 from .lesson_figure import figure_png
 
@@ -33,7 +33,7 @@ class MembershipPanel:
 
     def __init__(self, background: bool = True, default="mnist-diffusion-3000"):
         self.jobs = Jobs(background)
-        self.model = w.Dropdown(options=[(model_label(m), m) for m in MODELS_WITH_A_LOSS], value=default)
+        self.model = w.Dropdown(options=[(model_label(zoo.open(m)), m) for m in MODELS_WITH_A_LOSS], value=default)
         self.source = w.ToggleButtons(options=SOURCES, value="member")
         self.another = w.Button(description="Another picture", tooltip="Draw another image from the same set")
         self.upload = w.FileUpload(accept="image/*", multiple=False, description="Upload an image", icon="upload",

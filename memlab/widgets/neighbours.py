@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 from .. import data
 from ..judgement import SCOPES, judge
 from ..metrics import to_article, verdict
-from .images import VERDICT_COLOURS, difference_map, verdict_html
+from .tiles import VERDICT_COLOURS, difference_map, verdict_html
 from .lesson_figure import FigureWidget
 
 DIFFERENCE_COLOURS = ["black", "red", "yellow"]   # the colours of images.difference_map, 0 -> 0.5 -> 1
@@ -60,15 +60,17 @@ class NeighbourBrowser(FigureWidget):
 
     Args:
         samples: (N, 28, 28) images on 0..1 (e.g. a model's seeded samples).
-        dataset: ``"mnist"`` or ``"fashion"``.
-        model_id: search exactly this model's training images (None: the whole train split).
+        saw: what to search: ``zoo.open(id)`` (exactly that model's training images) or
+            ``training_set.whole_split(dataset)``.
         k: neighbours shown.
         main: mark it as the lesson's main widget (CSS class ``memlab-main-widget``).
     """
 
-    def __init__(self, samples, dataset: str, model_id: str | None = None, k: int = 4, main: bool = False):
-        self.samples, self.dataset, self.model_id, self.k = np.asarray(samples), dataset, model_id, k
-        self.train_images = data.load(dataset, "train").images
+    def __init__(self, samples, saw, k: int = 4, main: bool = False):
+        self.samples, self.k = np.asarray(samples), k
+        self.made_by = getattr(saw, "label", None) or saw.dataset     # a model's label, or the dataset
+        self.saw = getattr(saw, "saw", saw)
+        self.train_images = data.load(self.saw.dataset, "train").images
         self.sample_slider = w.IntSlider(value=0, min=0, max=len(self.samples) - 1, description="sample",
                                          continuous_update=False)
         self.scope = w.ToggleButtons(options=SCOPES, value=SCOPES[0], description="search")
@@ -77,14 +79,14 @@ class NeighbourBrowser(FigureWidget):
 
     def draw(self):
         index, scope = self.sample_slider.value, self.scope.value
-        result, (judgement,) = judge(self.samples[index], self.dataset, self.model_id, self.k, scope)
+        (judgement,) = judge(self.samples[index], self.saw, self.k, scope)
         how = "whole set, too few of its class" if judgement.whole_set_fallback else scope
         searched = f"{judgement.searched:,} training images compared" + (
             f", class {judgement.class_name}" if how == "same class" else "")
-        title = (f"Sample {index} of {self.model_id or self.dataset}: its {self.k} nearest training images\n"
+        title = (f"Sample {index} of {self.made_by}: its {self.k} nearest training images\n"
                  f"({how} search: {searched})")
-        figure = neighbour_figure(self.samples[index], result, self.train_images, title)
+        figure = neighbour_figure(self.samples[index], judgement.neighbours, self.train_images, title)
         sentence = (f"Sample {index}: nearest training image #{judgement.nearest_index}, RMSE "
                     f"{judgement.rmse:.4f} (0-1 scale) = {judgement.rmse_article:.5f} (article scale): "
                     f"{judgement.verdict}. {judgement.sentence()}")
-        return figure, sentence, verdict_html(judgement, f"sample {index} of {self.model_id or self.dataset}")
+        return figure, sentence, verdict_html(judgement, f"sample {index} of {self.made_by}")

@@ -13,8 +13,9 @@ from matplotlib.figure import Figure
 
 from .. import data
 from ..judgement import judge
+from ..training_set import whole_split
 from ..lessons import add_grey_noise
-from .images import VERDICT_COLOURS, verdict_html
+from .tiles import VERDICT_COLOURS, verdict_html
 from .lesson_figure import FigureWidget
 
 
@@ -60,8 +61,8 @@ class NoiseSlider(FigureWidget):
     def draw(self):
         original = self.train.images[self.index]
         noisy = add_grey_noise(original, self.sigma.value, self.seed)
-        _, (self.judgement,) = judge(noisy, self.dataset, scope="whole set")
-        nearest = self.train.images[self.judgement.nearest_index]
+        (self.judgement,) = judge(noisy, whole_split(self.dataset), scope="whole set")
+        nearest = self.judgement.nearest_image
         same = "the very image we started from" if self.judgement.nearest_index == self.index else \
             "a different training image"
         found = f"The nearest of {self.judgement.searched:,} training images is {same}."

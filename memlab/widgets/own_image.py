@@ -18,11 +18,11 @@ import numpy as np
 from ipycanvas import Canvas, hold_canvas
 
 from ..errors import MemlabError
-from ..images import image_from_bytes
-from ..own_image import BRUSH, PAD, OwnImageRun, Sketch, TrainingCancelled
+from ..image_files import image_from_bytes
+from ..own_image import BRUSH, PAD, OwnImageRun, Drawing, TrainingCancelled
 from ..pixels import SIZE
 from .controls import uploaded_file
-from .images import VERDICT_COLOURS, distance_text, png
+from .tiles import VERDICT_COLOURS, distance_text, png
 
 # Named, not linked: the public dashboard serves no notebook but itself (a link there answered 403),
 # and in JupyterLab this panel already sits inside lesson 06.
@@ -49,7 +49,7 @@ class OwnImagePanel:
 
     def __init__(self, dataset="mnist", steps=None, sample_steps=None, seeds=range(8)):
         self.run = OwnImageRun(dataset, steps, sample_steps, seeds)
-        self.sketch, self.result = Sketch(), None
+        self.drawing, self.result = Drawing(), None
         self._create_pad()
         self._create_training()
         self.samples = w.Box(layout=w.Layout(display="flex", flex_flow="row wrap"))
@@ -116,14 +116,14 @@ class OwnImagePanel:
     # ---- the pad -----------------------------------------------------------------------
     def _pen_start(self, x, y):
         self._pen_down = True
-        self.sketch.start_stroke(x, y)
+        self.drawing.start_stroke(x, y)
         self.pad.fill_circle(x, y, BRUSH / 2)
 
     def _pen_move(self, x, y):
         if not self._pen_down:
             return
-        (x0, y0) = self.sketch.strokes[-1][-1]
-        self.sketch.extend_stroke(x, y)
+        (x0, y0) = self.drawing.strokes[-1][-1]
+        self.drawing.extend_stroke(x, y)
         self.pad.stroke_line(x0, y0, x, y)
 
     def _pen_end(self):
@@ -132,34 +132,34 @@ class OwnImagePanel:
             self._show_preview()
 
     def _redraw(self, *_):
-        """Paint the pad from the sketch: black, the uploaded picture, then every stroke."""
+        """Paint the pad from the drawing: black, the uploaded picture, then every stroke."""
         with hold_canvas(self.pad):
             self.pad.clear()
             self.pad.fill_style, self.pad.stroke_style = "white", "white"
             self.pad.line_width, self.pad.line_cap, self.pad.line_join = BRUSH, "round", "round"
-            if self.sketch.upload is not None:
-                big = np.kron(self.sketch.upload, np.ones((PAD // SIZE, PAD // SIZE), np.uint8))
+            if self.drawing.upload is not None:
+                big = np.kron(self.drawing.upload, np.ones((PAD // SIZE, PAD // SIZE), np.uint8))
                 self.pad.put_image_data(np.stack([big] * 3, -1), 0, 0)
             else:
                 self.pad.fill_style = "black"
                 self.pad.fill_rect(0, 0, PAD, PAD)
                 self.pad.fill_style = "white"
-            for stroke in self.sketch.strokes:
+            for stroke in self.drawing.strokes:
                 self.pad.fill_circle(*stroke[0], BRUSH / 2)
                 if len(stroke) > 1:
                     self.pad.stroke_lines(stroke)
 
     def _show_preview(self):
-        self.preview.children = [_tile(self.sketch.image(), f"your picture as the model sees it ({SIZE} × {SIZE})",
+        self.preview.children = [_tile(self.drawing.image(), f"your picture as the model sees it ({SIZE} × {SIZE})",
                                        size=84)]
 
     def undo(self):
-        self.sketch.undo()
+        self.drawing.undo()
         self._redraw()
         self._show_preview()
 
     def clear(self):
-        self.sketch.clear()
+        self.drawing.clear()
         self._redraw()
         self._show_preview()
 
@@ -177,7 +177,7 @@ class OwnImagePanel:
     def upload(self, content: bytes, name: str = "upload"):
         """Put an uploaded picture (any size, PNG or JPEG) on the pad, converted to 28 x 28 grey."""
         try:
-            self.sketch.set_upload(image_from_bytes(content, name))
+            self.drawing.set_upload(image_from_bytes(content, name))
         except ValueError as err:
             self.message.value = _message(str(err), error=True)
             return
@@ -189,7 +189,7 @@ class OwnImagePanel:
     def train(self):
         """Train on the pad's picture in the background; refused when empty or already training."""
         try:
-            self.run.start(self.sketch.image(), self._on_progress, self._on_done)
+            self.run.start(self.drawing.image(), self._on_progress, self._on_done)
         except (ValueError, MemlabError) as err:
             self.message.value = _message(str(err), error=True)
             return
@@ -233,10 +233,8 @@ class OwnImagePanel:
                               f"{distance_text(s.rmse)}")
 
     def _comparison(self, result):
-        from ..pipeline import training_index   # loaded by then; imported here so the panel draws first
-
         j = result.comparison
-        nearest = training_index(j.dataset, j.model_id).image(j.nearest_index)
+        nearest = j.nearest_image
         tiles = w.HBox([_tile(result.image, "your picture"),
                         _tile(nearest, f"nearest of {j.searched:,}: training image {j.nearest_index}<br>"
                                        f"{distance_text(j.rmse)}")])

@@ -10,10 +10,8 @@ import html
 import ipywidgets as w
 import numpy as np
 
-from .. import data, zoo
-from ..pixels import model_to_unit
 from .controls import Message, labelled
-from .images import VERDICT_COLOURS, image_tile
+from .tiles import VERDICT_COLOURS, image_tile
 from .jobs import Cancelled
 from .warm import COMPUTE
 
@@ -75,9 +73,7 @@ class StepThroughPanel:
         return self
 
     def _run(self, request, generation):
-        import torch
-
-        from ..judgement import judge  # here, not at the top: see memlab.widgets
+        from ..judgement import judge, sample_and_judge  # here, not at the top: see memlab.widgets
 
         self.progress.max, self.progress.value, self.progress.layout.display = request.steps, 0, ""
         self.message.show(f"Working… 0 of {request.steps} steps.")
@@ -85,19 +81,17 @@ class StepThroughPanel:
 
         def on_step(t, x_t, x_0):
             self.jobs.stop_if_abandoned(generation)      # the model changed: stop between two steps
-            raw.append((t, model_to_unit(x_t)[0, 0].numpy(), model_to_unit(x_0)[0, 0].numpy()))
+            raw.append((t, x_t[0], x_0[0]))
             self.progress.value = len(raw)
             if len(raw) % 5 == 0 or len(raw) == request.steps:
                 self.message.show(f"Working… {len(raw)} of {request.steps} steps.")
 
         try:
             with COMPUTE:
-                model = zoo.load(request.model_id)
-                model.sample(1, torch.Generator().manual_seed(request.seed), request.steps,
-                             sampler=request.sampler, on_step=on_step)
-                dataset = model.spec.dataset
-                _, judgements = judge(np.stack([x0 for _, _, x0 in raw]), dataset, request.model_id, k=1,
-                                      scope=request.scope)
+                # the one path, keeping every step on the way; then each step's guess x_0 is judged too
+                sample_and_judge(request.model, request.seed, request.scope, k=1, sampler=request.sampler,
+                                 steps=request.steps, on_step=on_step)
+                judgements = judge(np.stack([x0 for _, _, x0 in raw]), request.model, k=1, scope=request.scope)
         except Cancelled:           # the model changed: its panel is already cleared
             return
         except Exception as err:   # shown here, never as a traceback
@@ -107,8 +101,7 @@ class StepThroughPanel:
             self.progress.layout.display = "none"
         if not self.jobs.current(generation):   # finished just as the model changed
             return
-        train = data.load(dataset, "train").images
-        self.frames = [(t, xt, x0, j, train[j.nearest_index]) for (t, xt, x0), j in zip(raw, judgements)]
+        self.frames = [(t, xt, x0, j, j.nearest_image) for (t, xt, x0), j in zip(raw, judgements)]
         self.made_by = request.describe()
         self.message.clear()
         self.slider.max, self.slider.disabled = len(self.frames), False

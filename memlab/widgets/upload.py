@@ -8,15 +8,15 @@ here); changing either searches the same picture again; every message appears un
 import html
 
 import ipywidgets as w
-from .. import data
-from ..images import image_from_bytes
+
+from ..data import DATASET_NAMES
+from ..image_files import image_from_bytes
+from ..nearest import SCOPES
 from .controls import Message, labelled, uploaded_file
-from .images import difference_map, image_tile, neighbour_strip, verdict_panel
+from .tiles import difference_map, image_tile, neighbour_strip, verdict_panel
 from .style import no_null_tooltips
 
 DATASETS = [("MNIST digits", "mnist"), ("Fashion-MNIST clothes", "fashion")]
-DATASET_WORDS = {"mnist": "MNIST training digits", "fashion": "Fashion-MNIST training pictures"}
-SCOPES = [("same class", "same class"), ("whole set", "whole set")]
 
 
 class UploadPanel:
@@ -77,27 +77,28 @@ class UploadPanel:
 
     def _search_again(self):
         from ..judgement import judge  # here, not at the top: see memlab.widgets
+        from ..training_set import whole_split
 
         if self.picture is None:
             return
         image, name = self.picture
         self.result.children = ()      # never the last picture's result under the new picture's name
-        self.status.value = (f"<div class='memlab-help'>Searching the {DATASET_WORDS[self.dataset.value]} for "
+        self.status.value = (f"<div class='memlab-help'>Searching the {DATASET_NAMES[self.dataset.value]} training images for "
                              f"<b>{html.escape(name)}</b>…</div>")
         try:
-            result, (judgement,) = judge(image, self.dataset.value, k=5, scope=self.scope.value)
+            (judgement,) = judge(image, whole_split(self.dataset.value), k=5, scope=self.scope.value)
         except Exception as err:   # e.g. the dataset is missing offline: say so here
             self.result.children = ()
             self.message.show(str(err), error=True)
             return
         self.message.clear()
-        nearest = data.load(self.dataset.value, "train").images[judgement.nearest_index]
+        nearest = judgement.nearest_image
         tiles = w.Box([image_tile(image, "your image, as the search sees it (28 × 28 grey)"),
                        image_tile(nearest, f"nearest training image<br>index {judgement.nearest_index}"),
                        image_tile(difference_map(image, nearest), "difference<br>(black = the same)")],
                       layout=w.Layout(display="flex", flex_flow="row wrap"))
-        produced = f"your upload “{name}”, compared with the {DATASET_WORDS[self.dataset.value]}"
+        produced = f"your upload “{name}”, compared with {judgement.searched_what}"
         self.result.children = (no_null_tooltips(tiles), verdict_panel(judgement, produced),
-                                neighbour_strip(result, self.dataset.value, wanted=5, searched=judgement.searched))
+                                neighbour_strip(judgement, wanted=5))
         self.status.value = (f"<div class='memlab-help'>Uploads so far: {self.uploads}. Showing: "
                              f"<b>{html.escape(name)}</b>.</div>")

@@ -7,44 +7,38 @@ soon as the dashboard opens, the chosen model first; choosing another model move
 The dashboard's controls are drawn without PyTorch (over a second to import), so the warm-up thread
 imports it first, while the page loads (``import_engine``).
 
-Everything warmed lives in memlab's own caches (``zoo.load``, ``pipeline.training_index``,
-``baseline.baseline_distances``), so a click simply finds it there. ``COMPUTE`` is held around each
+Everything warmed lives in the model's own object (``zoo.open(id)``: its network, its training set's
+index and baselines), so a click simply finds it there. ``COMPUTE`` is held around each
 warm-up step and around each click's work, so the two never build the same thing twice at once.
 """
 
 import threading
 
-from .. import data, zoo
-from ..registry import MODELS
+from .. import zoo
 
 COMPUTE = threading.Lock()
 _warmed: set[str] = set()    # model ids already warmed in this kernel
 
 
 def warm_model(model_id: str):
-    """Load ``model_id``, run its network once, and judge one image in every scope (index, classifier,
-    baseline). Does nothing for a model that is not trained."""
-    if model_id in _warmed or not zoo.is_trained(model_id):
+    """Load ``model_id`` and take the whole path once in every scope (network, index, classifier,
+    baseline), with one sampler step. Does nothing for a model that is not trained."""
+    model = zoo.open(model_id)
+    if model_id in _warmed or not model.is_trained:
         return
-    import torch   # imported by import_engine() already; here for the name
+    from ..judgement import SCOPES, sample_and_judge
 
-    from ..judgement import SCOPES, judge
-
-    spec = MODELS[model_id]
-    model = zoo.load(model_id)
-    model.sample(1, torch.Generator().manual_seed(0), 1)    # the first forward pass is the slow one
-    image = data.load(spec.dataset, "test").images[0]
     for scope in SCOPES:
-        judge(image, spec.dataset, model_id, k=1, scope=scope)
+        sample_and_judge(model, 0, scope, k=1, steps=1 if "steps" in model.options else None)
     _warmed.add(model_id)
 
 
 def import_engine():
     """Import PyTorch, the models and the search (over a second; the dashboard's controls need none of
     them, so they are drawn first)."""
-    import torch  # noqa: F401
+    from .. import judgement  # noqa: F401
 
-    from .. import judgement, models  # noqa: F401
+    zoo.import_engine()
 
 
 class Warmer:

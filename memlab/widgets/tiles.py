@@ -4,7 +4,7 @@ Every piece has a fixed size whatever its caption, so rows of them line up, and 
 both scales (0-1 RMSE and the original demo's "article scale", grey levels / 4095).
 
     tile = image_tile(sample, "generated")                      # one picture with its caption
-    strip = neighbour_strip(result, "mnist", wanted=5)          # top-k training images of one query
+    strip = neighbour_strip(judgement, wanted=5)                # its k nearest training images
     panel = verdict_panel(judgement, "MNIST-diffusion, DDIM 50 steps, seed 0")
 """
 
@@ -15,7 +15,7 @@ import ipywidgets as w
 import numpy as np
 from PIL import Image
 
-from .. import data
+from ..data import DATASETS
 from ..metrics import NEAR_COPY, NEAR_COPY_UNIT, PERFECT_COPY, PERFECT_COPY_UNIT, to_article
 from .style import no_null_tooltips
 
@@ -77,28 +77,26 @@ def distance_text(rmse: float) -> str:
     return f"RMSE {rmse:.4f} (0–1)<br>{to_article(rmse):.5f} (article)"
 
 
-def neighbour_strip(result, dataset: str, row: int = 0, size: int = THUMB, wanted: int | None = None,
-                    searched: int | None = None, title: str = "Nearest training images") -> w.VBox:
-    """The top-k training images of query ``row`` of a ``SearchResult``, nearest first.
+def neighbour_strip(judgement, size: int = THUMB, wanted: int | None = None,
+                    title: str = "Nearest training images") -> w.VBox:
+    """The k nearest training images of a ``memlab.judgement.Judgement`` (its evidence), nearest first.
 
     Args:
-        result: a ``memlab.search.SearchResult`` (its indices are into ``dataset``'s train split).
-        dataset: ``"mnist"`` or ``"fashion"``.
-        row: which query of the result to show.
+        judgement: what ``judge`` or ``sample_and_judge`` returned.
         size: thumbnail side in pixels.
         wanted: how many neighbours were asked for; when fewer exist the title says so.
-        searched: how many training images were searched (said in the title when given).
         title: the strip's heading.
     """
-    train = data.load(dataset, "train")
-    found = len(result.indices[row])
-    heading = f"{title}: top {found}" + ("" if searched is None else f" of {searched:,} searched")
+    classes = DATASETS[judgement.dataset][1]
+    found = len(judgement.neighbour_images)
+    heading = f"{title}: top {found} of {judgement.searched:,} searched"
     if wanted is not None and found < wanted:
         heading += f" (top {wanted} asked for, but only {found} exist{'s' if found == 1 else ''})"
-    tiles = [image_tile(train.images[index],
-                        f"#{rank + 1} · {html.escape(str(train.classes[train.labels[index]]))}<br>"
-                        f"{rmse:.4f} · {to_article(rmse):.5f}", size)
-             for rank, (index, rmse) in enumerate(zip(result.indices[row], result.rmse[row]))]
+    tiles = [image_tile(image, f"#{rank + 1} · {html.escape(str(classes[label]))}<br>"
+                               f"{rmse:.4f} · {to_article(rmse):.5f}", size)
+             for rank, (image, label, rmse) in enumerate(zip(judgement.neighbour_images,
+                                                             judgement.neighbours.labels[0],
+                                                             judgement.neighbours.rmse[0]))]
     legend = "<div class='memlab-help'>Under each: rank · class, then RMSE on the 0–1 scale · on the article's scale.</div>"
     strip = w.VBox([w.HTML(f"<b>{heading}</b>{legend}"),
                     w.Box(tiles, layout=w.Layout(display="flex", flex_flow="row wrap"))])
