@@ -144,7 +144,7 @@ def generate(page, model_label=None, wait=True):
 
 def upload(page, path):
     with page.expect_file_chooser() as chooser:
-        section(page, "Search with your own image").get_by_role("button", name="Upload an image").click()
+        section(page, "Search with your own image").get_by_role("button", name="Choose an image").click()
     chooser.value.set_files(str(path))
 
 

@@ -10,6 +10,7 @@ import ipywidgets as w
 from .. import zoo
 from ..nearest import SCOPES
 from ..registry import GENERATORS
+from .style import UPLOAD_LABEL
 
 MAX_SEED = 2**31 - 1
 MAX_STEPS = 250          # the Steps slider's end: DDPM's 250 steps take about a minute and a half on a CPU
@@ -59,6 +60,18 @@ def seed_box(value: int = 0) -> w.Text:
     """A text box for the seed: checked in Python (``parse_seed``), so 1.5 or -3 give a message."""
     return w.Text(value=str(value), placeholder="a whole number, e.g. 0", continuous_update=False,
                   layout=w.Layout(width="100%"))
+
+
+def upload_button(**layout) -> w.FileUpload:
+    """A button that opens the file chooser for one picture, labelled ``UPLOAD_LABEL`` alone.
+
+    ipywidgets writes how many files the widget holds after its label ("Upload (0)"), a count that says
+    nothing to a learner; the dashboard's stylesheet (``memlab-upload``) draws the label without it."""
+    button = w.FileUpload(accept="image/*", multiple=False, description=UPLOAD_LABEL, icon="upload",
+                          tooltip="Choose a PNG or JPEG picture (up to 10 MB)",
+                          layout=w.Layout(width="auto", **layout))
+    button.add_class("memlab-upload")
+    return button
 
 
 def uploaded_file(files, default_name: str = "your image") -> tuple[bytes, str]:

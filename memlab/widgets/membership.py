@@ -14,7 +14,7 @@ import numpy as np
 from .. import data, zoo
 from ..image_files import image_from_bytes
 from ..registry import MODELS
-from .controls import Message, labelled, model_label, uploaded_file
+from .controls import Message, labelled, model_label, upload_button, uploaded_file
 from .tiles import image_tile
 from .jobs import Jobs
 from .lesson_figure import figure_png
@@ -36,8 +36,7 @@ class MembershipPanel:
         self.model = w.Dropdown(options=[(model_label(zoo.open(m)), m) for m in MODELS_WITH_A_LOSS], value=default)
         self.source = w.ToggleButtons(options=SOURCES, value="member")
         self.another = w.Button(description="Another picture", tooltip="Draw another image from the same set")
-        self.upload = w.FileUpload(accept="image/*", multiple=False, description="Upload an image", icon="upload",
-                                   tooltip="Choose a PNG or JPEG picture (up to 10 MB)", layout=w.Layout(width="auto"))
+        self.upload = upload_button()
         self.message, self.sentence, self.figure = Message(), w.HTML(), w.Image(format="png")
         # hidden while it has no picture: an empty image is drawn as a broken-image icon
         self.figure.layout = w.Layout(max_width="min(100%, 560px)", height="auto", display="none")

@@ -21,7 +21,7 @@ from ..errors import MemlabError
 from ..image_files import image_from_bytes
 from ..own_image import BRUSH, PAD, OwnImageRun, Drawing, TrainingCancelled
 from ..pixels import SIZE
-from .controls import uploaded_file
+from .controls import upload_button, uploaded_file
 from .tiles import VERDICT_COLOURS, distance_text, png
 
 # Named, not linked: the public dashboard serves no notebook but itself (a link there answered 403),
@@ -55,7 +55,8 @@ class OwnImagePanel:
         self.samples = w.Box(layout=w.Layout(display="flex", flex_flow="row wrap"))
         self.comparison = w.VBox()
         inputs = w.VBox([self.pad, self.pad_buttons, self.preview, self.train_buttons, self.progress,
-                         self.status, self.message], layout=w.Layout(width="300px", margin="0 24px 0 0"))
+                         self.status, self.message], layout=w.Layout(max_width="100%", margin="0 24px 0 0"))
+        inputs.add_class("memlab-own-inputs")   # its width: memlab.widgets.style
         outputs = w.VBox([self.samples, self.comparison], layout=w.Layout(flex="1 1 300px", min_width="0"))
         steps = self.run.spec.train.steps
         self.widget = w.VBox([
@@ -92,25 +93,27 @@ class OwnImagePanel:
         self.pad.on_touch_start(lambda touches: self._pen_start(*touches[0]))
         self.pad.on_touch_move(lambda touches: self._pen_move(*touches[0]))
         self.pad.on_touch_end(lambda touches: self._pen_end())
-        self.undo_button = w.Button(description="Undo", layout=w.Layout(width="90px"))
-        self.clear_button = w.Button(description="Clear", layout=w.Layout(width="90px"))
-        self.upload_button = w.FileUpload(accept="image/*", multiple=False, description="Upload",
-                                          layout=w.Layout(width="100px"))
+        self.undo_button = w.Button(description="Undo", layout=w.Layout(width="auto"))
+        self.clear_button = w.Button(description="Clear", layout=w.Layout(width="auto"))
+        self.upload_button = upload_button()
         self.undo_button.on_click(lambda _: self.undo())
         self.clear_button.on_click(lambda _: self.clear())
         self.upload_button.observe(lambda _: self._on_upload(), names="value")
         self.pad_buttons = w.HBox([self.undo_button, self.clear_button, self.upload_button])
+        self.pad_buttons.add_class("memlab-own-row")
         self.preview = w.HBox()
         self._show_preview()
 
     def _create_training(self):
-        self.train_button = w.Button(description="Train", button_style="primary")
-        self.cancel_button = w.Button(description="Cancel")
+        self.train_button = w.Button(description="Train", button_style="primary", layout=w.Layout(width="auto"))
+        self.cancel_button = w.Button(description="Cancel", layout=w.Layout(width="auto"))
         self.train_button.on_click(lambda _: self.train())
         self.cancel_button.on_click(lambda _: self.cancel())
         self.train_buttons = w.HBox([self.train_button, self.cancel_button])
+        self.train_buttons.add_class("memlab-own-row")
+        self.train_buttons.add_class("memlab-own-train")
         self.progress = w.IntProgress(value=0, min=0, max=self.run.spec.train.steps,
-                                      layout=w.Layout(width="280px", visibility="hidden"))
+                                      layout=w.Layout(width="100%", visibility="hidden"))
         self.status, self.message = w.HTML(), w.HTML()
 
     # ---- the pad -----------------------------------------------------------------------
@@ -130,6 +133,7 @@ class OwnImagePanel:
         if self._pen_down:
             self._pen_down = False
             self._show_preview()
+            self._done_on_the_pad()
 
     def _redraw(self, *_):
         """Paint the pad from the drawing: black, the uploaded picture, then every stroke."""
@@ -150,23 +154,34 @@ class OwnImagePanel:
                     self.pad.stroke_lines(stroke)
 
     def _show_preview(self):
-        self.preview.children = [_tile(self.drawing.image(), f"your picture as the model sees it ({SIZE} × {SIZE})",
-                                       size=84)]
+        """The picture as the model sees it, small, with its caption beside it."""
+        picture = w.Image(value=png(self.drawing.image(), 84), format="png",
+                          layout=w.Layout(width="84px", height="84px", flex="0 0 auto"))
+        caption = w.HTML(f"<div style='line-height:1.3;font-size:0.9em'>your picture as the model sees it "
+                         f"({SIZE}&nbsp;×&nbsp;{SIZE})</div>", layout=w.Layout(flex="1 1 auto", margin="0 0 0 10px"))
+        self.preview.children = [picture, caption]
+
+    def _done_on_the_pad(self, text: str = ""):
+        """An action on the pad worked: the last message (e.g. a failed upload's) is no longer about it."""
+        self.message.value = _message(text) if text else ""
 
     def undo(self):
         self.drawing.undo()
         self._redraw()
         self._show_preview()
+        self._done_on_the_pad()
 
     def clear(self):
         self.drawing.clear()
         self._redraw()
         self._show_preview()
+        self._done_on_the_pad()
 
     def _on_upload(self):
         files = self.upload_button.value
         if not files:
             return
+        self.upload_button.value = ()   # so that choosing the same file again counts as a new upload
         try:
             content, name = uploaded_file(files, "upload")
         except ValueError as err:
@@ -181,9 +196,9 @@ class OwnImagePanel:
         except ValueError as err:
             self.message.value = _message(str(err), error=True)
             return
-        self.message.value = _message(f"{name}, converted to {SIZE} × {SIZE} grey: draw on it or press Train.")
         self._redraw()
         self._show_preview()
+        self._done_on_the_pad(f"{name}, converted to {SIZE} × {SIZE} grey: draw on it or press Train.")
 
     # ---- training ----------------------------------------------------------------------
     def train(self):

@@ -8,6 +8,8 @@
 
 import ipywidgets as w
 
+UPLOAD_LABEL = "Choose an image…"   # every upload button's label (``controls.upload_button``)
+
 CSS = """
 .memlab-app { --jp-widgets-font-size: 15px; --jp-widgets-inline-height: 34px; --memlab-scale: 1;
               --memlab-inputs-width: 470px; --jp-widgets-inline-width: 100%; font-size: 15px;
@@ -42,6 +44,25 @@ CSS = """
 .memlab-caption { font-size: 0.75em; line-height: 1.35; text-align: center; overflow-wrap: anywhere; }
 .memlab-app .memlab-tile .widget-image { image-rendering: pixelated; }
 .memlab-section { border-top: 1px solid #ddd; margin-top: 16px; padding-top: 4px; width: 100%; }
+/* Your own image: its inputs column grows with the text, its buttons share their rows as Generate fills its
+   column, and the preview's caption sits beside the small picture (under it, it wrapped to 7 lines) */
+.memlab-app { --memlab-own-width: 340px; }
+@media (min-width: 1600px) { .memlab-app { --memlab-own-width: 460px; } }
+.memlab-own-inputs { flex: 0 1 var(--memlab-own-width); min-width: 0; }
+@media (max-width: 820px) { .memlab-own-inputs { flex: 1 1 100%; } }
+.memlab-own-inputs .memlab-own-row { flex-wrap: wrap; gap: 4px; width: 100%; margin: 6px 0; }
+.memlab-own-inputs .memlab-own-row > .jupyter-button { flex: 1 1 auto; margin: 0; }
+.memlab-own-inputs .memlab-own-train > .jupyter-button { flex: 1 1 0; }
+"""
+
+# ipywidgets writes the number of files a FileUpload holds after its label ("Upload (0)"): the button's
+# own text is made invisible and its label drawn again, alone (the "/ ''" keeps it out of the button's
+# accessible name, which the hidden text already gives; the first line is for browsers without it).
+CSS += f"""
+.memlab-app .memlab-upload {{ font-size: 0; }}
+.memlab-app .memlab-upload .fa {{ font-size: var(--jp-widgets-font-size); margin-right: 0.4em; }}
+.memlab-app .memlab-upload::after {{ content: "{UPLOAD_LABEL}"; content: "{UPLOAD_LABEL}" / "";
+                                    font-size: var(--jp-widgets-font-size); }}
 """
 
 

@@ -12,7 +12,7 @@ import ipywidgets as w
 from ..data import DATASET_NAMES
 from ..image_files import image_from_bytes
 from ..nearest import SCOPES
-from .controls import Message, labelled, uploaded_file
+from .controls import Message, labelled, upload_button, uploaded_file
 from .tiles import difference_map, image_tile, neighbour_strip, verdict_panel
 from .style import no_null_tooltips
 
@@ -23,9 +23,7 @@ class UploadPanel:
     """``UploadPanel().widget`` is the section; ``search(content, name)`` is what an upload calls."""
 
     def __init__(self):
-        self.upload = w.FileUpload(accept="image/*", multiple=False, description="Upload an image",
-                                   icon="upload", tooltip="Choose a PNG or JPEG picture (up to 10 MB)",
-                                   layout=w.Layout(width="auto"))
+        self.upload = upload_button()
         self.dataset = w.ToggleButtons(options=DATASETS, tooltips=["Search the 60,000 MNIST training digits",
                                                                    "Search the 60,000 Fashion-MNIST pictures"])
         self.scope = w.ToggleButtons(options=SCOPES, tooltips=["Only training images of the class the "
@@ -34,7 +32,7 @@ class UploadPanel:
         self.message = Message()
         self.status = w.HTML()
         self.result = w.VBox()
-        self.uploads = 0
+        self.uploads = 0            # pictures accepted so far (a file that is not a picture does not count)
         self.picture = None         # (28 x 28 uint8 image, file name) of the last good upload
         self.upload.observe(lambda _: self._on_upload(), names="value")
         self.dataset.observe(lambda _: self._search_again(), names="value")
@@ -62,16 +60,16 @@ class UploadPanel:
     def search(self, content: bytes, name: str = "your image"):
         """Check and convert an uploaded file, then search; a bad file gives a message here and keeps
         nothing of the previous picture's result on screen."""
-        self.uploads += 1
         self.message.clear()
         try:
             self.picture = (image_from_bytes(content, name), name)
         except ValueError as err:
             self.picture = None
             self.result.children = ()
-            self.status.value = f"<div class='memlab-help'>Uploads so far: {self.uploads}.</div>"
+            self.status.value = f"<div class='memlab-help'>{self._count()}</div>"
             self.message.show(str(err), error=True)
             return self
+        self.uploads += 1
         self._search_again()
         return self
 
@@ -100,5 +98,8 @@ class UploadPanel:
         produced = f"your upload “{name}”, compared with {judgement.searched_what}"
         self.result.children = (no_null_tooltips(tiles), verdict_panel(judgement, produced),
                                 neighbour_strip(judgement, wanted=5))
-        self.status.value = (f"<div class='memlab-help'>Uploads so far: {self.uploads}. Showing: "
+        self.status.value = (f"<div class='memlab-help'>{self._count()} Showing: "
                              f"<b>{html.escape(name)}</b>.</div>")
+
+    def _count(self) -> str:
+        return f"Pictures uploaded so far: {self.uploads}."
