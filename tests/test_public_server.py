@@ -35,7 +35,6 @@ from memlab import serve
 from memlab.frames import PROTOCOL, make_frame
 from memlab.image_files import MAX_UPLOAD_BYTES
 from memlab.kernel_socket import POLICY_VIOLATION, SESSION_ENDED
-from memlab.widgets.style import UPLOAD_LABEL
 from servers import CHROMIUM, REPO, free_port, kernels, launch_chromium, server, wait_until
 
 try:
@@ -287,7 +286,8 @@ def test_the_kernel_checks_an_upload_that_skipped_the_pages_check(dashboard):
     """A crafted page sends 10.5 MB straight to the upload widget: the kernel says the limit."""
     kernel_id = open_page(dashboard.url)
     client = KernelClient(dashboard.url, kernel_id)
-    upload = find_widget(client.widget_states(), "FileUploadModel", description=UPLOAD_LABEL)
+    upload = find_widget(client.widget_states(), "FileUploadModel",
+                         _dom_classes=["memlab-upload", "memlab-search-upload"])   # the search's, not another panel's
     file = {"name": "big.png", "type": "image/png", "size": MAX_UPLOAD_BYTES + 500_000, "last_modified": 0}
     client.update_widget(upload, {"value": [file]}, buffers=[b"\0" * (MAX_UPLOAD_BYTES + 500_000)],
                          buffer_paths=[["value", 0, "content"]])

@@ -24,6 +24,7 @@ class UploadPanel:
 
     def __init__(self):
         self.upload = upload_button()
+        self.upload.add_class("memlab-search-upload")   # what tests and a page's script find it by
         self.dataset = w.ToggleButtons(options=DATASETS, tooltips=["Search the 60,000 MNIST training digits",
                                                                    "Search the 60,000 Fashion-MNIST pictures"])
         self.scope = w.ToggleButtons(options=SCOPES, tooltips=["Only training images of the class the "
