@@ -10,7 +10,7 @@ import textwrap
 import numpy as np
 import pytest
 
-from memlab import baseline, disk_cache, pipeline
+from memlab import baseline, data, disk_cache, pipeline
 from memlab.search import SearchIndex
 
 
@@ -100,6 +100,19 @@ def test_a_read_only_cache_folder_gives_values_in_memory(cache):
         assert list(cache.iterdir()) == []
     finally:
         cache.chmod(0o755)
+
+
+def test_dataset_images_are_mapped_from_the_cache(cache):
+    data._load_cached.cache_clear()
+    try:
+        first = data.load("mnist", "test")                          # reads the idx files, stores a copy
+        data._load_cached.cache_clear()
+        mapped = data.load("mnist", "test")                         # maps the copy
+        assert isinstance(mapped.images, np.memmap) and not mapped.images.flags.writeable
+        assert mapped.labels.dtype == np.int64 and len(list(cache.glob("data-mnist-test-*"))) == 1
+        assert np.array_equal(mapped.images, first.images) and np.array_equal(mapped.labels, first.labels)
+    finally:
+        data._load_cached.cache_clear()
 
 
 def test_a_full_disk_still_gives_the_value_and_leaves_no_temporary_file(cache):
