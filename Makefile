@@ -18,7 +18,7 @@ export MEMLAB_DATA := $(abspath ../shared/data)
 endif
 endif
 
-.PHONY: test check dashboard setup bench loadtest clean
+.PHONY: test check dashboard setup bench loadtest crowd clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,12 @@ bench: setup
 # N students on one dashboard server (loopback, stops itself within 30 minutes): benchmarks/loadtest.json, docs/deploy.md
 loadtest: setup
 	$(PY) benchmarks/loadtest.py --students $(N)
+
+# memlab's dashboard and the Gradio anchor (one process, the original demo's shape) under the same class,
+# back to back for each N (at most ~23 min per N): benchmarks/results.json's "crowd", docs/benchmarks.md
+crowd: setup
+	$(PY) -m pip install -q -e '.[bench]'
+	cd benchmarks && ../$(PY) crowd.py --students $(N)
 
 clean:
 	rm -rf $(VENV) runs test-artifacts .binder-venv

@@ -5,20 +5,22 @@ opens the dashboard, picks a model (the students take the model list in turn), p
 times at human pace (reading the result for 5-15 s between clicks, seeded), then closes the tab
 without saying goodbye (no beforeunload, like a phone put away), so the kernel is left to the culler.
 
+The student is benchmarks/classroom.py's (seed 0, the model's default steps), shared with the Gradio
+anchor's load test (benchmarks/anchor_load.py; both run by benchmarks/crowd.py).
+
 Reported: click-to-result p50 / p95 (press Generate -> a new verdict on the page), time to open the
-dashboard, peak total memory of the server and its kernels (RSS and PSS, sampled every 2 s), errors,
-busy pages, and the seconds until every kernel is gone after the last tab closed.
-The server is `memlab dashboard`'s Voila command with the cap set to N (nobody is turned away) and
+dashboard, peak total memory of the server and its kernels (RSS and PSS, sampled every 2 s), the
+CPU-seconds of the server and every kernel it started (benchmarks/process_meter.py), errors,
+busy pages, and the seconds until every kernel is gone after the last tab closed (--no-cull-wait: not
+waited for). The server is `memlab dashboard`'s Voila command with the cap set to N (--max-kernels to
+change it; nobody is turned away at N) and
 voila.json's cull timeout (300 s; --cull-s to change it). Traffic stays on loopback; the run
 stops itself after --timeout seconds whatever happens, and stops the server and its kernels.
 
     python benchmarks/loadtest.py --students 10        # or: make loadtest N=10
 """
 
-import argparse
 import asyncio
-import json
-import random
 import statistics
 import sys
 import time
@@ -27,23 +29,18 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))          # the real-server helpers the tests use
 
+from classroom import percentile, reading_pause_s, reading_pauses, save_run, student_arguments  # noqa: E402
 from memlab import serve  # noqa: E402
+from process_meter import ProcessTreeMeter  # noqa: E402
 from servers import (CHROMIUM_ARGS, CHROMIUM, MARK_RESULTS_JS, NEW_RESULT_JS, free_port, kernels,  # noqa: E402
                      pss_mb, rss_mb, server)
 
 import psutil  # noqa: E402
 
 
-def percentile(values, q):
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
-
-
 async def student(number, browser, url, args, log):
     """One student's visit; appends what happened to ``log``."""
-    rng = random.Random(args.seed * 1000 + number)
+    rng = reading_pauses(args.seed, number)
     await asyncio.sleep(number * args.arrive_every)
     record = {"student": number, "clicks_s": [], "errors": []}
     log.append(record)
@@ -79,7 +76,7 @@ async def student(number, browser, url, args, log):
             if number == 0 and len(record["clicks_s"]) == args.clicks:   # to look at: what students saw
                 (REPO / "test-artifacts").mkdir(exist_ok=True)
                 await page.screenshot(path=str(REPO / "test-artifacts" / "loadtest-student0.png"), full_page=True)
-            await asyncio.sleep(rng.uniform(5, 15))   # reading the result
+            await asyncio.sleep(reading_pause_s(rng))   # reading the result
     except Exception as err:   # a timeout or a broken page is a result to report, not a crash
         record["errors"].append(f"{stage}: {type(err).__name__}: {str(err).splitlines()[0]}")
     finally:
@@ -101,7 +98,8 @@ async def run(args):
     from playwright.async_api import async_playwright
 
     # Every student comes from 127.0.0.1 here: the per-address limits, meant for strangers, are off.
-    command = serve.voila_command(free_port(), "127.0.0.1", max_kernels=args.students, max_per_address=0,
+    command = serve.voila_command(free_port(), "127.0.0.1", max_kernels=args.max_kernels or args.students,
+                                  max_per_address=0,
                                   starts_per_minute=0) + [
         f"--MappingKernelManager.cull_idle_timeout={args.cull_s}",
         f"--MappingKernelManager.cull_interval={args.cull_interval_s}"]
@@ -111,21 +109,25 @@ async def run(args):
         async with async_playwright() as p:
             browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             watcher = asyncio.create_task(watch_memory(voila, samples, stop))
+            meter = ProcessTreeMeter(voila.pid).start()   # the server's and its kernels' CPU-seconds
             began = time.time()
             # students stop clicking here, leaving time for the culler and for writing the figures
-            args.deadline = began + args.timeout - (args.cull_s + 3 * args.cull_interval_s + 30) - args.click_timeout / 2
+            reserve = args.cull_s + 3 * args.cull_interval_s + 30 if args.cull_wait else 30
+            args.deadline = began + args.timeout - reserve - args.click_timeout / 2
             await asyncio.gather(*(student(n, browser, voila.url, args, visits) for n in range(args.students)))
             await browser.close()
             last_close = max(v["closed_at"] for v in visits)
-            while kernels(voila) and time.time() - last_close < args.cull_s + 3 * args.cull_interval_s + 30:
+            while (args.cull_wait and kernels(voila)
+                   and time.time() - last_close < args.cull_s + 3 * args.cull_interval_s + 30):
                 await asyncio.sleep(1)
             stop.set()
             await watcher
-            left = len(kernels(voila))
+            cost = meter.stop()
+            left = len(kernels(voila)) if args.cull_wait else None
     clicks = [c for v in visits for c in v["clicks_s"]]
     opens = [v["open_s"] for v in visits if "open_s" in v]
     return {
-        "students": args.students, "clicks_each": args.clicks, "seed": args.seed,
+        "students": args.students, "max_kernels": args.max_kernels or args.students, "clicks_each": args.clicks, "seed": args.seed,
         "arrive_every_s": args.arrive_every,
         "cull_idle_timeout_s": args.cull_s, "cull_interval_s": args.cull_interval_s,
         "clicks_answered": len(clicks), "clicks_wanted": args.students * args.clicks,
@@ -136,10 +138,13 @@ async def run(args):
         "peak_total_rss_mb": max((s["rss_mb"] for s in samples), default=0),
         "peak_total_pss_mb": max((s["pss_mb"] for s in samples), default=0),
         "peak_kernel_rss_mb": max((max(s["kernel_rss_mb"], default=0) for s in samples), default=0),
+        "server_cpu_s": cost["cpu_s"], "server_processes_seen": cost["processes_seen"],
+        "server_cpu_s_per_click": round(cost["cpu_s"] / len(clicks), 2) if clicks else None,
         "errors": [f"student {v['student']}: {e}" for v in visits for e in v["errors"]],
         "busy_pages": sum(bool(v.get("busy")) for v in visits),
         "kernels_left_after_cull": left,
-        "all_culled_after_last_close_s": None if left else round(samples[-1]["t"] - last_close, 1),
+        "all_culled_after_last_close_s": (round(samples[-1]["t"] - last_close, 1)
+                                          if left == 0 else None),
         "run_s": round(time.time() - began, 1),
         "load_average_1min_at_end": round(psutil.getloadavg()[0], 1), "cpu_count": psutil.cpu_count(),
         "models": sorted({v.get("model", "?") for v in visits}),
@@ -147,27 +152,18 @@ async def run(args):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--students", type=int, default=10)
-    parser.add_argument("--clicks", type=int, default=5, help="Generates per student (default 5)")
-    parser.add_argument("--arrive-every", type=float, default=3.0, help="seconds between arrivals")
+    parser = student_arguments(__doc__.split("\n\n")[0], 1800, REPO / "benchmarks" / "loadtest.json")
     parser.add_argument("--cull-s", type=int, default=300, help="idle seconds before a kernel is culled "
                         "(voila.json's 300; much shorter ones cull kernels whose slow page has not connected yet)")
     parser.add_argument("--cull-interval-s", type=int, default=30)
-    parser.add_argument("--open-timeout", type=int, default=600, help="seconds to wait for the dashboard")
-    parser.add_argument("--click-timeout", type=int, default=300, help="seconds to wait for one result")
-    parser.add_argument("--timeout", type=int, default=1800,
-                        help="seconds: students stop clicking in time for the run to end by then")
-    parser.add_argument("--seed", type=int, default=0, help="the students' reading pauses")
-    parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "loadtest.json")
+    parser.add_argument("--no-cull-wait", dest="cull_wait", action="store_false",
+                        help="stop the server once the last tab closed, without waiting for the culler")
+    parser.add_argument("--max-kernels", type=int, help="the server's kernel cap (default: --students)")
     args = parser.parse_args(argv)
     if args.students < 1 or args.clicks < 1:
         parser.error("--students and --clicks must be at least 1")
     result = asyncio.run(asyncio.wait_for(run(args), args.timeout + 120))   # a backstop; run() keeps time
-    runs = json.loads(args.out.read_text()) if args.out.is_file() else {}
-    runs[str(args.students)] = result
-    args.out.write_text(json.dumps(runs, indent=2, sort_keys=True) + "\n")
-    print(json.dumps(result, indent=2))
+    save_run(args.out, result)
     return 0 if not result["errors"] and not result["kernels_left_after_cull"] else 1
 
 

@@ -15,6 +15,7 @@ import json
 from pathlib import Path
 
 import browser
+import crowd_table
 import dashboard
 import search
 import training
@@ -125,6 +126,8 @@ def markdown(results: dict) -> str:
                   f"{f['probe']} scanned per query): build {f['build_s']} s, one query {f['query_ms']} ms "
                   f"(memlab exact: {f['memlab_exact_ms']} ms), recall@1 {f['recall_at_1']:.3f} on "
                   f"{f['queries_for_recall']} test queries."]
+    if "crowd" in results:   # written by benchmarks/crowd.py; kept when this page is rewritten
+        lines += ["", crowd_table.markdown(results["crowd"]).rstrip("\n")]
     return "\n".join(lines) + "\n"
 
 

@@ -44,7 +44,8 @@ RAW_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
 
 @dataclass(frozen=True, eq=False)
 class ImageSet:
-    """One split of a dataset, held in memory."""
+    """One split of a dataset, held in memory (read-only arrays, mapped from memlab's cache where it can
+    be written: see ``_read_mapped``)."""
 
     name: str                 # "mnist" or "fashion"
     split: str                # "train" or "test"
@@ -145,14 +146,27 @@ def _locate(name: str) -> Path:
     return target
 
 
+def _read_mapped(entry: str, images_file: Path, labels_file: Path) -> tuple[np.ndarray, np.ndarray]:
+    """The idx files' images and int64 labels, read once per machine into ``memlab.disk_cache`` as .npy
+    files that every process maps read-only: a class of kernels shares one copy of the 47 MB of pixels.
+
+    The entry's key is the files' paths, sizes and modification times: a replaced file misses."""
+    from .disk_cache import load_or_compute
+
+    key = {"files": [[str(f.resolve()), f.stat().st_size, f.stat().st_mtime_ns] for f in (images_file, labels_file)]}
+    arrays = load_or_compute(entry, key, lambda: {"images": read_idx(images_file),
+                                             "labels": read_idx(labels_file).astype(np.int64)})
+    return arrays["images"], arrays["labels"]
+
+
 @functools.lru_cache(maxsize=8)
 def _load_cached(name: str, split: str, root: str) -> ImageSet:
     folder, classes = DATASETS[name]
     raw = Path(root) / folder / "raw"
     prefix = "train" if split == "train" else "t10k"
     try:
-        images = read_idx(raw / f"{prefix}-images-idx3-ubyte")
-        labels = read_idx(raw / f"{prefix}-labels-idx1-ubyte").astype(np.int64)
+        images, labels = _read_mapped(f"data-{name}-{split}", raw / f"{prefix}-images-idx3-ubyte",
+                                      raw / f"{prefix}-labels-idx1-ubyte")
     except (OSError, IdxError) as err:
         raise DataCorruptError(
             f"The {name} {split} files in {raw} cannot be read ({type(err).__name__}: {err}). "

@@ -7,9 +7,15 @@ given dataset and classifier, so the first kernel that builds them stores them h
 kernel (another visitor, another student, a restarted notebook) loads them in milliseconds.
 
 Each entry is named by a *key*: a dict of everything its value depends on (the data's sha256, the
-classifier's weights sha256, the settings, ``FORMAT``). Its file name holds a hash of the key, and the
+classifier's weights sha256, the settings, ``FORMAT``). Its folder name holds a hash of the key, and the
 key is stored beside the arrays and compared on load, so a changed input can never return a stale
 value: it simply misses, and is computed again.
+
+An entry is a folder of plain ``.npy`` files (one per array) and ``key.json``, and it is read with
+``np.load(..., mmap_mode="r")``: the arrays are read-only maps of the files, so every kernel on a
+machine shares the same pages of memory instead of holding its own copy (a class of 20 visitors holds
+one search index, not 20). A folder is written whole under a temporary name and then renamed, so a
+reader never sees half an entry.
 
 The folder is ``$MEMLAB_CACHE``, else ``$XDG_CACHE_HOME/memlab``, else ``~/.cache/memlab``. If it cannot
 be written (a read-only home), values are computed in memory as before: the cache only saves time.
@@ -19,13 +25,14 @@ be written (a read-only home), values are computed in memory as before: the cach
 import hashlib
 import json
 import os
+import shutil
 import tempfile
-import zipfile
 from pathlib import Path
 
 import numpy as np
 
-FORMAT = 1   # bump when what an entry holds changes meaning
+FORMAT = 2   # bump when what an entry holds changes meaning (2: a folder of .npy files, memory-mapped)
+KEY_FILE = "key.json"
 
 
 def cache_dir() -> Path:
@@ -49,46 +56,70 @@ def _key_text(key: dict) -> str:
 
 
 def path_for(name: str, key: dict) -> Path:
-    return cache_dir() / f"{name}-{hashlib.sha256(_key_text(key).encode()).hexdigest()[:16]}.npz"
+    """The entry's folder."""
+    return cache_dir() / f"{name}-{hashlib.sha256(_key_text(key).encode()).hexdigest()[:16]}"
 
 
 def load_or_compute(name: str, key: dict, compute) -> dict[str, np.ndarray]:
     """The arrays ``compute()`` returns (a dict of name -> array), from disk when an entry for ``key`` exists.
 
+    Arrays read from disk are read-only memory maps (``np.memmap``); freshly computed ones are returned
+    as ``compute()`` gave them. Either way, do not write into them.
+
     Args:
-        name: a readable prefix for the file, e.g. ``"index-mnist"``.
+        name: a readable prefix for the folder, e.g. ``"index-mnist"``.
         key: JSON-able dict of everything the arrays depend on.
         compute: called with no arguments when the entry is missing, unreadable or for another key.
     """
     path, wanted = path_for(name, key), _key_text(key)
-    try:
-        with np.load(path, allow_pickle=False) as stored:
-            if str(stored["__key__"]) == wanted:
-                return {k: stored[k] for k in stored.files if k != "__key__"}
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):   # missing, truncated, foreign
-        pass
+    stored = _read(path, wanted)
+    if stored is not None:
+        return stored
     arrays = compute()
     _store(path, wanted, arrays)
     return arrays
 
 
+def _read(path: Path, wanted: str) -> dict[str, np.ndarray] | None:
+    """The entry's arrays, mapped read-only; None when it is missing, truncated, foreign or for another key."""
+    try:
+        about = json.loads((path / KEY_FILE).read_text())
+        if about["key"] != wanted:
+            return None
+        return {name: _map(path / f"{name}.npy") for name in about["arrays"]}
+    except (OSError, ValueError, KeyError, TypeError, EOFError):   # missing, truncated, foreign
+        return None
+
+
+def _map(file: Path) -> np.ndarray:
+    array = np.load(file, mmap_mode="r", allow_pickle=False)
+    if array.size == 0:                   # nothing to map (an empty file cannot be mapped): a plain copy
+        array = np.load(file, allow_pickle=False)
+        array.setflags(write=False)
+    return array
+
+
 def _store(path: Path, key_text: str, arrays: dict):
-    """Write atomically (a temporary file, then a rename), so a concurrent reader never sees half a file;
-    any failure (read-only or full disk) leaves the cache as it was."""
-    tmp = None
+    """Write the folder under a temporary name, then rename it into place, so a concurrent reader never
+    sees half an entry; any failure (read-only or full disk) leaves the cache as it was."""
+    tmp = old = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".tmp")
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, __key__=np.array(key_text), **arrays)
-        os.chmod(tmp, 0o644)    # readable by every user of a shared cache (a class server)
+        tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}-", suffix=".tmp"))
+        for name, array in arrays.items():
+            np.save(tmp / f"{name}.npy", np.asarray(array), allow_pickle=False)
+            os.chmod(tmp / f"{name}.npy", 0o644)   # readable by every user of a shared cache (a class server)
+        (tmp / KEY_FILE).write_text(json.dumps({"key": key_text, "arrays": list(arrays)}))
+        os.chmod(tmp / KEY_FILE, 0o644)
+        os.chmod(tmp, 0o755)
+        if path.exists():      # a damaged entry: move it aside first (a folder cannot replace a full one)
+            old = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}-", suffix=".old"))
+            os.replace(path, old / "entry")
         os.replace(tmp, path)
         tmp = None
-    except OSError:
+    except (OSError, ValueError):   # ValueError: an array numpy will not store without pickling
         pass
     finally:
-        if tmp is not None:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
+        for leftover in (tmp, old):
+            if leftover is not None:
+                shutil.rmtree(leftover, ignore_errors=True)

@@ -10,7 +10,7 @@ import textwrap
 import numpy as np
 import pytest
 
-from memlab import baseline, disk_cache, training_set
+from memlab import baseline, data, disk_cache, training_set
 from memlab.nearest import find_nearest
 from memlab.search import SearchIndex
 
@@ -37,18 +37,83 @@ def test_an_entry_is_computed_once_and_a_changed_key_misses(cache):
     again = disk_cache.load_or_compute("thing", {"data": "sha-1"}, compute)
     assert len(calls) == 1 and np.array_equal(first["a"], again["a"])
     disk_cache.load_or_compute("thing", {"data": "sha-2"}, compute)     # other data: computed, never the old value
-    assert len(calls) == 2 and len(list(cache.glob("thing-*.npz"))) == 2
+    assert len(calls) == 2 and len(list(cache.glob("thing-*"))) == 2
 
 
 def test_a_truncated_entry_is_computed_again_and_repaired(cache):
     compute, calls = counting({"a": np.arange(1000.0)})
     disk_cache.load_or_compute("thing", {"k": 1}, compute)
-    (path,) = cache.glob("thing-*.npz")
-    path.write_bytes(path.read_bytes()[:300])                      # a half-written file from an old crash
+    (path,) = cache.glob("thing-*")
+    array = path / "a.npy"
+    array.write_bytes(array.read_bytes()[:300])                    # a half-written file from an old crash
     assert np.array_equal(disk_cache.load_or_compute("thing", {"k": 1}, compute)["a"], np.arange(1000.0))
     assert len(calls) == 2
     disk_cache.load_or_compute("thing", {"k": 1}, compute)
     assert len(calls) == 2                                          # the repaired entry is used
+
+
+def test_a_stored_entry_is_read_only_memory_maps(cache):
+    compute, calls = counting({"a": np.arange(12.0).reshape(3, 4), "empty": np.zeros(0, np.int64)})
+    disk_cache.load_or_compute("thing", {"k": 1}, compute)
+    stored = disk_cache.load_or_compute("thing", {"k": 1}, compute)
+    assert len(calls) == 1
+    assert isinstance(stored["a"], np.memmap) and not stored["a"].flags.writeable
+    np.testing.assert_array_equal(stored["a"], np.arange(12.0).reshape(3, 4))
+    assert stored["empty"].shape == (0,) and not stored["empty"].flags.writeable
+    with pytest.raises(ValueError):
+        stored["a"][0, 0] = 1.0
+
+
+def test_two_processes_map_the_same_file(cache):
+    disk_cache.load_or_compute("shared", {"k": 1}, lambda: {"a": np.ones(1_000_000, np.float32)})
+    script = textwrap.dedent(f"""
+        import os
+        os.environ["MEMLAB_CACHE"] = {str(cache)!r}
+        from memlab import disk_cache
+        value = disk_cache.load_or_compute("shared", {{"k": 1}}, lambda: 1 / 0)   # must not compute
+        with open("/proc/self/maps") as maps:
+            print(int(value["a"].sum()), str(value["a"].filename) in maps.read())
+    """)
+    outputs = [subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+               for _ in range(2)]
+    for result in outputs:
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.split() == ["1000000", "True"]      # its pages are the file's, shared
+
+
+def test_a_cache_that_cannot_be_written_gives_values_in_memory(tmp_path, monkeypatch):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")                              # fails for root too, unlike chmod
+    monkeypatch.setenv("MEMLAB_CACHE", str(blocker / "cache"))
+    compute, calls = counting({"a": np.arange(3)})
+    assert np.array_equal(disk_cache.load_or_compute("thing", {"k": 1}, compute)["a"], np.arange(3))
+    assert np.array_equal(disk_cache.load_or_compute("thing", {"k": 1}, compute)["a"], np.arange(3))
+    assert len(calls) == 2
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
+def test_a_read_only_cache_folder_gives_values_in_memory(cache):
+    cache.mkdir()
+    cache.chmod(0o555)
+    try:
+        compute, calls = counting({"a": np.arange(3)})
+        assert np.array_equal(disk_cache.load_or_compute("thing", {"k": 1}, compute)["a"], np.arange(3))
+        assert list(cache.iterdir()) == []
+    finally:
+        cache.chmod(0o755)
+
+
+def test_dataset_images_are_mapped_from_the_cache(cache):
+    data._load_cached.cache_clear()
+    try:
+        first = data.load("mnist", "test")                          # reads the idx files, stores a copy
+        data._load_cached.cache_clear()
+        mapped = data.load("mnist", "test")                         # maps the copy
+        assert isinstance(mapped.images, np.memmap) and not mapped.images.flags.writeable
+        assert mapped.labels.dtype == np.int64 and len(list(cache.glob("data-mnist-test-*"))) == 1
+        assert np.array_equal(mapped.images, first.images) and np.array_equal(mapped.labels, first.labels)
+    finally:
+        data._load_cached.cache_clear()
 
 
 def test_a_full_disk_still_gives_the_value_and_leaves_no_temporary_file(cache):
@@ -75,7 +140,7 @@ def test_a_cached_index_searches_exactly_like_a_fresh_one(cache, mnist, mnist_te
         built = training_set.whole_split("mnist").index               # builds and stores
         training_set.whole_split.cache_clear()
         loaded = training_set.whole_split("mnist").index              # loads
-        assert loaded is not built and len(list(cache.glob("index-mnist-*.npz"))) == 1
+        assert loaded is not built and len(list(cache.glob("index-mnist-*"))) == 1
         fresh = SearchIndex(mnist.images, mnist.labels)
         queries = mnist_test.images[:50]
         a, b = loaded.search(queries, k=5), fresh.search(queries, k=5)
@@ -94,7 +159,7 @@ def test_the_stored_baseline_is_the_one_computed_now(cache):
         computed = find_nearest(baseline.unseen_images("mnist", 300), training_set.whole_split("mnist"), k=1,
                                 scope="same class").result.rmse_article[:, 0]
         assert np.array_equal(again, computed) and np.array_equal(stored, computed)
-        assert len(list(cache.glob("baseline-mnist-*.npz"))) == 1
+        assert len(list(cache.glob("baseline-mnist-*"))) == 1
     finally:
         training_set.whole_split.cache_clear()
 
@@ -105,7 +170,7 @@ def test_memlab_prepare_fills_the_cache_and_names_a_typo(cache):
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
     assert "mnist: search index" in result.stdout and str(cache) in result.stdout
-    assert {p.name.split("-")[0] for p in cache.glob("*.npz")} == {"index", "baseline", "look"}
+    assert {p.name.split("-")[0] for p in cache.glob("*-*")} >= {"index", "baseline", "look"}
     typo = subprocess.run([sys.executable, "-m", "memlab", "prepare", "mnst"], env=env,
                           capture_output=True, text=True, timeout=120)
     assert typo.returncode == 2 and "Unknown dataset 'mnst'" in typo.stderr
