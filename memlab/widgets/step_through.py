@@ -11,7 +11,6 @@ import ipywidgets as w
 import numpy as np
 
 from .. import data, zoo
-from ..pixels import model_to_unit
 from .controls import Message, labelled
 from .images import VERDICT_COLOURS, image_tile
 from .jobs import Cancelled
@@ -85,7 +84,7 @@ class StepThroughPanel:
 
         def on_step(t, x_t, x_0):
             self.jobs.stop_if_abandoned(generation)      # the model changed: stop between two steps
-            raw.append((t, model_to_unit(x_t)[0, 0].numpy(), model_to_unit(x_0)[0, 0].numpy()))
+            raw.append((t, x_t[0], x_0[0]))      # (28, 28) NumPy arrays on 0..1
             self.progress.value = len(raw)
             if len(raw) % 5 == 0 or len(raw) == request.steps:
                 self.message.show(f"Working… {len(raw)} of {request.steps} steps.")
