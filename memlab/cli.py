@@ -147,6 +147,17 @@ def cmd_extract(args):
 
 def cmd_prepare(args):
     prepare_datasets(args.datasets)
+    prepare_exports()
+
+
+def prepare_exports():
+    """Export every trained model to ONNX (memlab.onnx_export), so dashboard kernels need no PyTorch."""
+    from . import disk_cache
+    from .onnx_export import export_all
+
+    seconds = export_all()    # only the models not exported yet
+    print(f"ONNX exports: {len(seconds)} models exported now ({sum(seconds.values()):.1f} s), the others "
+          f"already were (kept in {disk_cache.cache_dir() / 'onnx'})")
 
 
 def prepare_datasets(datasets):
@@ -176,6 +187,7 @@ def cmd_dashboard(args):
                                   args.starts_per_minute, args.behind_proxy)
     print("Preparing the search indexes and baselines (the first time on this machine: about 30 s)...")
     prepare_datasets(DATASETS)
+    prepare_exports()
     print("Starting the dashboard:", " ".join(command))
     print(f"At most {max_kernels or 'unlimited'} visitors at once; a page that never connects, or has "
           "gone for 2 minutes, frees its place (docs/deploy.md).")
@@ -279,8 +291,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "visitors: read their addresses from X-Forwarded-For (docs/deploy.md)")
     p.set_defaults(run=cmd_dashboard)
 
-    p = sub.add_parser("prepare", help="build the search indexes and baselines once per machine (the "
-                       "dashboard's first click then waits for none of them)")
+    p = sub.add_parser("prepare", help="build the search indexes and baselines and export the models to ONNX "
+                       "once per machine (the dashboard's first click then waits for none of them)")
     p.add_argument("datasets", nargs="*", default=list(DATASETS), help="default: mnist fashion")
     p.set_defaults(run=cmd_prepare)
 
