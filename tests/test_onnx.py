@@ -22,6 +22,16 @@ TRAINED = [m for m in MODELS if zoo.is_trained(m)]
 PIXEL = 1 / 255   # "the same image": no pixel differs by a grey level
 
 
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    """Both engines on one thread, as the dashboard runs them: PyTorch's default two threads on two
+    busy cores made a 50-step sample take 10-40 s instead of 1 s."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.fixture(scope="session")
 def cache(tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:
