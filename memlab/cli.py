@@ -156,8 +156,8 @@ def prepare_exports():
     from .onnx_export import export_all
 
     seconds = export_all()    # only the models not exported yet
-    print(f"ONNX exports: {len(seconds)} models exported now ({sum(seconds.values()):.1f} s), the others "
-          f"already were (kept in {disk_cache.cache_dir() / 'onnx'})")
+    done = f"{len(seconds)} exported now in {sum(seconds.values()):.1f} s" if seconds else "all up to date"
+    print(f"ONNX exports of the trained models: {done} (kept in {disk_cache.cache_dir() / 'onnx'})")
 
 
 def prepare_datasets(datasets):
