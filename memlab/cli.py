@@ -185,7 +185,7 @@ def cmd_dashboard(args):
     max_kernels = serve.default_max_kernels() if args.max_kernels is None else args.max_kernels
     command = serve.voila_command(args.port, args.ip, max_kernels, args.browser, args.max_per_address,
                                   args.starts_per_minute, args.behind_proxy)
-    print("Preparing the search indexes and baselines (the first time on this machine: about 30 s)...")
+    print("Preparing the search indexes, baselines and ONNX exports (the first time on this machine: about 2 min)...")
     prepare_datasets(DATASETS)
     prepare_exports()
     print("Starting the dashboard:", " ".join(command))
