@@ -9,7 +9,13 @@ import torch
 
 
 def side_by_side_ms(functions: dict, repeats: int, warmup: int = 1) -> dict:
-    """Median milliseconds of each function, timed in turn (A, B, C, A, B, C, ...) so that the
+    """Median milliseconds of each function, timed in turn (see ``side_by_side_times``)."""
+    times = side_by_side_times(functions, repeats, warmup)
+    return {name: round(float(np.median(t)), 3) for name, t in times.items()}
+
+
+def side_by_side_times(functions: dict, repeats: int, warmup: int = 1) -> dict:
+    """Every run's milliseconds, per function, timed in turn (A, B, C, A, B, C, ...) so that the
     machine's slow and fast moments fall on all of them alike."""
     for fn in functions.values():
         for _ in range(warmup):
@@ -20,7 +26,7 @@ def side_by_side_ms(functions: dict, repeats: int, warmup: int = 1) -> dict:
             start = time.perf_counter()
             fn()
             times[name].append((time.perf_counter() - start) * 1000)
-    return {name: round(float(np.median(t)), 3) for name, t in times.items()}
+    return times
 
 
 def machine() -> str:

@@ -221,7 +221,8 @@ class App:
         done = 0
 
         def on_step(t, x_t, x_0):
-            """Between two sampler steps: stop if the model changed; say how far the run is."""
+            """Between two sampler steps (x_t, x_0: NumPy images on 0..1, unused here): stop if the model
+            changed; say how far the run is."""
             nonlocal done, said
             self.jobs.stop_if_abandoned(generation)
             done += 1

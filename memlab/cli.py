@@ -169,6 +169,17 @@ def cmd_extract(args):
 
 def cmd_prepare(args):
     prepare_datasets(args.datasets)
+    prepare_exports()
+
+
+def prepare_exports():
+    """Export every trained model to ONNX (memlab.onnx_export), so dashboard kernels need no PyTorch."""
+    from . import disk_cache
+    from .onnx_export import export_all
+
+    seconds = export_all()    # only the models not exported yet
+    done = f"{len(seconds)} exported now in {sum(seconds.values()):.1f} s" if seconds else "all up to date"
+    print(f"ONNX exports of the trained models: {done} (kept in {disk_cache.cache_dir() / 'onnx'})")
 
 
 def prepare_datasets(datasets):
@@ -196,8 +207,9 @@ def cmd_dashboard(args):
     max_kernels = serve.default_max_kernels() if args.max_kernels is None else args.max_kernels
     command = serve.voila_command(args.port, args.ip, max_kernels, args.browser, args.max_per_address,
                                   args.starts_per_minute, args.behind_proxy)
-    print("Preparing the search indexes and baselines (the first time on this machine: about 30 s)...")
+    print("Preparing the search indexes, baselines and ONNX exports (the first time on this machine: about 2 min)...")
     prepare_datasets(DATASETS)
+    prepare_exports()
     print("Starting the dashboard:", " ".join(command))
     print(f"At most {max_kernels or 'unlimited'} visitors at once; a page that never connects, or has "
           "gone for 2 minutes, frees its place (docs/deploy.md).")
@@ -312,8 +324,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "visitors: read their addresses from X-Forwarded-For (docs/deploy.md)")
     p.set_defaults(run=cmd_dashboard)
 
-    p = sub.add_parser("prepare", help="build the search indexes and baselines once per machine (the "
-                       "dashboard's first click then waits for none of them)")
+    p = sub.add_parser("prepare", help="build the search indexes and baselines and export the models to ONNX "
+                       "once per machine (the dashboard's first click then waits for none of them)")
     p.add_argument("datasets", nargs="*", default=list(DATASETS), help="default: mnist fashion")
     p.set_defaults(run=cmd_prepare)
 

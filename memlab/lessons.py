@@ -87,10 +87,10 @@ def reverse_trajectory(model, sampler: str = "ddim", steps: int = 50, seed: int 
     """Sample one image from a diffusion ``model`` (``memlab.zoo.load(...)``) and keep every step."""
     timesteps, frames, estimates = [], [], []
 
-    def keep(t, x_t, pred_x0):   # called by the sampling loop after every step
+    def keep(t, x_t, pred_x0):   # called after every step, with (1, 28, 28) NumPy images on 0..1
         timesteps.append(t)
-        frames.append(model_to_unit(x_t.clamp(-1, 1))[0, 0].cpu().numpy())
-        estimates.append(model_to_unit(pred_x0)[0, 0].cpu().numpy())
+        frames.append(x_t[0])
+        estimates.append(pred_x0[0])
 
     final = model.sample(1, torch.Generator().manual_seed(seed), steps=steps, sampler=sampler, on_step=keep)
     return Trajectory(sampler, timesteps, np.stack(frames), np.stack(estimates), final[0])

@@ -1,7 +1,13 @@
 """Trained models behind one small interface, so the app and the CLI treat them alike.
 
-* every generator has ``sample(n, generator=None, steps=None) -> (n, 28, 28)`` float32 on 0..1;
+* every generator has ``sample(n, seed, steps=None, sampler=None, on_step=None) -> (n, 28, 28)``
+  float32 on 0..1, and ``options``: the names of the arguments it uses (a GAN ignores all three);
 * the classifier has ``predict(images) -> (labels, confidences)`` and ``features(images)``.
+
+``memlab.onnx_models`` offers the same interface on ONNX Runtime (no PyTorch). A ``seed`` (an int or a
+``numpy.random.Generator``) draws its noise from the NumPy stream of ``memlab.noise``, so both engines
+give the same image for it. Passing a ``torch.Generator`` instead (as ``seed`` or ``generator=``) still
+works and draws with PyTorch, as before: the images lessons and tests recorded for it do not change.
 
 ``KINDS`` holds one record per kind of model (its network, config, trainer, interface and name);
 ``from_payload`` builds the right model from a checkpoint dict (see ``memlab.checkpoint``).
@@ -12,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from . import noise
 from .classifier import Classifier, ClassifierConfig
 from .gan import GANConfig, Generator
 from .pixels import as_unit_images, model_to_unit, unit_to_model
@@ -39,20 +46,47 @@ class TrainedModel:
         return self
 
 
+def _noise_source(seed, generator):
+    """What a sampler draws from: the ``torch.Generator`` given (either way, the old calls), else the
+    NumPy stream of ``seed`` (``memlab.noise``)."""
+    if generator is not None:
+        return generator
+    if isinstance(seed, torch.Generator):   # sample(n, torch.Generator().manual_seed(s)), as lessons do
+        return seed
+    return noise.stream(seed)
+
+
+def _unit(x: torch.Tensor) -> np.ndarray:
+    """(N, 1, 28, 28) on -1..1 -> (N, 28, 28) float32 on 0..1, as NumPy."""
+    return model_to_unit(x)[:, 0].cpu().numpy()
+
+
 class DiffusionModel(TrainedModel):
-    def sample(self, n, generator=None, steps=None, sampler=None, eta=0.0, on_step=None,
-               spacing=DEFAULT_SPACING) -> np.ndarray:
-        """``n`` images on 0..1, shape (n, 28, 28); defaults: the spec's sampler and steps."""
-        x = sample_diffusion(self.net, NoiseSchedule(self.spec.schedule), n, generator,
+    options = ("sampler", "steps")   # what sample() lets a caller choose
+
+    def sample(self, n, seed=None, steps=None, sampler=None, on_step=None, eta=0.0,
+               spacing=DEFAULT_SPACING, generator=None) -> np.ndarray:
+        """``n`` images on 0..1, shape (n, 28, 28).
+
+        Args:
+            seed: an int or ``numpy.random.Generator`` (or a ``torch.Generator``, see the module doc).
+            steps, sampler: default to the spec's ``default_steps`` and ``default_sampler``.
+            on_step: ``on_step(t, x_t, x0)`` after every step, both (n, 28, 28) NumPy arrays on 0..1.
+            eta, spacing: see ``memlab.sampling.sample_diffusion``.
+        """
+        step_hook = None if on_step is None else lambda t, x_t, x0: on_step(t, _unit(x_t), _unit(x0))
+        x = sample_diffusion(self.net, NoiseSchedule(self.spec.schedule), n, _noise_source(seed, generator),
                              steps or self.spec.default_steps, sampler or self.spec.default_sampler,
-                             eta, on_step, spacing)
-        return model_to_unit(x)[:, 0].cpu().numpy()
+                             eta, step_hook, spacing)
+        return _unit(x)
 
 
 class GANModel(TrainedModel):
-    def sample(self, n, generator=None, steps=None, **_) -> np.ndarray:
-        """``n`` images on 0..1, shape (n, 28, 28). ``steps`` is ignored: a GAN takes one step."""
-        return model_to_unit(sample_gan(self.net, n, generator))[:, 0].cpu().numpy()
+    options = ()   # one forward pass: nothing to choose
+
+    def sample(self, n, seed=None, generator=None) -> np.ndarray:
+        """``n`` images on 0..1, shape (n, 28, 28): one pass, so no steps, sampler or on_step to take."""
+        return _unit(sample_gan(self.net, n, _noise_source(seed, generator)))
 
 
 class ClassifierModel(TrainedModel):

@@ -1,7 +1,8 @@
 """The sampling loops: reverse diffusion (DDPM or DDIM) and a GAN's single forward pass.
 
-Both return images on the model scale (-1..1), shaped (N, 1, 28, 28). Pass a
-``torch.Generator`` to make a sample reproducible: the same seed gives the same image.
+Both return images on the model scale (-1..1), shaped (N, 1, 28, 28). Pass a generator to make a
+sample reproducible: a ``numpy.random.Generator`` (``memlab.noise.stream(seed)``: the ONNX Runtime
+engine's loop, ``memlab.sampling_numpy``, draws the same numbers) or a ``torch.Generator``.
 """
 
 import functools
@@ -22,7 +23,7 @@ def sample_diffusion(unet, schedule: NoiseSchedule, n: int, generator=None, step
         unet: the network; it predicts the noise or the clean image, as the schedule's config says.
         schedule: the noise schedule it was trained with.
         n: number of images.
-        generator: a ``torch.Generator`` for the starting noise (and DDPM's per-step noise).
+        generator: a NumPy or torch generator for the starting noise (and DDPM's per-step noise).
         steps: number of reverse steps.
         sampler: ``"ddim"`` (deterministic with eta=0) or ``"ddpm"``.
         eta: DDIM's noise level (0 deterministic, 1 behaves like DDPM).

@@ -18,61 +18,38 @@ Song et al. 2021, "Denoising Diffusion Implicit Models"):
 The arithmetic matches diffusers' schedulers with ``timestep_spacing`` "leading" or "trailing",
 ``clip_sample=True``, DDPM ``variance_type="fixed_small"``, DDIM ``set_alpha_to_one=True``, and the
 same ``prediction_type`` names);
-``tests/test_schedule.py`` checks it against them.
+``tests/test_schedule.py`` checks it against them. ``memlab.schedule_numpy`` mirrors the sampling half
+in NumPy (for the ONNX Runtime engine) and owns the list of timesteps both visit.
 """
-
-import math
 
 import numpy as np
 import torch
 
 from .configs import ScheduleConfig
+from .noise import normal
+from .schedule_numpy import DEFAULT_SPACING, PREDICTIONS, SAMPLERS, SPACINGS, cosine_betas
+from .schedule_numpy import inference_timesteps as timesteps_array
 
-SAMPLERS = ("ddpm", "ddim")
-SPACINGS = ("leading", "trailing")  # how the visited timesteps are spread: see inference_timesteps
-DEFAULT_SPACING = "trailing"  # Lin et al. 2024: the first step starts from pure noise
-PREDICTIONS = ("epsilon", "sample")  # what the network outputs: eps or x_0
+__all__ = ["DEFAULT_SPACING", "PREDICTIONS", "SAMPLERS", "SPACINGS", "NoiseSchedule", "draw_noise",
+           "inference_timesteps"]   # the constants live in memlab.schedule_numpy; importing them here still works
 
 
-def draw_noise(shape, generator: torch.Generator | None, device, dtype=torch.float32) -> torch.Tensor:
-    """Standard normal noise drawn on the generator's device, then moved to ``device``.
+def draw_noise(shape, generator, device, dtype=torch.float32) -> torch.Tensor:
+    """Standard normal noise, drawn from ``generator`` and moved to ``device``.
 
-    Callers pass a CPU generator (the same seed gives the same image on every machine); drawing
-    with it directly on a GPU would fail."""
+    ``generator`` is a ``numpy.random.Generator`` (what a seed becomes: ``memlab.noise``, shared with
+    the ONNX Runtime engine, so both draw the same numbers) or, as before, a CPU ``torch.Generator``
+    (drawing with it directly on a GPU would fail), or None."""
+    if isinstance(generator, np.random.Generator):
+        return torch.from_numpy(normal(generator, shape)).to(device=device, dtype=dtype)
     where = generator.device if generator is not None else device
     return torch.randn(shape, generator=generator, device=where, dtype=dtype).to(device)
 
 
-def _cosine_betas(steps: int, max_beta: float = 0.999) -> torch.Tensor:
-    """Betas whose alpha-bar follows cos^2 (Nichol & Dhariwal 2021, eq. 17)."""
-    def alpha_bar(t):
-        return math.cos((t + 0.008) / 1.008 * math.pi / 2) ** 2
-
-    betas = [min(1 - alpha_bar((i + 1) / steps) / alpha_bar(i / steps), max_beta) for i in range(steps)]
-    return torch.tensor(betas, dtype=torch.float32)
-
-
 def inference_timesteps(num_train_timesteps: int, num_inference_steps: int,
                         spacing: str = DEFAULT_SPACING) -> torch.Tensor:
-    """The timesteps a sampler visits, from high to low (diffusers' ``timestep_spacing``).
-
-    * ``"trailing"`` counts back from T - 1 in strides of T / n, so the first step always starts
-      from pure noise: 1 step visits t = 999, 2 steps 999 and 499 (Lin et al. 2024, Table 2).
-    * ``"leading"`` counts up from 0 in strides of T // n: with 1 step it visits only t = 0, and
-      treats pure noise as an almost clean image (the result looks like noise).
-
-    With many steps the two hardly differ; with few, use "trailing".
-    """
-    if spacing not in SPACINGS:
-        raise ValueError(f"Unknown spacing {spacing!r}; use one of {', '.join(SPACINGS)}.")
-    if not 1 <= num_inference_steps <= num_train_timesteps:
-        raise ValueError(f"num_inference_steps must be between 1 and {num_train_timesteps}, "
-                         f"got {num_inference_steps}.")
-    if spacing == "leading":
-        steps = np.arange(num_inference_steps)[::-1] * (num_train_timesteps // num_inference_steps)
-    else:
-        steps = np.round(np.arange(num_train_timesteps, 0, -num_train_timesteps / num_inference_steps)) - 1
-    return torch.from_numpy(steps.astype(np.int64))
+    """``memlab.schedule_numpy.inference_timesteps`` (which explains the spacings), as a tensor."""
+    return torch.from_numpy(timesteps_array(num_train_timesteps, num_inference_steps, spacing))
 
 
 class NoiseSchedule:
@@ -84,7 +61,7 @@ class NoiseSchedule:
         if cfg.beta_schedule == "linear":
             self.betas = torch.linspace(cfg.beta_start, cfg.beta_end, steps, dtype=torch.float32)
         elif cfg.beta_schedule == "cosine":
-            self.betas = _cosine_betas(steps)
+            self.betas = torch.tensor(cosine_betas(steps), dtype=torch.float32)
         else:
             raise ValueError(f"Unknown beta_schedule {cfg.beta_schedule!r}; use 'linear' or 'cosine'.")
         if cfg.prediction not in PREDICTIONS:

@@ -53,7 +53,9 @@ class Attention(nn.Module):
     def forward(self, x):
         b, c, h, w = x.shape
         q, k, v = self.qkv(self.norm(x)).reshape(b, 3, c, h * w).unbind(1)  # each (B, C, HW)
-        a = F.scaled_dot_product_attention(q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2))
+        # (B, heads=1, HW, C): the 4-D layout every backend accepts, the ONNX exporter included
+        q, k, v = (y.transpose(1, 2)[:, None] for y in (q, k, v))
+        a = F.scaled_dot_product_attention(q, k, v)[:, 0]                   # (B, HW, C)
         return x + self.out(a.transpose(1, 2).reshape(b, c, h, w))
 
 

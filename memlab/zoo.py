@@ -84,9 +84,40 @@ def card_table() -> str:
     return "\n".join([head] + rows)
 
 
+# What runs the networks of ``open(id)``: "torch" (PyTorch: the lessons, the CLI, training) or "onnx" (ONNX
+# Runtime: dashboard kernels, which then never import PyTorch; ``use_engine``). $MEMLAB_ENGINE sets the default.
+ENGINES = ("torch", "onnx")
+_engine = os.environ.get("MEMLAB_ENGINE", "torch")
+
+
+def use_engine(name: str):
+    """Run every network opened from now on with ``name`` ("torch" or "onnx"), for this process."""
+    global _engine
+    if name not in ENGINES:
+        raise ValueError(f"engine must be one of {ENGINES}, got {name!r}.")
+    _engine = name
+
+
 def import_engine():
     """Import what runs the networks (seconds; the dashboard draws its controls first)."""
-    from . import models  # noqa: F401
+    if _engine == "onnx":
+        from . import onnx_models  # noqa: F401
+    else:
+        from . import models  # noqa: F401
+
+
+def _network(model_id: str):
+    """The trained network of ``model_id`` on the current engine (ONNX: exported now if it is not yet,
+    which imports PyTorch once; ``memlab prepare`` exports every model ahead)."""
+    if _engine != "onnx":
+        return load(model_id)
+    from .onnx_models import export_path, open_onnx
+
+    if not export_path(model_id).is_file():
+        from .onnx_export import export
+
+        export(model_id)
+    return open_onnx(model_id)
 
 
 class ShippedModel:
@@ -118,7 +149,20 @@ class ShippedModel:
 
     @functools.cached_property
     def network(self):
-        return load(self.id)
+        return _network(self.id)
+
+    @functools.cached_property
+    def subset_indices(self):
+        """Dataset indices of the images it was trained on (from its card: no network needed)."""
+        import numpy as np
+
+        from .data import indices_sha256
+
+        indices = np.asarray(self.card["subset_indices"], dtype=np.int64)
+        if indices_sha256(indices) != self.card["subset_indices_sha256"]:
+            raise CheckpointError(f"The card of {self.id!r} lists other training images than it records "
+                                  f"(subset sha256): its {self.path.with_suffix('.json').name} was altered.")
+        return indices
 
     @functools.cached_property
     def saw(self):
@@ -126,7 +170,7 @@ class ShippedModel:
 
         if self.spec.saw_whole_split:
             return whole_split(self.dataset)
-        return subset_of(self.dataset, self.network.subset_indices, self.label)
+        return subset_of(self.dataset, self.subset_indices, self.label)
 
     def sample(self, n: int, seed, sampler: str | None = None, steps: int | None = None, on_step=None):
         """``n`` images (n, 28, 28) on 0..1; the same seed gives the same images. ``sampler`` and ``steps``
@@ -135,17 +179,9 @@ class ShippedModel:
         unknown = {"sampler": sampler, "steps": steps}.keys() - options.keys()
         if any({"sampler": sampler, "steps": steps}[o] is not None for o in unknown):
             raise ValueError(f"{self.label} takes no {' or '.join(sorted(unknown))}.")
-        on_step = on_step if "steps" in self.options else None
-        if getattr(self.network, "takes_seed", False):
-            return self.network.sample(n, seed, on_step=on_step, **options)
-        import torch   # TEMPORARY until the engines take a seed
-
-        def numpy_step(t, x_t, x_0):
-            from .pixels import model_to_unit
-            on_step(t, model_to_unit(x_t)[:, 0].numpy(), model_to_unit(x_0)[:, 0].numpy())
-
-        return self.network.sample(n, torch.Generator().manual_seed(int(seed)),
-                                   **({**options, "on_step": numpy_step} if on_step else options))
+        if "steps" in self.options:
+            options["on_step"] = on_step
+        return self.network.sample(n, seed, **options)
 
 
 @functools.lru_cache(maxsize=None)

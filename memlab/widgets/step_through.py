@@ -81,7 +81,7 @@ class StepThroughPanel:
 
         def on_step(t, x_t, x_0):
             self.jobs.stop_if_abandoned(generation)      # the model changed: stop between two steps
-            raw.append((t, x_t[0], x_0[0]))
+            raw.append((t, x_t[0], x_0[0]))      # (28, 28) NumPy arrays on 0..1
             self.progress.value = len(raw)
             if len(raw) % 5 == 0 or len(raw) == request.steps:
                 self.message.show(f"Working… {len(raw)} of {request.steps} steps.")

@@ -1,0 +1,148 @@
+"""The ONNX Runtime engine against the PyTorch one, on the real shipped weights and real test images.
+
+Exports are written once per test session into a temporary cache folder (``MEMLAB_CACHE``). One
+model of each kind (and of each diffusion prediction type) is checked by default; the network check
+of the other shipped models is marked ``slow`` (each export takes 5-15 s on two busy cores).
+"""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from memlab import data, onnx_export, onnx_models, zoo
+from memlab.errors import CheckpointError
+from memlab.registry import MODELS
+
+FAST = ["mnist-diffusion-60000", "mnist-diffusion-1", "mnist-gan-60000", "mnist-classifier"]
+TRAINED = [m for m in MODELS if zoo.is_trained(m)]
+PIXEL = 1 / 255   # "the same image": no pixel differs by a grey level
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    """Both engines on one thread, as the dashboard runs them: PyTorch's default two threads on two
+    busy cores made a 50-step sample take 10-40 s instead of 1 s."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="session")
+def cache(tmp_path_factory):
+    with pytest.MonkeyPatch.context() as patch:
+        folder = tmp_path_factory.mktemp("cache")
+        patch.setenv("MEMLAB_CACHE", str(folder))
+        yield folder
+
+
+@pytest.fixture(scope="session")
+def engines(cache):
+    """engines(model_id) -> (the PyTorch model, the ONNX Runtime model), exported on first use."""
+    def both(model_id):
+        onnx_export.export(model_id)
+        return zoo.load(model_id), onnx_models.open_onnx(model_id)
+    return both
+
+
+@pytest.mark.parametrize("model_id", [pytest.param(m, marks=[] if m in FAST else [pytest.mark.slow])
+                                      for m in TRAINED])
+def test_the_exported_network_computes_what_pytorch_computes(engines, model_id):
+    torch_model, onnx_model = engines(model_id)
+    rng = np.random.default_rng(0)
+    kind = MODELS[model_id].kind
+    with torch.no_grad():
+        if kind == "diffusion":
+            x, t = rng.standard_normal((3, 1, 28, 28), dtype=np.float32), np.array([999, 500, 0])
+            expected = torch_model.net(torch.from_numpy(x), torch.from_numpy(t)).numpy()
+            got = onnx_model.session.run(None, {"x": x, "t": t})[0]
+        elif kind == "gan":
+            z = rng.standard_normal((3, MODELS[model_id].network.noise_dim), dtype=np.float32)
+            expected = torch_model.net(torch.from_numpy(z)).numpy()
+            got = onnx_model.session.run(None, {"z": z})[0]
+        else:
+            images = rng.random((3, 28, 28), dtype=np.float32)
+            expected, got = torch_model.features(images), onnx_model.features(images)
+    np.testing.assert_allclose(got, expected, atol=1e-4, rtol=0)
+
+
+def test_one_image_at_a_time_works_too(engines):
+    """The batch size is symbolic in every export: 1 (a dashboard sample) and odd sizes run."""
+    _, model = engines("mnist-diffusion-60000")
+    for n in (1, 5):
+        assert model.sample(n, seed=0, steps=2).shape == (n, 28, 28)
+
+
+@pytest.mark.parametrize("model_id", ["mnist-diffusion-60000", "mnist-diffusion-1"])
+@pytest.mark.parametrize("sampler,steps", [("ddim", 50), ("ddpm", 50)])
+def test_a_seed_gives_the_same_image_in_both_engines(engines, model_id, sampler, steps):
+    torch_model, onnx_model = engines(model_id)
+    seen = {"torch": [], "onnx": []}
+    kept = {name: (lambda t, x_t, x0, name=name: seen[name].append((t, x_t, x0))) for name in seen}
+    a = torch_model.sample(2, 7, steps, sampler=sampler, on_step=kept["torch"])
+    b = onnx_model.sample(2, 7, steps, sampler=sampler, on_step=kept["onnx"])
+    assert a.shape == b.shape == (2, 28, 28) and a.dtype == b.dtype == np.float32
+    assert 0 <= b.min() and b.max() <= 1
+    assert np.abs(a - b).max() < PIXEL
+    # on_step: the same timesteps, NumPy (n, 28, 28) images on 0..1 from both engines
+    assert [t for t, _, _ in seen["torch"]] == [t for t, _, _ in seen["onnx"]] and len(seen["onnx"]) == steps
+    for (_, xt_a, x0_a), (_, xt_b, x0_b) in zip(seen["torch"], seen["onnx"]):
+        assert isinstance(xt_a, np.ndarray) and xt_b.shape == x0_b.shape == (2, 28, 28)
+        assert np.abs(xt_a - xt_b).max() < PIXEL and np.abs(x0_a - x0_b).max() < PIXEL
+    assert np.array_equal(seen["onnx"][-1][1], b)
+
+
+def test_the_seed_matters_and_a_numpy_generator_is_a_seed(engines):
+    torch_model, onnx_model = engines("mnist-diffusion-60000")
+    first = onnx_model.sample(1, 0, 5)
+    assert np.abs(first - onnx_model.sample(1, 1, 5)).max() > 0.1
+    assert np.array_equal(first, onnx_model.sample(1, np.random.default_rng(0), 5))
+    # the old call, a torch.Generator, still works and draws with PyTorch
+    old = torch_model.sample(1, torch.Generator().manual_seed(0), 5)
+    assert np.array_equal(old, torch_model.sample(1, generator=torch.Generator().manual_seed(0), steps=5))
+
+
+def test_a_gan_sample_is_the_same_in_both_engines(engines):
+    torch_model, onnx_model = engines("mnist-gan-60000")
+    a, b = torch_model.sample(4, 3), onnx_model.sample(4, 3, steps=10, sampler="ddpm", on_step=print)
+    assert b.shape == (4, 28, 28) and np.abs(a - b).max() < PIXEL
+    assert torch_model.options == onnx_model.options == ()
+
+
+def test_the_classifiers_agree_on_1000_test_images(engines):
+    torch_model, onnx_model = engines("mnist-classifier")
+    images = data.load("mnist", "test").images[:1000]          # uint8, as the dashboard passes them
+    (labels_a, conf_a), (labels_b, conf_b) = torch_model.predict(images), onnx_model.predict(images)
+    assert labels_b.dtype == np.int64 and conf_b.dtype == np.float32 and labels_b.shape == (1000,)
+    assert np.array_equal(labels_a, labels_b)
+    np.testing.assert_allclose(conf_b, conf_a, atol=1e-4)
+
+
+def test_the_runtime_imports_no_pytorch(engines):
+    engines("mnist-diffusion-1")       # exported into the session's cache, opened below
+    code = ("import sys; from memlab import onnx_models; m = onnx_models.open_onnx('mnist-diffusion-1'); "
+            "m.sample(1, 0, 2); import json; print(json.dumps('torch' in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout.strip().splitlines()[-1]) is False, out.stderr
+
+
+def test_an_export_of_other_weights_is_never_used(engines, monkeypatch):
+    engines("mnist-diffusion-1")
+    real_card, real_export = zoo.card("mnist-diffusion-1"), onnx_models.export_path("mnist-diffusion-1")
+    # 1. the checkpoint changed: its sha256 names another file, which does not exist yet
+    monkeypatch.setattr(zoo, "card", lambda model_id: {**real_card, "weights_sha256": "0" * 64})
+    with pytest.raises(CheckpointError, match="memlab prepare"):
+        onnx_models.open_onnx("mnist-diffusion-1")
+    # 2. a file under that name made from other weights (its metadata says so) is refused too
+    onnx_models.export_path("mnist-diffusion-1").write_bytes(real_export.read_bytes())
+    with pytest.raises(CheckpointError, match="other weights"):
+        onnx_models.open_onnx("mnist-diffusion-1")
+
+
+def test_an_unknown_model_lists_the_known_ones(cache):
+    with pytest.raises(KeyError, match="mnist-diffusion-60000"):
+        onnx_models.open_onnx("no-such-model")
