@@ -52,6 +52,7 @@ class ImageSet:
     images: np.ndarray        # (N, 28, 28) uint8 grey levels
     labels: np.ndarray        # (N,) int64 class ids
     classes: tuple            # class id -> human name
+    sha256: str = ""          # of images and labels (disk_cache.fingerprint): what derived arrays depend on
 
     def __len__(self):
         return len(self.labels)
@@ -146,17 +147,22 @@ def _locate(name: str) -> Path:
     return target
 
 
-def _read_mapped(entry: str, images_file: Path, labels_file: Path) -> tuple[np.ndarray, np.ndarray]:
+def _read_mapped(entry: str, images_file: Path, labels_file: Path) -> tuple[np.ndarray, np.ndarray, str]:
     """The idx files' images and int64 labels, read once per machine into ``memlab.disk_cache`` as .npy
     files that every process maps read-only: a class of kernels shares one copy of the 47 MB of pixels.
+    Also their sha256 (``disk_cache.fingerprint``), so no kernel reads every pixel to compute it again.
 
     The entry's key is the files' paths, sizes and modification times: a replaced file misses."""
-    from .disk_cache import load_or_compute
+    from .disk_cache import fingerprint, load_or_compute
 
-    key = {"files": [[str(f.resolve()), f.stat().st_size, f.stat().st_mtime_ns] for f in (images_file, labels_file)]}
-    arrays = load_or_compute(entry, key, lambda: {"images": read_idx(images_file),
-                                             "labels": read_idx(labels_file).astype(np.int64)})
-    return arrays["images"], arrays["labels"]
+    def read():
+        images, labels = read_idx(images_file), read_idx(labels_file).astype(np.int64)
+        return {"images": images, "labels": labels, "sha256": np.array(fingerprint(images, labels))}
+
+    key = {"files": [[str(f.resolve()), f.stat().st_size, f.stat().st_mtime_ns] for f in (images_file, labels_file)],
+           "holds": ["images", "labels", "sha256"]}
+    arrays = load_or_compute(entry, key, read)
+    return arrays["images"], arrays["labels"], str(arrays["sha256"])
 
 
 @functools.lru_cache(maxsize=8)
@@ -165,7 +171,7 @@ def _load_cached(name: str, split: str, root: str) -> ImageSet:
     raw = Path(root) / folder / "raw"
     prefix = "train" if split == "train" else "t10k"
     try:
-        images, labels = _read_mapped(f"data-{name}-{split}", raw / f"{prefix}-images-idx3-ubyte",
+        images, labels, sha256 = _read_mapped(f"data-{name}-{split}", raw / f"{prefix}-images-idx3-ubyte",
                                       raw / f"{prefix}-labels-idx1-ubyte")
     except (OSError, IdxError) as err:
         raise DataCorruptError(
@@ -179,7 +185,7 @@ def _load_cached(name: str, split: str, root: str) -> ImageSet:
             f"expected ({expected}, 28, 28) and ({expected},) with labels 0..9. Replace the files.")
     images.setflags(write=False)
     labels.setflags(write=False)
-    return ImageSet(name, split, images, labels, classes)
+    return ImageSet(name, split, images, labels, classes, sha256)
 
 
 def load(name: str, split: str = "train") -> ImageSet:

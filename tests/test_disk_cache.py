@@ -164,6 +164,7 @@ def test_the_stored_baseline_is_the_one_computed_now(cache):
         training_set.whole_split.cache_clear()
 
 
+@pytest.mark.slow   # exports every model to ONNX and builds both datasets: ~2 min
 def test_memlab_prepare_fills_the_cache_and_names_a_typo(cache):
     env = {**os.environ, "MEMLAB_CACHE": str(cache)}
     result = subprocess.run([sys.executable, "-m", "memlab", "prepare", "mnist"], env=env,

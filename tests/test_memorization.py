@@ -6,11 +6,13 @@ way), and samples with the default sampler (DDIM, 50 steps).
 """
 
 import numpy as np
+import pytest
 import torch
 
 from memlab import checkpoint, data, metrics, models, registry, training
 
 
+@pytest.mark.slow   # trains for ~100 s
 def test_a_one_image_model_reproduces_its_training_image(tmp_path):
     spec = registry.get_spec("mnist-diffusion-1")
     card = training.train(spec, tmp_path, progress=False, device="cpu")

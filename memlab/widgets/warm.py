@@ -4,8 +4,9 @@ A model's first Generate in a fresh kernel used to take seconds: loading its wei
 search index of its training images, loading the classifier, and measuring the natural baseline
 (2 000 unseen test images searched like a sample). ``Warmer`` does this in a background thread as
 soon as the dashboard opens, the chosen model first; choosing another model moves it to the front.
-The dashboard's controls are drawn without PyTorch (over a second to import), so the warm-up thread
-imports it first, while the page loads (``import_engine``).
+The dashboard's controls are drawn before the engine that runs the networks is imported (ONNX Runtime in a
+dashboard kernel, PyTorch elsewhere), so the warm-up thread imports it first, while the page loads
+(``import_engine``).
 
 Everything warmed lives in the model's own object (``zoo.open(id)``: its network, its training set's
 index and baselines), so a click simply finds it there. ``COMPUTE`` is held around each
@@ -44,8 +45,9 @@ def import_engine():
 class Warmer:
     """Warms the models the user picks, one by one in a daemon thread, the latest pick first.
 
-    Only picked models are warmed: warming all of them would hold every model in every kernel
-    (about 1.4 GB each instead of about 0.8 GB), which a Binder or a class server cannot afford."""
+    Only picked models are warmed: a kernel holds only what its visitor used (with ONNX Runtime, a
+    dashboard kernel that has used every model holds ~340 MB, most of it the shared memory-mapped data:
+    ``python benchmarks/dashboard.py --rss-only``)."""
 
     def __init__(self, model_ids=()):
         self.queue = list(model_ids)
