@@ -16,10 +16,20 @@ if os.environ.get("MEMLAB_DATA"):  # absolute, so subprocesses and notebook kern
     os.environ["MEMLAB_DATA"] = str(Path(os.environ["MEMLAB_DATA"]).resolve())
 
 
-# The two tiers (README): `make check` runs what is neither a browser test, nor a notebook run, nor a
+# The two tiers (README): `make check` runs what is neither a browser test, nor a notebook run, nor a heavy or
 # training of a minute or more, nor the Binder replay; `make test` runs everything (CI).
 BROWSER = {"test_binder_replay", "test_browser", "test_dashboard_items", "test_public_server", "test_serve"}
 NOTEBOOKS = {"test_lessons_01_03", "test_lessons_04_06", "test_lesson07", "test_notebooks", "test_versions"}
+
+
+# Tests of 7 s or more each on 2 cores (`--durations`): in `make test` only, so that `make check` stays
+# under 3 minutes. Every module keeps faster tests of the same code in the fast tier.
+HEAVY = {"test_whole_set_search_equals_brute_force", "test_search_equals_brute_force_on_thousands_of_real_queries",
+         "test_noise_blank_and_pure_noise_samples_do_not_look_like_the_dataset",
+         "test_at_least_99_percent_of_the_60000_image_models_samples_look_like_the_dataset",
+         "test_shuffled_fashion_pictures_are_mostly_caught", "test_gan_and_classifier_train_save_and_load",
+         "test_noise_blank_and_shuffled_pixels_fail_clearly", "test_fifty_generate_clicks_keep_memory_flat",
+         "test_approximate_backends_mostly_find_the_true_nearest"}
 
 
 def pytest_collection_modifyitems(items):
@@ -29,6 +39,8 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
         if module in NOTEBOOKS:
             item.add_marker(pytest.mark.notebooks)
+        if item.originalname in HEAVY:
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")
