@@ -20,8 +20,10 @@ def click_figures(clicks):
     DDPM with 40 steps on the same network (sample + classify + same-class search, drawn alike)."""
     from common import side_by_side_ms   # imports PyTorch, which the kernel measured above must not hold
 
+    from memlab import zoo
     from memlab.app import App
 
+    zoo.use_engine("onnx")          # as a dashboard kernel (notebooks/dashboard.ipynb)
     app = App(background=False, warm=False)
     app.model.value = MODEL
     seeds = iter(range(10**6))

@@ -47,6 +47,9 @@ async def student(number, browser, url, args, log):
     context = await browser.new_context(viewport={"width": 1200, "height": 900})
     page = await context.new_page()
     page.on("pageerror", lambda err: record["errors"].append(f"page error: {err}"))
+    page.on("crash", lambda _: record["errors"].append("the page crashed (Chromium's renderer)"))
+    page.on("console", lambda m: record["errors"].append(f"console: {m.text[:200]}")
+            if m.type == "error" and "Unsatisfied version" not in m.text else None)
     stage = "opening the dashboard"
     try:
         started = time.time()
@@ -79,6 +82,13 @@ async def student(number, browser, url, args, log):
             await asyncio.sleep(reading_pause_s(rng))   # reading the result
     except Exception as err:   # a timeout or a broken page is a result to report, not a crash
         record["errors"].append(f"{stage}: {type(err).__name__}: {str(err).splitlines()[0]}")
+        try:   # what the student saw when it went wrong
+            (REPO / "test-artifacts").mkdir(exist_ok=True)
+            await page.screenshot(path=str(REPO / "test-artifacts" / f"loadtest-student{number}-failed.png"),
+                                  full_page=True, timeout=20_000)
+            record["errors"].append("page text: " + " | ".join((await page.inner_text("body")).split("\n")[:6]))
+        except Exception:
+            pass
     finally:
         record["closed_at"] = time.time()
         await page.close(run_before_unload=False)   # no goodbye: the kernel is left to the culler
