@@ -315,7 +315,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--browser", action="store_true", help="open a browser tab")
     p.add_argument("--max-kernels", type=int, help="most visitors at once, one kernel each; the next one "
                    "sees a 'busy, try again in a minute' page (default: what this machine's memory holds, "
-                   "1 GB per kernel; 0: no cap)")
+                   "500 MB per kernel; 0: no cap)")
     p.add_argument("--max-per-address", type=int, help="most dashboard tabs one client address may hold at "
                    "once (default 4; 0: no limit, e.g. a whole class behind one school router)")
     p.add_argument("--starts-per-minute", type=int, help="most dashboard pages one client address may open "

@@ -22,12 +22,14 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOK = "notebooks/dashboard.ipynb"     # relative to REPO, where voila.json lives
 
-# Memory per dashboard kernel, measured by the load test (benchmarks/loadtest.py, docs/deploy.md): ten
-# kernels that each warmed every model took 5.8 GB together counted by PSS (shared libraries once),
-# ~580 MB each; one kernel alone peaked at 1.35 GB RSS (PyPI's CUDA build of PyTorch, whose libraries
-# add ~310 MB RSS per process over the CPU build). Plan 1 000 MB per kernel and keep 1 GB for the
-# Voila server itself and the operating system.
-KERNEL_PEAK_MB = 1000
+# Memory per dashboard kernel (ONNX Runtime, no PyTorch), measured: a kernel that has used one model peaks
+# at ~300-310 MB RSS in the crowd benchmark (benchmarks/crowd.py, docs/benchmarks.md), one that has used
+# every model at ~355 MB RSS (`python benchmarks/dashboard.py --rss-only`); much of it is memory-mapped
+# data shared by every kernel (PSS ~150 MB per kernel in a class of 10). A visitor who trains a model on
+# their own image (or scores membership) imports PyTorch into that kernel: ~0.9-1 GB. Plan 500 MB per
+# kernel on average and keep 1 GB for the Voila server itself and the operating system; with many
+# visitors training at once, set --max-kernels lower.
+KERNEL_PEAK_MB = 500
 RESERVED_MB = 1024
 
 # What a dashboard page loads: its own scripts (inline ones too: Voila's page writes its configuration

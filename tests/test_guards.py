@@ -97,6 +97,15 @@ def test_the_pages_script_knows_the_servers_numbers():
     assert json.loads((REPO / "voila.json").read_text())["KernelRestarter"]["restart_limit"] == 0
 
 
+def test_a_busy_kernel_still_gets_its_page_drawn():
+    """nbclient waits 4 s by default for a cell's output after the kernel's reply; under a class's load
+    (20 students 3 s apart, clicking, on 2 cores) 11 of 20 pages came out empty ("Timeout waiting for IOPub
+    output" in the server's log, no widgets, no Generate); with 60 s, 22 of 40 still did. An empty page is
+    worse than a slow one: voila.json waits as long for the output as for the cell itself (300 s)."""
+    executor = json.loads((REPO / "voila.json").read_text())["VoilaExecutor"]
+    assert executor["iopub_timeout"] == executor["timeout"] >= 300
+
+
 # ---- what a page may change ---------------------------------------------------------------------
 def page_update(widget, state):
     """What ipywidgets does with a page's update message."""

@@ -30,8 +30,8 @@ ARTIFACTS = REPO / "test-artifacts"
 
 
 def test_default_cap_follows_the_memory():
-    assert serve.default_max_kernels(total_mb=2048) == 1            # Binder-sized: one visitor
-    assert serve.default_max_kernels(total_mb=16384) == 15
+    assert serve.default_max_kernels(total_mb=2048) == 2            # Binder-sized: two visitors (ONNX kernels)
+    assert serve.default_max_kernels(total_mb=16384) == 30
     assert serve.default_max_kernels(total_mb=512) == 1             # never 0 (0 would mean "no cap")
 
 

@@ -6,11 +6,16 @@ run headless (CI, nbconvert) the same cell still leaves the current figure as a 
 sentence as text, because the display bundle carries both beside the widget.
 """
 
+from __future__ import annotations   # the type names below need no matplotlib at import
+
 import html
 import io
+from typing import TYPE_CHECKING
 
 import ipywidgets as w
-from matplotlib.figure import Figure
+
+if TYPE_CHECKING:   # matplotlib is imported by whoever draws a figure: the dashboard draws its page first
+    from matplotlib.figure import Figure
 
 MAIN_WIDGET_CLASS = "memlab-main-widget"   # the browser test finds a lesson's main widget by this class
 
