@@ -175,10 +175,11 @@ class ShippedModel:
     def sample(self, n: int, seed, sampler: str | None = None, steps: int | None = None, on_step=None):
         """``n`` images (n, 28, 28) on 0..1; the same seed gives the same images. ``sampler`` and ``steps``
         (diffusion only; default: the model's) and ``on_step(t, x_t, x_0)`` (numpy, 0..1, after every step)."""
-        options = dict(zip(self.options, (sampler, steps)))
-        unknown = {"sampler": sampler, "steps": steps}.keys() - options.keys()
-        if any({"sampler": sampler, "steps": steps}[o] is not None for o in unknown):
-            raise ValueError(f"{self.label} takes no {' or '.join(sorted(unknown))}.")
+        given = {"sampler": sampler, "steps": steps}
+        refused = sorted(name for name, value in given.items() if value is not None and name not in self.options)
+        if refused:
+            raise ValueError(f"{self.label} takes no {' or '.join(refused)}.")
+        options = {name: value for name, value in given.items() if name in self.options}
         if "steps" in self.options:
             options["on_step"] = on_step
         return self.network.sample(n, seed, **options)

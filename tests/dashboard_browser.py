@@ -156,3 +156,13 @@ def shot(page, name):
     page.set_viewport_size({"width": size["width"], "height": max(size["height"], tall)})
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
     page.set_viewport_size(size)
+
+
+def draw_stroke(page, pad=None):
+    """Press the mouse on the pad and drag it across, as a learner would."""
+    pad = pad or page.locator(".memlab-pad canvas, canvas.memlab-pad").first
+    box = pad.bounding_box()
+    page.mouse.move(box["x"] + 0.35 * box["width"], box["y"] + 0.5 * box["height"])
+    page.mouse.down()
+    page.mouse.move(box["x"] + 0.65 * box["width"], box["y"] + 0.5 * box["height"], steps=12)
+    page.mouse.up()

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from dashboard_browser import (ARTIFACTS, SLOW, browser, choose_model, dashboard_url, expect, inputs,  # noqa: F401
+from dashboard_browser import (ARTIFACTS, SLOW, browser, choose_model, dashboard_url, draw_stroke, expect, inputs,  # noqa: F401
                                open_dashboard, section, set_slider, upload)
 
 UPLOAD = "Search with your own image"
@@ -141,9 +141,5 @@ def test_a_failed_upload_message_goes_when_the_user_draws(page, tmp_path):
     expect(error).to_be_visible(timeout=SLOW)
     pad = panel.locator(".memlab-pad canvas, canvas.memlab-pad").first
     pad.scroll_into_view_if_needed()
-    box = pad.bounding_box()
-    page.mouse.move(box["x"] + 0.3 * box["width"], box["y"] + 0.5 * box["height"])
-    page.mouse.down()
-    page.mouse.move(box["x"] + 0.7 * box["width"], box["y"] + 0.5 * box["height"], steps=8)
-    page.mouse.up()
+    draw_stroke(page, pad)
     expect(error).to_be_hidden(timeout=MINUTE)

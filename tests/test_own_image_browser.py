@@ -16,6 +16,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from dashboard_browser import draw_stroke
 from lab_browser import lab_home, open_notebook, run_cells
 from servers import CHROMIUM, free_port, launch_chromium, server as running
 
@@ -87,16 +88,6 @@ def open_panel(browser, url, width=1280):
     page.get_by_role("button", name="Train").wait_for(timeout=180_000)
     page.locator(".memlab-pad canvas, canvas.memlab-pad").first.wait_for(timeout=60_000)
     return page
-
-
-def draw_stroke(page, pad=None):
-    """Press the mouse on the pad and drag it across, as a learner would."""
-    pad = pad or page.locator(".memlab-pad canvas, canvas.memlab-pad").first
-    box = pad.bounding_box()
-    page.mouse.move(box["x"] + 0.35 * box["width"], box["y"] + 0.5 * box["height"])
-    page.mouse.down()
-    page.mouse.move(box["x"] + 0.65 * box["width"], box["y"] + 0.5 * box["height"], steps=12)
-    page.mouse.up()
 
 
 def draw_and_train(page, pad=None):

@@ -30,6 +30,7 @@ import pytest
 import websocket
 from PIL import Image
 
+from dashboard_browser import draw_stroke
 from kernel_client import KernelClient, answers, find_widget, open_page
 from memlab import serve
 from memlab.frames import PROTOCOL, make_frame
@@ -179,11 +180,7 @@ def test_a_training_run_whose_page_has_gone_is_shut_down(dashboard, browser):
     page = open_dashboard(browser, dashboard.url)
     pad = page.locator(".memlab-pad canvas, canvas.memlab-pad").first
     pad.scroll_into_view_if_needed()
-    box = pad.bounding_box()
-    page.mouse.move(box["x"] + 0.3 * box["width"], box["y"] + 0.5 * box["height"])
-    page.mouse.down()
-    page.mouse.move(box["x"] + 0.7 * box["width"], box["y"] + 0.5 * box["height"], steps=10)
-    page.mouse.up()
+    draw_stroke(page, pad)
     page.get_by_role("button", name="Train", exact=True).click()
     expect(page.get_by_text(re.compile(r"^Step [\d,]+ of [\d,]+"))).to_be_visible(timeout=180_000)
     [kernel] = kernels(dashboard)
