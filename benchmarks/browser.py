@@ -31,7 +31,8 @@ DRAWN = """seed => { const error = document.querySelector('.memlab-inputs .memla
     const t = document.querySelector('.memlab-result-title');
     if (!t || !t.offsetParent || !t.innerText.includes('seed ' + seed + ' ')) return false;
     const results = t.closest('.memlab-results');
-    return Array.from(results.querySelectorAll('img')).every(i => i.complete && i.naturalWidth > 0); }"""
+    return Array.from(results.querySelectorAll('img')).filter(i => i.offsetParent)
+        .every(i => i.complete && i.naturalWidth > 0); }"""
 
 
 def open_tab(browser, url):

@@ -18,7 +18,7 @@ from .errors import MemlabError
 from .registry import MODELS
 from .widgets.browser_input import accept_only_input
 from .widgets.controls import MAX_SEED, MAX_STEPS, SCOPES, Message, Request, labelled, model_options, parse_seed, seed_box
-from .widgets.tiles import difference_map, image_tile, neighbour_strip, verdict_panel
+from .widgets.tiles import JudgementView
 from .widgets.jobs import Cancelled, Jobs
 from .widgets.membership import MembershipPanel
 from .widgets.step_through import StepThroughPanel
@@ -133,11 +133,8 @@ class App:
 
     def _create_result(self):
         self.result_title = w.HTML()
-        self.tiles = w.Box(layout=w.Layout(display="flex", flex_flow="row wrap"))
-        self.verdict_box = w.VBox()
-        self.neighbours = w.VBox()
-        self.result = w.VBox([self.result_title, self.tiles, self.verdict_box, self.neighbours],
-                             layout=w.Layout(display="none"))
+        self.view = JudgementView("generated", k=5)   # filled again by each result: no new widgets per click
+        self.result = w.VBox([self.result_title, self.view.widget], layout=w.Layout(display="none"))
         self.placeholder = w.HTML("<p class='memlab-help'>The result appears here: the image, its nearest "
                                   "training image, the difference, and the verdict.</p>")
         self.results = w.VBox([self.placeholder, self.result], layout=w.Layout(width="100%"))
@@ -166,7 +163,6 @@ class App:
         self.step_through.button.disabled = not takes_steps
         self.shown = self.judgement = None
         self.result.layout.display = "none"
-        self.tiles.children = self.verdict_box.children = self.neighbours.children = ()
         self.placeholder.layout.display = ""
         self.message.clear()
         if getattr(self, "warmer", None):
@@ -248,18 +244,11 @@ class App:
         self._show(request, judgement, seconds)
 
     def _show(self, request, judgement, seconds):
-        image, nearest = judgement.image, judgement.nearest_image
-        tiles = [image_tile(image, "generated"),
-                 image_tile(nearest, f"nearest training image<br>index {judgement.nearest_index}"),
-                 image_tile(difference_map(image, nearest), "difference<br>(black = the same)")]
-        self.sample_img, self.nearest_img, self.diff_img = (t.children[0] for t in tiles)   # for tests
-        self.tiles.children = tiles
         self.result_title.value = (f"<div class='memlab-result-title'><b>Result:</b> "
                                    f"{html.escape(request.describe())}. Took {took(seconds)}.</div>")
         hint = HINT_MORE_STEPS if request.sampler else "This GAN did not draw something like the dataset."
         # No "Made by" line in the panel: the result's title above it already names the model and settings.
-        self.verdict_box.children = (verdict_panel(judgement, hint=hint),)
-        self.neighbours.children = (neighbour_strip(judgement, wanted=5),)
+        self.view.show(judgement, hint=hint)
         self.shown, self.judgement, self.verdict = request, judgement, judgement.verdict
         self.result.remove_class("memlab-stale")
         self.placeholder.layout.display = "none"

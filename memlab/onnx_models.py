@@ -18,6 +18,8 @@ Nothing this module imports imports PyTorch (``tests/test_onnx.py`` checks).
 """
 
 import functools
+import threading
+from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
@@ -60,12 +62,37 @@ def session(path) -> ort.InferenceSession:
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
+# Sessions kept open per process. A session holds its network's weights (plus the planned buffers): 8 MB
+# for a UNet, ~20 MB for a GAN. A visitor who tries every model would otherwise keep all fourteen (~120 MB
+# per kernel); reopening a closed one takes ~20-40 ms (measured), and the warm-up reopens a model as soon as
+# it is chosen again. Four: a generator and its classifier for each dataset.
+MAX_OPEN_SESSIONS = 4
+_open_sessions: "OrderedDict[str, ort.InferenceSession]" = OrderedDict()   # path -> session, least recent first
+_sessions_lock = threading.Lock()
+
+
+def open_session(path: str) -> ort.InferenceSession:
+    """The session of the export at ``path``: the one kept open, or a new one (closing the least recently
+    used when more than ``MAX_OPEN_SESSIONS`` would be open)."""
+    with _sessions_lock:
+        found = _open_sessions.pop(path, None)
+        if found is None:
+            found = session(path)
+        _open_sessions[path] = found
+        while len(_open_sessions) > MAX_OPEN_SESSIONS:
+            _open_sessions.popitem(last=False)     # a run still using it keeps it alive until it ends
+        return found
+
+
 class OnnxModel:
     """One exported network, its spec and its card (as ``memlab.models.TrainedModel``)."""
 
     def __init__(self, spec, card, path):
-        self.spec, self.card = spec, card
-        self.session = session(path)
+        self.spec, self.card, self.path = spec, card, str(path)
+
+    @property
+    def session(self) -> ort.InferenceSession:
+        return open_session(self.path)
 
     @property
     def id(self):
@@ -134,7 +161,8 @@ def _open(model_id: str, path: str):
 def open_onnx(model_id: str):
     """The exported ``model_id`` on ONNX Runtime: ``OnnxDiffusion``, ``OnnxGAN`` or ``OnnxClassifier``.
 
-    Opened once per process (a session is kept for every later call).
+    Made once per process; its ONNX Runtime session is kept open while it is among the
+    ``MAX_OPEN_SESSIONS`` most recently used, and reopened when needed again.
 
     Raises:
         UnknownNameError: ``model_id`` is not in the registry.

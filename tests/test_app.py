@@ -36,20 +36,41 @@ def test_generate_with_the_one_image_model_shows_a_perfect_copy_and_what_made_it
     app.model.value, app.seed.value = "mnist-diffusion-1", "0"
     app.generate()
     assert app.verdict == "perfect copy" and "Could not" not in app.message.value
-    assert bytes(app.sample_img.value)[:4] == bytes(app.nearest_img.value)[:4] == b"\x89PNG"
+    assert bytes(app.view.image.picture.value)[:4] == bytes(app.view.nearest.picture.value)[:4] == b"\x89PNG"
     title = app.result_title.value
     assert all(t in title for t in ("MNIST-diffusion-oneImage", "DDIM sampler, 50 steps", "seed 0", "same class"))
-    panel = app.verdict_box.children[0].value
+    panel = app.view.verdict.value
     assert "perfect copy" in panel and "real unseen digits" in panel
     assert "seed 0" not in panel   # said once, in the title above, not again in the panel
-    assert "only 1 exists" in app.neighbours.children[0].children[0].value  # the model saw one image
+    assert "only 1 exists" in app.view.strip.heading.value  # the model saw one image
+    assert [t.widget.layout.display for t in app.view.strip.tiles] == ["", "none", "none", "none", "none"]
 
 
 def test_a_60000_image_model_shows_five_neighbours_and_hides_the_steps(app):
     app.model.value = "mnist-gan-60000"
     app.generate()
-    assert len(app.neighbours.children[0].children[1].children) == 5
+    assert [t.widget.layout.display for t in app.view.strip.tiles] == [""] * 5
     assert app.diffusion_settings.layout.display == "none" and "GAN (one pass" in app.result_title.value
+
+
+def test_a_result_shown_again_creates_no_widget(app):
+    """Each new widget costs the browser a model and a view (a click used to create 66): the second result
+    fills the first one's tiles, verdict and strip; only the first builds them, and the page opens without."""
+    from ipywidgets.widgets import widget
+
+    def count():
+        return len(widget._instances)
+
+    assert app.view.image is None                     # nothing of the result is built before a result
+    app.model.value = "mnist-gan-60000"
+    before = count()
+    app.generate()
+    first = bytes(app.view.image.picture.value)
+    assert count() > before
+    before = count()
+    app.seed.value = "1"
+    app.generate()
+    assert count() == before and bytes(app.view.image.picture.value) != first
 
 
 def test_chosen_steps_and_sampler_are_used_and_kept_after_generate(app):
@@ -57,15 +78,15 @@ def test_chosen_steps_and_sampler_are_used_and_kept_after_generate(app):
     assert (app.steps.value, app.sampler.value) == (50, "ddim")   # the model's defaults
     app.seed.value, app.steps.value = "3", 20
     app.generate()
-    ddim = bytes(app.sample_img.value)
+    ddim = bytes(app.view.image.picture.value)
     assert (app.steps.value, app.sampler.value) == (20, "ddim")   # not reset by the click
     app.sampler.value = "ddpm"
     assert "memlab-stale" in app.result._dom_classes               # greyed: settings changed
     app.generate()
-    assert bytes(app.sample_img.value) != ddim and "memlab-stale" not in app.result._dom_classes
+    assert bytes(app.view.image.picture.value) != ddim and "memlab-stale" not in app.result._dom_classes
     app.sampler.value = "ddim"
     app.generate()
-    assert bytes(app.sample_img.value) == ddim                     # same seed, same sampler: same image
+    assert bytes(app.view.image.picture.value) == ddim                     # same seed, same sampler: same image
 
 
 def test_changing_the_model_clears_the_result_and_a_late_result_is_not_shown():
@@ -111,10 +132,12 @@ def test_upload_shows_the_converted_image_neighbours_and_the_baseline(app, mnist
     picture.convert("RGB").save(buffer, format="JPEG")
     app.upload.search(buffer.getvalue(), "photo.jpg")
     assert app.upload.message.value == ""
-    tiles, panel, strip = app.upload.result.children
-    assert "real unseen digits" in panel.value and len(strip.children[1].children) == 5
+    view = app.upload.view
+    assert app.upload.result.layout.display == "" and bytes(view.image.picture.value)[:4] == b"\x89PNG"
+    assert "real unseen digits" in view.verdict.value
+    assert [t.widget.layout.display for t in view.strip.tiles] == [""] * 5
     app.upload.dataset.value = "fashion"                  # searched again, among Fashion-MNIST
-    assert "Fashion-MNIST" in app.upload.result.children[1].value
+    assert "Fashion-MNIST" in view.verdict.value
 
 
 @pytest.mark.parametrize("content, message", [(b"", "is empty"), (b"not an image", "not an image"),
@@ -122,7 +145,7 @@ def test_upload_shows_the_converted_image_neighbours_and_the_baseline(app, mnist
 def test_bad_uploads_give_a_message_next_to_the_upload(app, content, message):
     app.upload.search(content, "upload.bin")
     assert message in app.upload.message.value and "Traceback" not in app.upload.message.value
-    assert app.upload.result.children == ()               # no earlier result beside the message
+    assert app.upload.result.layout.display == "none"   # no earlier result beside the message
     assert "BytesIO" not in app.upload.message.value
 
 

@@ -115,12 +115,12 @@ def test_8_tiles_line_up_whole_names_show_and_no_null_tooltips(page):
     page.evaluate(WATCH_NULL_TITLES)
     generate(page, "MNIST-diffusion-oneImage (1 image)")
     expect(page.get_by_text("only 1 exists")).to_be_visible()        # "top 5" says how many exist
-    sizes = page.eval_on_selector_all(".memlab-results .memlab-tile",
-                                      "ts => ts.map(t => [t.offsetWidth, t.offsetHeight])")
+    sizes = page.eval_on_selector_all(".memlab-results .memlab-tile",   # those shown: 3 + the one neighbour
+                                      "ts => ts.filter(t => t.offsetParent).map(t => [t.offsetWidth, t.offsetHeight])")
     assert len(sizes) == 4 and len({tuple(s) for s in sizes[:3]}) == 1, sizes
     generate(page, "MNIST-GAN (60,000 images)")
     captions = page.eval_on_selector_all(".memlab-strip .memlab-caption",
-                                         "cs => cs.map(c => Math.round(c.getBoundingClientRect().top))")
+                                         "cs => cs.filter(c => c.offsetParent).map(c => Math.round(c.getBoundingClientRect().top))")
     assert len(captions) == 5 and len(set(captions)) == 1, captions  # neighbour captions aligned
     fits = page.eval_on_selector("select", """s => { const c = document.createElement('canvas').getContext('2d');
         c.font = getComputedStyle(s).font;

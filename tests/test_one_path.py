@@ -86,7 +86,7 @@ def _calls(tree) -> set[str]:
 
 def test_no_function_but_the_judgement_samples_and_judges_by_itself():
     """Read as a newcomer would: sampling, then judging, is written once (judgement.sample_and_judge); the
-    dashboard, the step-through, the warm-up and the CLI call it."""
+    dashboard, the step-through and the CLI call it (the warm-up only opens what it reads)."""
     for path in sorted(PACKAGE.rglob("*.py")):
         if path.name in ("judgement.py", "audit.py", "evaluate.py", "extraction.py"):
             continue   # the last three: batch statistics over many samples, which use step 3 alone
@@ -94,5 +94,5 @@ def test_no_function_but_the_judgement_samples_and_judges_by_itself():
             if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 calls = _calls(function)
                 assert not ("sample" in calls and calls & {"judge", "find_nearest"}), (path, function.name)
-    for caller in ("app.py", "widgets/step_through.py", "widgets/warm.py", "cli.py"):
+    for caller in ("app.py", "widgets/step_through.py", "cli.py"):
         assert "sample_and_judge" in _calls(ast.parse((PACKAGE / caller).read_text())), caller

@@ -5,9 +5,11 @@ model of each kind (and of each diffusion prediction type) is checked by default
 of the other shipped models is marked ``slow`` (each export takes 5-15 s on two busy cores).
 """
 
+import gc
 import json
 import subprocess
 import sys
+import weakref
 
 import numpy as np
 import pytest
@@ -149,3 +151,36 @@ def test_an_export_of_other_weights_is_never_used(engines, monkeypatch):
 def test_an_unknown_model_lists_the_known_ones(cache):
     with pytest.raises(KeyError, match="mnist-diffusion-60000"):
         onnx_models.open_onnx("no-such-model")
+
+
+def test_a_kernel_keeps_only_the_most_recent_sessions_open(engines, monkeypatch):
+    """A visitor who tries every model does not keep every network in memory: the least recently used
+    session is closed, and the model still gives the same image when it is used again."""
+    models = [engines(m)[1] for m in ("mnist-diffusion-1", "mnist-diffusion-60000", "mnist-gan-60000")]
+    monkeypatch.setattr(onnx_models, "MAX_OPEN_SESSIONS", 2)
+    monkeypatch.setattr(onnx_models, "_open_sessions", type(onnx_models._open_sessions)())
+    first = models[0].sample(1, 5, steps=3)
+    closed = weakref.ref(onnx_models._open_sessions[models[0].path])
+    models[1].sample(1, 5, steps=3)
+    models[2].sample(1, 5)
+    assert list(onnx_models._open_sessions) == [models[1].path, models[2].path]
+    gc.collect()
+    assert closed() is None                       # really released, not only forgotten
+    assert np.array_equal(models[0].sample(1, 5, steps=3), first)   # reopened: the same image
+    assert list(onnx_models._open_sessions) == [models[2].path, models[0].path]
+
+
+def test_warming_a_model_costs_a_new_kernel_well_under_a_cpu_second(engines, cache):
+    """The dashboard's warm-up opens what a click reads (network, index, classifier, baselines) and searches
+    nothing: measured in a fresh process on a machine whose cache is filled (the first run fills it)."""
+    engines("mnist-diffusion-60000"), engines("mnist-classifier")
+    code = ("import json, os, sys, time; from memlab import zoo; zoo.use_engine('onnx'); "
+            "from memlab.widgets import warm; warm.import_engine(); start = time.process_time(); "
+            "warm.warm_model('mnist-diffusion-60000'); "
+            "print(json.dumps([time.process_time() - start, 'mnist-diffusion-60000' in warm._warmed, "
+            "'torch' in sys.modules]))")
+    for run in ("fills the cache", "a new kernel"):
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        cpu_s, warmed, torch_imported = json.loads(out.stdout.strip().splitlines()[-1])
+    assert warmed and not torch_imported
+    assert cpu_s < 0.4, f"warming took {cpu_s:.2f} CPU-s in a new kernel"

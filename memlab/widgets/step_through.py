@@ -11,7 +11,7 @@ import ipywidgets as w
 import numpy as np
 
 from .controls import Message, labelled
-from .tiles import VERDICT_COLOURS, image_tile
+from .tiles import VERDICT_COLOURS, Tile
 from .jobs import Cancelled
 from .warm import COMPUTE
 
@@ -38,7 +38,8 @@ class StepThroughPanel:
                                   layout=w.Layout(width="100%"))
         self.slider.observe(lambda _: self._show_step(), names="value")
         self.explain = w.HTML()
-        self.tiles = w.Box(layout=w.Layout(display="flex", flex_flow="row wrap"))
+        self.noisy = self.guess = self.nearest = None   # three tiles, built by the first step shown
+        self.tiles = w.Box(layout=w.Layout(display="none", flex_flow="row wrap"))
         self.frames = []     # (t, x_t, predicted x_0, Judgement of x_0, nearest training image)
         self.made_by = ""
         inputs = w.VBox([w.HTML(f"<div class='memlab-help'>{EXPLAIN}</div>"), self.button, self.message,
@@ -53,7 +54,7 @@ class StepThroughPanel:
         """Forget the steps shown (the model changed)."""
         self.frames = []
         self.slider.disabled, self.slider.max = True, 1
-        self.explain.value, self.tiles.children = "", ()
+        self.explain.value, self.tiles.layout.display = "", "none"
         self.progress.layout.display = "none"
 
     def run(self):
@@ -122,7 +123,10 @@ class StepThroughPanel:
             f"<b style='color:{colour}'>{html.escape(j.verdict_phrase())}</b> ({j.rmse_article:.5f} on the "
             f"article's scale, {j.rmse:.4f} on 0–1). {html.escape(j.sentence())}</p>"
             f"<p class='memlab-help'>Made by: {html.escape(self.made_by)}.</p>")
-        self.tiles.children = (image_tile(xt, f"x_t: the noisy image at t = {t}"),
-                               image_tile(x0, "predicted x_0: the model's guess of the final image"),
-                               image_tile(nearest, f"training image nearest to the guess (index "
-                                                   f"{j.nearest_index})"))
+        if self.noisy is None:   # then filled again at every step shown: no new widgets while dragging
+            self.noisy, self.guess, self.nearest = Tile(), Tile(), Tile()
+            self.tiles.children = (self.noisy.widget, self.guess.widget, self.nearest.widget)
+        self.noisy.show(xt, f"x_t: the noisy image at t = {t}")
+        self.guess.show(x0, "predicted x_0: the model's guess of the final image")
+        self.nearest.show(nearest, f"training image nearest to the guess (index {j.nearest_index})")
+        self.tiles.layout.display = "flex"

@@ -6,6 +6,11 @@ both scales (0-1 RMSE and the original demo's "article scale", grey levels / 409
     tile = image_tile(sample, "generated")                      # one picture with its caption
     strip = neighbour_strip(judgement, wanted=5)                # its k nearest training images
     panel = verdict_panel(judgement, "MNIST-diffusion, DDIM 50 steps, seed 0")
+
+A page that shows result after result (the dashboard's Generate, the upload panel, the step-through) builds
+its pieces once and fills them again: ``Tile``, ``NeighbourStrip`` and ``JudgementView`` (the three tiles,
+the verdict and the strip) have a ``show`` method. New widgets cost the browser far more than new values
+(measured in Chromium: ``python benchmarks/browser.py``).
 """
 
 import html
@@ -55,21 +60,36 @@ def scaled(pixels: int) -> str:
     return f"calc({pixels}px * var(--memlab-scale, 1))"
 
 
-def image_tile(image, caption: str, size: int = TILE) -> w.VBox:
-    """One picture above its caption, always ``size`` wide and the same height.
+class Tile:
+    """One picture above its caption that keeps its place on the page: ``show`` changes what it shows.
 
-    ``image`` is an array (see ``png``) or PNG bytes; ``caption`` is HTML (at most ~3 short lines
-    show; longer text scrolls inside its box instead of pushing the row out of line)."""
-    side = scaled(size)
-    picture = w.Image(value=image if isinstance(image, bytes) else png(image, size), format="png",
-                      layout=w.Layout(width=side, height=side, object_fit="contain"))
-    text = w.HTML(f"<div class='memlab-caption'>{caption}</div>",
-                  layout=w.Layout(width=side, height=f"{CAPTION_LINES * 1.35:.2f}em", overflow="auto",
-                                  margin="0"))
-    tile = w.VBox([picture, text], layout=w.Layout(width=scaled(size + 8), align_items="center",
-                                                   margin="0 4px 6px 0"))
-    tile.add_class("memlab-tile")
-    return no_null_tooltips(tile)   # before it is shown: a later fix reaches the browser after it draws
+    Always ``size`` wide and the same height, whatever the caption (at most ~3 short lines show; longer
+    text scrolls inside its box instead of pushing the row out of line). A result shown again updates
+    the tile's picture and caption (two small messages to the browser), where a new tile would make the
+    browser build three new widgets: a Generate click on the dashboard used to create 66 of them."""
+
+    def __init__(self, size: int = TILE):
+        side = scaled(size)
+        self.size = size
+        self.picture = w.Image(format="png", layout=w.Layout(width=side, height=side, object_fit="contain"))
+        self.caption = w.HTML(layout=w.Layout(width=side, height=f"{CAPTION_LINES * 1.35:.2f}em",
+                                              overflow="auto", margin="0"))
+        self.widget = w.VBox([self.picture, self.caption], layout=w.Layout(width=scaled(size + 8),
+                                                                            align_items="center",
+                                                                            margin="0 4px 6px 0"))
+        self.widget.add_class("memlab-tile")
+        no_null_tooltips(self.widget)   # before it is shown: a later fix reaches the browser after it draws
+
+    def show(self, image, caption: str) -> "Tile":
+        """Show ``image`` (an array, see ``png``, or PNG bytes) above ``caption`` (HTML)."""
+        self.picture.value = image if isinstance(image, bytes) else png(image, self.size)
+        self.caption.value = f"<div class='memlab-caption'>{caption}</div>"
+        return self
+
+
+def image_tile(image, caption: str, size: int = TILE) -> w.VBox:
+    """A new tile (``Tile``) showing ``image`` above ``caption``: for pictures shown once."""
+    return Tile(size).show(image, caption).widget
 
 
 def distance_text(rmse: float) -> str:
@@ -77,31 +97,51 @@ def distance_text(rmse: float) -> str:
     return f"RMSE {rmse:.4f} (0–1)<br>{to_article(rmse):.5f} (article)"
 
 
-def neighbour_strip(judgement, size: int = THUMB, wanted: int | None = None,
-                    title: str = "Nearest training images") -> w.VBox:
-    """The k nearest training images of a ``memlab.judgement.Judgement`` (its evidence), nearest first.
+class NeighbourStrip:
+    """The k nearest training images of a judgement, nearest first, in tiles that keep their place
+    (``show`` fills them again; tiles beyond the neighbours found are hidden).
 
     Args:
-        judgement: what ``judge`` or ``sample_and_judge`` returned.
+        k: how many tiles (the most neighbours it can show).
         size: thumbnail side in pixels.
-        wanted: how many neighbours were asked for; when fewer exist the title says so.
         title: the strip's heading.
     """
-    classes = DATASETS[judgement.dataset][1]
-    found = len(judgement.neighbour_images)
-    heading = f"{title}: top {found} of {judgement.searched:,} searched"
-    if wanted is not None and found < wanted:
-        heading += f" (top {wanted} asked for, but only {found} exist{'s' if found == 1 else ''})"
-    tiles = [image_tile(image, f"#{rank + 1} · {html.escape(str(classes[label]))}<br>"
-                               f"{rmse:.4f} · {to_article(rmse):.5f}", size)
-             for rank, (image, label, rmse) in enumerate(zip(judgement.neighbour_images,
-                                                             judgement.neighbours.labels[0],
-                                                             judgement.neighbours.rmse[0]))]
-    legend = "<div class='memlab-help'>Under each: rank · class, then RMSE on the 0–1 scale · on the article's scale.</div>"
-    strip = w.VBox([w.HTML(f"<b>{heading}</b>{legend}"),
-                    w.Box(tiles, layout=w.Layout(display="flex", flex_flow="row wrap"))])
-    strip.add_class("memlab-strip")
-    return no_null_tooltips(strip)
+
+    def __init__(self, k: int, size: int = THUMB, title: str = "Nearest training images"):
+        self.title = title
+        self.heading = w.HTML()
+        self.tiles = [Tile(size) for _ in range(k)]
+        self.widget = w.VBox([self.heading, w.Box([tile.widget for tile in self.tiles],
+                                                  layout=w.Layout(display="flex", flex_flow="row wrap"))])
+        self.widget.add_class("memlab-strip")
+        no_null_tooltips(self.widget)
+
+    def show(self, judgement, wanted: int | None = None) -> "NeighbourStrip":
+        """Show the neighbours of a ``memlab.judgement.Judgement`` (its evidence); ``wanted``: how many
+        were asked for (when fewer exist the heading says so)."""
+        classes = DATASETS[judgement.dataset][1]
+        found = len(judgement.neighbour_images)
+        heading = f"{self.title}: top {found} of {judgement.searched:,} searched"
+        if wanted is not None and found < wanted:
+            heading += f" (top {wanted} asked for, but only {found} exist{'s' if found == 1 else ''})"
+        legend = ("<div class='memlab-help'>Under each: rank · class, then RMSE on the 0–1 scale · on the "
+                  "article's scale.</div>")
+        self.heading.value = f"<b>{heading}</b>{legend}"
+        neighbours = list(zip(judgement.neighbour_images, judgement.neighbours.labels[0],
+                              judgement.neighbours.rmse[0]))
+        for rank, tile in enumerate(self.tiles):
+            if rank < len(neighbours):
+                image, label, rmse = neighbours[rank]
+                tile.show(image, f"#{rank + 1} · {html.escape(str(classes[label]))}<br>"
+                                 f"{rmse:.4f} · {to_article(rmse):.5f}")
+            tile.widget.layout.display = "" if rank < len(neighbours) else "none"
+        return self
+
+
+def neighbour_strip(judgement, size: int = THUMB, wanted: int | None = None,
+                    title: str = "Nearest training images") -> w.VBox:
+    """A new strip (``NeighbourStrip``) of the k nearest training images of a judgement: for one shown once."""
+    return NeighbourStrip(len(judgement.neighbour_images), size, title).show(judgement, wanted).widget
 
 
 def verdict_html(judgement, produced_by: str = "", hint: str = "") -> str:
@@ -141,3 +181,43 @@ def verdict_panel(judgement, produced_by: str = "", hint: str = "") -> w.HTML:
     panel = w.HTML(verdict_html(judgement, produced_by, hint))
     panel.add_class("memlab-verdict-panel")
     return no_null_tooltips(panel)
+
+
+class JudgementView:
+    """A judged image as the dashboard shows it: the image, its nearest training image and their
+    difference, the verdict, then the k nearest. Its pieces are built by the first ``show`` (not before:
+    every widget on a page when it opens delays its first drawing) and filled again by each later one
+    (the Generate result and the upload panel), so showing another result creates no widget.
+
+    Args:
+        what: the caption of the first tile (e.g. "generated").
+        k: the most neighbours the strip shows.
+    """
+
+    def __init__(self, what: str, k: int = 5):
+        self.what, self.k = what, k
+        self.widget = w.VBox()
+        self.image = self.nearest = self.difference = self.verdict = self.strip = None
+
+    def _build(self):
+        self.image, self.nearest, self.difference = Tile(), Tile(), Tile()
+        self.verdict = w.HTML()
+        self.verdict.add_class("memlab-verdict-panel")
+        self.strip = NeighbourStrip(self.k)
+        tiles = w.Box([self.image.widget, self.nearest.widget, self.difference.widget],
+                      layout=w.Layout(display="flex", flex_flow="row wrap"))
+        parts = (tiles, self.verdict, self.strip.widget)
+        for part in parts:   # before they are shown: a later fix reaches the browser after it draws
+            no_null_tooltips(part)
+        self.widget.children = parts
+
+    def show(self, judgement, produced_by: str = "", hint: str = "") -> "JudgementView":
+        if self.image is None:
+            self._build()
+        image, nearest = judgement.image, judgement.nearest_image
+        self.image.show(image, self.what)
+        self.nearest.show(nearest, f"nearest training image<br>index {judgement.nearest_index}")
+        self.difference.show(difference_map(image, nearest), "difference<br>(black = the same)")
+        self.verdict.value = verdict_html(judgement, produced_by, hint)
+        self.strip.show(judgement, wanted=self.k)
+        return self

@@ -13,8 +13,7 @@ from ..data import DATASET_NAMES
 from ..image_files import image_from_bytes
 from ..nearest import SCOPES
 from .controls import Message, labelled, upload_button, uploaded_file
-from .tiles import difference_map, image_tile, neighbour_strip, verdict_panel
-from .style import no_null_tooltips
+from .tiles import JudgementView
 
 DATASETS = [("MNIST digits", "mnist"), ("Fashion-MNIST clothes", "fashion")]
 
@@ -32,7 +31,8 @@ class UploadPanel:
                                                                "Every training image"])
         self.message = Message()
         self.status = w.HTML()
-        self.result = w.VBox()
+        self.view = JudgementView("your image, as the search sees it (28 × 28 grey)", k=5)
+        self.result = w.VBox([self.view.widget], layout=w.Layout(display="none"))   # shown with a result
         self.uploads = 0            # pictures accepted so far (a file that is not a picture does not count)
         self.picture = None         # (28 x 28 uint8 image, file name) of the last good upload
         self.upload.observe(lambda _: self._on_upload(), names="value")
@@ -66,7 +66,7 @@ class UploadPanel:
             self.picture = (image_from_bytes(content, name), name)
         except ValueError as err:
             self.picture = None
-            self.result.children = ()
+            self.result.layout.display = "none"
             self.status.value = f"<div class='memlab-help'>{self._count()}</div>"
             self.message.show(str(err), error=True)
             return self
@@ -81,24 +81,17 @@ class UploadPanel:
         if self.picture is None:
             return
         image, name = self.picture
-        self.result.children = ()      # never the last picture's result under the new picture's name
+        self.result.layout.display = "none"   # never the last picture's result under the new picture's name
         self.status.value = (f"<div class='memlab-help'>Searching the {DATASET_NAMES[self.dataset.value]} training images for "
                              f"<b>{html.escape(name)}</b>…</div>")
         try:
             (judgement,) = judge(image, whole_split(self.dataset.value), k=5, scope=self.scope.value)
         except Exception as err:   # e.g. the dataset is missing offline: say so here
-            self.result.children = ()
             self.message.show(str(err), error=True)
             return
         self.message.clear()
-        nearest = judgement.nearest_image
-        tiles = w.Box([image_tile(image, "your image, as the search sees it (28 × 28 grey)"),
-                       image_tile(nearest, f"nearest training image<br>index {judgement.nearest_index}"),
-                       image_tile(difference_map(image, nearest), "difference<br>(black = the same)")],
-                      layout=w.Layout(display="flex", flex_flow="row wrap"))
-        produced = f"your upload “{name}”, compared with {judgement.searched_what}"
-        self.result.children = (no_null_tooltips(tiles), verdict_panel(judgement, produced),
-                                neighbour_strip(judgement, wanted=5))
+        self.view.show(judgement, f"your upload “{name}”, compared with {judgement.searched_what}")
+        self.result.layout.display = ""
         self.status.value = (f"<div class='memlab-help'>{self._count()} Showing: "
                              f"<b>{html.escape(name)}</b>.</div>")
 

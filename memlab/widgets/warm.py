@@ -22,15 +22,22 @@ _warmed: set[str] = set()    # model ids already warmed in this kernel
 
 
 def warm_model(model_id: str):
-    """Load ``model_id`` and take the whole path once in every scope (network, index, classifier,
-    baseline), with one sampler step. Does nothing for a model that is not trained."""
+    """Open everything a click on ``model_id`` reads: its network (run once, one step), its training set's
+    search index, the classifier (run once) and the natural baseline of every scope. Computes nothing a
+    click computes: searching a warm-up sample would cost more than all of this (a one-step sample is
+    noise, which the exact search compares with nearly every training image: ~0.4 CPU-s per model,
+    measured), and a kernel per visitor pays its warm-up once per visitor. Does nothing for a model that
+    is not trained."""
     model = zoo.open(model_id)
     if model_id in _warmed or not model.is_trained:
         return
-    from ..judgement import SCOPES, sample_and_judge
+    from ..nearest import SCOPES
 
+    model.sample(1, 0, steps=1) if "steps" in model.options else model.sample(1, 0)
+    saw = model.saw                                    # the index: memory-mapped from the disk cache
+    saw.classifier.predict(saw.image(int(saw.index.indices[0]))[None])
     for scope in SCOPES:
-        sample_and_judge(model, 0, scope, k=1, steps=1 if "steps" in model.options else None)
+        saw.baseline(scope)
     _warmed.add(model_id)
 
 
@@ -46,8 +53,8 @@ class Warmer:
     """Warms the models the user picks, one by one in a daemon thread, the latest pick first.
 
     Only picked models are warmed: a kernel holds only what its visitor used (with ONNX Runtime, a
-    dashboard kernel that has used every model holds ~340 MB, most of it the shared memory-mapped data:
-    ``python benchmarks/dashboard.py --rss-only``)."""
+    dashboard kernel that has used every model holds ~260 MB RSS, of which ~170 MB are shared
+    memory-mapped data and libraries: ``python benchmarks/dashboard.py --rss-only``)."""
 
     def __init__(self, model_ids=()):
         self.queue = list(model_ids)
