@@ -81,6 +81,7 @@ class App:
         self.step_through = StepThroughPanel(self.request, self.jobs)
         self.upload = UploadPanel()
         self.shown = None          # the Request of the result on screen
+        self.results_shown = 0     # results drawn in this page so far
         self.judgement = None
         columns = w.Box([self.inputs, self.results])
         columns.add_class("memlab-columns")
@@ -244,11 +245,14 @@ class App:
         self._show(request, judgement, seconds)
 
     def _show(self, request, judgement, seconds):
-        self.result_title.value = (f"<div class='memlab-result-title'><b>Result:</b> "
-                                   f"{html.escape(request.describe())}. Took {took(seconds)}.</div>")
         hint = HINT_MORE_STEPS if request.sampler else "This GAN did not draw something like the dataset."
         # No "Made by" line in the panel: the result's title above it already names the model and settings.
         self.view.show(judgement, hint=hint)
+        self.results_shown += 1
+        # The title last: when it changes, the result under it is on the page. ``data-result`` numbers the
+        # results, so the page changes even when the same settings give the same image (tests wait for it).
+        self.result_title.value = (f"<div class='memlab-result-title' data-result='{self.results_shown}'>"
+                                   f"<b>Result:</b> {html.escape(request.describe())}. Took {took(seconds)}.</div>")
         self.shown, self.judgement, self.verdict = request, judgement, judgement.verdict
         self.result.remove_class("memlab-stale")
         self.placeholder.layout.display = "none"

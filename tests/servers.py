@@ -160,14 +160,10 @@ def get_json(url):
         return json.loads(response.read())
 
 
-# "A new result is on the page", independent of the dashboard's layout: before pressing Generate, mark
-# every element whose own text says "Verdict:" (the verdict panel's label); a result is in when such an
-# element appears unmarked and displayed (the widgets render each result anew, at first inside a hidden
-# container). Only "Verdict:" counts: the page's
-# introduction names the verdicts ("perfect copy"), and sections further down render late.
-_RESULT_ELEMENTS = ("(() => { const found = []; const walk = document.createTreeWalker(document.body, "
-                    "NodeFilter.SHOW_TEXT); while (walk.nextNode()) { if (/Verdict:/.test("
-                    "walk.currentNode.nodeValue)) found.push(walk.currentNode.parentElement); } return found; })()")
+# "A new result is on the page": before pressing Generate, mark the result's title (the dashboard writes it
+# last, numbered by ``data-result``, so it changes even when the same settings give the same image); a
+# result is in when a title appears unmarked and displayed (the widget draws each new title anew).
+_RESULT_ELEMENTS = "Array.from(document.querySelectorAll('.memlab-result-title'))"
 MARK_RESULTS_JS = f"() => {{ for (const el of {_RESULT_ELEMENTS}) el.dataset.seenResult = '1'; }}"
 NEW_RESULT_JS = f"() => {_RESULT_ELEMENTS}.some(el => !el.dataset.seenResult && el.getClientRects().length > 0)"
 

@@ -71,6 +71,8 @@ def test_a_result_shown_again_creates_no_widget(app):
     app.seed.value = "1"
     app.generate()
     assert count() == before and bytes(app.view.image.picture.value) != first
+    app.generate()                                   # the same settings again: the same image, a new title
+    assert "data-result='3'" in app.result_title.value and count() == before
 
 
 def test_chosen_steps_and_sampler_are_used_and_kept_after_generate(app):
