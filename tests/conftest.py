@@ -44,6 +44,20 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture(scope="session")
+def onnx_exports(tmp_path_factory):
+    """One folder of ONNX exports for the test session: a test that points MEMLAB_CACHE at a fresh folder
+    links its ``onnx/`` here, so each shipped model is exported once per session, not once per test
+    module (~90 s for all of them on 2 cores)."""
+    return tmp_path_factory.mktemp("onnx-exports")
+
+
+def share_onnx_exports(cache: Path, exports: Path):
+    """Make ``cache/onnx`` the session's exports folder (``onnx_exports``)."""
+    cache.mkdir(parents=True, exist_ok=True)
+    (cache / "onnx").symlink_to(exports, target_is_directory=True)
+
+
+@pytest.fixture(scope="session")
 def mnist():
     from memlab import data
 

@@ -14,6 +14,8 @@ from memlab import baseline, data, disk_cache, training_set
 from memlab.nearest import find_nearest
 from memlab.search import SearchIndex
 
+from conftest import share_onnx_exports
+
 
 @pytest.fixture
 def cache(tmp_path, monkeypatch):
@@ -165,7 +167,8 @@ def test_the_stored_baseline_is_the_one_computed_now(cache):
 
 
 @pytest.mark.slow   # exports every model to ONNX and builds both datasets: ~2 min
-def test_memlab_prepare_fills_the_cache_and_names_a_typo(cache):
+def test_memlab_prepare_fills_the_cache_and_names_a_typo(cache, onnx_exports):
+    share_onnx_exports(cache, onnx_exports)   # the exports are shared with tests/test_onnx.py (once a session)
     env = {**os.environ, "MEMLAB_CACHE": str(cache)}
     result = subprocess.run([sys.executable, "-m", "memlab", "prepare", "mnist"], env=env,
                             capture_output=True, text=True, timeout=600)

@@ -19,6 +19,8 @@ from memlab import data, onnx_export, onnx_models, zoo
 from memlab.errors import CheckpointError
 from memlab.registry import MODELS
 
+from conftest import share_onnx_exports
+
 FAST = ["mnist-diffusion-60000", "mnist-diffusion-1", "mnist-gan-60000", "mnist-classifier"]
 TRAINED = [m for m in MODELS if zoo.is_trained(m)]
 PIXEL = 1 / 255   # "the same image": no pixel differs by a grey level
@@ -35,9 +37,10 @@ def one_thread():
 
 
 @pytest.fixture(scope="session")
-def cache(tmp_path_factory):
+def cache(tmp_path_factory, onnx_exports):
     with pytest.MonkeyPatch.context() as patch:
         folder = tmp_path_factory.mktemp("cache")
+        share_onnx_exports(folder, onnx_exports)   # exported once per test session (tests/conftest.py)
         patch.setenv("MEMLAB_CACHE", str(folder))
         yield folder
 
