@@ -24,8 +24,8 @@ NOTEBOOK = "notebooks/dashboard.ipynb"     # relative to REPO, where voila.json 
 
 # Memory per dashboard kernel (ONNX Runtime, no PyTorch), measured: a kernel that has used one model peaks
 # at ~300-310 MB RSS in the crowd benchmark (benchmarks/crowd.py, docs/benchmarks.md), one that has used
-# every model at ~355 MB RSS (`python benchmarks/dashboard.py --rss-only`); much of it is memory-mapped
-# data shared by every kernel (PSS ~150 MB per kernel in a class of 10). A visitor who trains a model on
+# every model at ~260 MB RSS (`python benchmarks/dashboard.py --rss-only`); much of it is memory-mapped
+# data shared by every kernel (PSS ~100-125 MB per kernel in a class of 10-20). A visitor who trains a model on
 # their own image (or scores membership) imports PyTorch into that kernel: ~0.9-1 GB. Plan 500 MB per
 # kernel on average and keep 1 GB for the Voila server itself and the operating system; with many
 # visitors training at once, set --max-kernels lower.

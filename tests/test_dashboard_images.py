@@ -10,8 +10,7 @@ pytest.importorskip("ipywidgets")
 from memlab import zoo  # noqa: E402
 from memlab.judgement import judge  # noqa: E402
 from memlab.training_set import whole_split  # noqa: E402
-from memlab.widgets.tiles import (difference_map, image_tile, neighbour_strip, png,  # noqa: E402
-                                   verdict_html)
+from memlab.widgets.tiles import NeighbourStrip, difference_map, image_tile, png, verdict_html  # noqa: E402
 
 
 def test_png_is_enlarged_and_difference_map_is_black_where_equal(mnist):
@@ -33,15 +32,20 @@ def test_a_tile_has_the_same_size_whatever_its_caption(mnist, caption):
 
 
 def test_a_strip_says_when_fewer_neighbours_exist_than_were_asked_for(mnist):
+    strip = NeighbourStrip(5)                     # one strip, filled twice, as the dashboard does
+
+    def shown():
+        return [tile for tile in strip.tiles if tile.widget.layout.display != "none"]
+
     (j,) = judge(mnist.images[0], zoo.open("mnist-diffusion-1"), k=5, scope="whole set")
-    strip = neighbour_strip(j, wanted=5)
-    assert "only 1 exists" in strip.children[0].value and len(strip.children[1].children) == 1
+    strip.show(j, wanted=5)
+    assert "only 1 exists" in strip.heading.value and len(shown()) == 1
     (j,) = judge(mnist.images[0], whole_split("mnist"), k=5)
-    strip = neighbour_strip(j, wanted=5)
+    strip.show(j, wanted=5)
     result = j.neighbours
-    assert "only" not in strip.children[0].value and len(strip.children[1].children) == 5
-    captions = [tile.children[1].value for tile in strip.children[1].children]
-    assert "0–1 scale · on the article's scale" in strip.children[0].value
+    assert "only" not in strip.heading.value and len(shown()) == 5
+    captions = [tile.caption.value for tile in shown()]
+    assert "0–1 scale · on the article's scale" in strip.heading.value
     assert all(f"{r:.4f} · {a:.5f}" in c for c, r, a in zip(captions, result.rmse[0], result.rmse_article[0]))
 
 

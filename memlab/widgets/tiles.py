@@ -4,8 +4,8 @@ Every piece has a fixed size whatever its caption, so rows of them line up, and 
 both scales (0-1 RMSE and the original demo's "article scale", grey levels / 4095).
 
     tile = image_tile(sample, "generated")                      # one picture with its caption
-    strip = neighbour_strip(judgement, wanted=5)                # its k nearest training images
-    panel = verdict_panel(judgement, "MNIST-diffusion, DDIM 50 steps, seed 0")
+    view = JudgementView("generated").show(judgement)           # the tiles, verdict and nearest images
+    text = verdict_html(judgement, "MNIST-diffusion, DDIM 50 steps, seed 0")
 
 A page that shows result after result (the dashboard's Generate, the upload panel, the step-through) builds
 its pieces once and fills them again: ``Tile``, ``NeighbourStrip`` and ``JudgementView`` (the three tiles,
@@ -138,12 +138,6 @@ class NeighbourStrip:
         return self
 
 
-def neighbour_strip(judgement, size: int = THUMB, wanted: int | None = None,
-                    title: str = "Nearest training images") -> w.VBox:
-    """A new strip (``NeighbourStrip``) of the k nearest training images of a judgement: for one shown once."""
-    return NeighbourStrip(len(judgement.neighbour_images), size, title).show(judgement, wanted).widget
-
-
 def verdict_html(judgement, produced_by: str = "", hint: str = "") -> str:
     """The verdict of a ``memlab.judgement.Judgement`` as HTML: the verdict in colour, the distance on
     both scales with the thresholds, the baseline sentence, the scope and what produced the image.
@@ -174,13 +168,6 @@ def verdict_html(judgement, produced_by: str = "", hint: str = "") -> str:
              f"Predicted class: {html.escape(str(j.class_name))} ({j.confidence:.0%} confident). ")
     parts.append(f"<p class='memlab-provenance'>{label}Search: {html.escape(j.search_words())}.{made}</p>")
     return "".join(parts)
-
-
-def verdict_panel(judgement, produced_by: str = "", hint: str = "") -> w.HTML:
-    """``verdict_html`` in a widget, ready to put beside the image tiles."""
-    panel = w.HTML(verdict_html(judgement, produced_by, hint))
-    panel.add_class("memlab-verdict-panel")
-    return no_null_tooltips(panel)
 
 
 class JudgementView:
