@@ -26,4 +26,12 @@ Where things live:
   ``private_folder`` (a learner's temporary folder), ``errors`` (one-line messages).
 """
 
+import os
+
 __version__ = "0.1.0"
+
+# ONNX Runtime (the dashboard's engine) sends usage telemetry to Microsoft from Linux since 1.29 and keeps a
+# device id in ~/.cache/Microsoft, unless ORT_DISABLE_TELEMETRY=1 is set before it starts (microsoft/
+# onnxruntime PR 27379, Feb 2026). A classroom or a public dashboard must not report its students' kernels
+# to anyone: memlab turns it off for itself and the kernels it starts (an operator can still set it to 0).
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")

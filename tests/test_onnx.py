@@ -6,6 +6,7 @@ of the other shipped models is marked ``slow`` (each export takes 5-15 s on two 
 """
 
 import gc
+import os
 import json
 import subprocess
 import sys
@@ -187,3 +188,21 @@ def test_warming_a_model_costs_a_new_kernel_well_under_a_cpu_second(engines, cac
         cpu_s, warmed, torch_imported = json.loads(out.stdout.strip().splitlines()[-1])
     assert warmed and not torch_imported
     assert cpu_s < 0.4, f"warming took {cpu_s:.2f} CPU-s in a new kernel"
+
+
+def test_onnx_runtime_reports_nothing_and_leaves_no_device_id(engines, tmp_path):
+    """ONNX Runtime's Linux telemetry (on by default since 1.29) writes a device id and an upload queue
+    under ~/.cache/Microsoft: a kernel that runs a model through memlab leaves neither. The same run with
+    the operator's explicit ORT_DISABLE_TELEMETRY=0 shows that this check sees the telemetry when it is on."""
+    engines("mnist-diffusion-1")
+    code = "from memlab import onnx_models; onnx_models.open_onnx('mnist-diffusion-1').sample(1, 0, 2)"
+
+    def telemetry_files(home, **env):
+        environment = {k: v for k, v in os.environ.items() if k not in ("ORT_DISABLE_TELEMETRY", "XDG_CACHE_HOME")}
+        subprocess.run([sys.executable, "-c", code], env={**environment, "HOME": str(home), **env},
+                       capture_output=True, text=True, check=True)
+        return sorted(str(p.relative_to(home)) for p in home.rglob("*") if "Microsoft" in str(p))
+
+    (tmp_path / "off").mkdir(), (tmp_path / "on").mkdir()
+    assert telemetry_files(tmp_path / "off") == []
+    assert telemetry_files(tmp_path / "on", ORT_DISABLE_TELEMETRY="0"), "the check sees no telemetry at all"
