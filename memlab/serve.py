@@ -9,6 +9,7 @@ so ``memlab.serve`` runs Voila (``MemlabVoila``, started as ``python -m memlab.s
   before it is parsed, no tracebacks or error output sent to a page;
 * **security headers on every answer** (``SecurityHeaders``): no ``Server`` version, a content security
   policy that allows what the page uses and nothing from elsewhere, no referrer, no MIME sniffing;
+* **a lighter kernel** (``memlab.dashboard_kernel``): ipykernel without its debugger;
 * **idle culling** and a hidden traceback from ``voila.json``, and memlab's offline page template
   (``memlab.widgets.offline``: no CDN, so the "busy" page works offline too).
 
@@ -94,6 +95,7 @@ def voila_command(port: int, ip: str, max_kernels: int, open_browser: bool = Fal
     places = {"max_kernels": max_kernels, "max_per_address": max_per_address, "starts_per_minute": starts_per_minute}
     return ([sys.executable, "-m", "memlab.serve", NOTEBOOK, f"--port={port}", f"--Voila.ip={ip}",
              "--VoilaConfiguration.multi_kernel_manager_class=memlab.places.PlacesKernelManager",
+             "--VoilaConfiguration.kernel_spec_manager_class=memlab.dashboard_kernel.DashboardKernelSpecs",
              f"--template={TEMPLATE}"]
             + [f"--PlacesKernelManager.{name}={value}" for name, value in places.items() if value is not None]
             + (["--MemlabVoila.trusted_proxy=True"] if behind_proxy else [])

@@ -76,7 +76,8 @@ def stop(process, timeout=20):
 
 
 def kernels(process) -> list[psutil.Process]:
-    """The kernel processes a server has started (its ipykernel children) that are still running."""
+    """The kernel processes a server has started (its ipykernel children, ``memlab.dashboard_kernel`` under
+    `memlab dashboard`) that are still running."""
     try:
         children = psutil.Process(process.pid).children(recursive=True)
     except psutil.NoSuchProcess:
@@ -84,7 +85,9 @@ def kernels(process) -> list[psutil.Process]:
     found = []
     for child in children:
         try:
-            if child.status() != psutil.STATUS_ZOMBIE and "ipykernel_launcher" in " ".join(child.cmdline()):
+            command = " ".join(child.cmdline())
+            if child.status() != psutil.STATUS_ZOMBIE and ("ipykernel_launcher" in command
+                                                           or "memlab.dashboard_kernel" in command):
                 found.append(child)
         except psutil.NoSuchProcess:
             pass

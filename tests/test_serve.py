@@ -71,6 +71,7 @@ def test_cap_busy_page_big_messages_and_culling(voila, browser):
     assert response.status == 200
     first.get_by_role("button", name="Generate").wait_for(timeout=180_000)
     assert len(kernels(voila)) == 1
+    assert "memlab.dashboard_kernel" in kernels(voila)[0].cmdline(), "the dashboard runs the ordinary kernel"
 
     # 2. The cap is 1: the second visitor sees the busy page, and no second kernel starts.
     second, response = open_dashboard(browser, voila.url)
