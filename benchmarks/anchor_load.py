@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))          # the real-server helpers the tests use
 
 import psutil  # noqa: E402
-from classroom import SEED, STEPS, percentile, reading_pause_s, reading_pauses, save_run, student_arguments  # noqa: E402
+from classroom import SEED, STEPS, percentile, presses, reading_pause_s, reading_pauses, save_run, student_arguments  # noqa: E402
 from process_meter import ProcessTreeMeter  # noqa: E402
 from servers import free_port, server  # noqa: E402
 
@@ -51,14 +51,10 @@ def student(number, url, models, args, log, downloads):
         fetch(url + "/config", args.open_timeout)
         record["open_s"] = time.time() - started
         client = Client(url, verbose=False, download_files=downloads)
-        for click in range(args.clicks):
-            if time.time() > args.deadline:
-                record["errors"].append(f"stopped before Generate {click + 1}: the run's --timeout was reached")
-                break
-            stage = f"Generate {click + 1}"
+        for press, wait_s in presses(args, record):
+            stage = f"Generate {press}"
             started = time.time()
             job = client.submit(record["model"], SEED, STEPS, api_name="/generate")
-            wait_s = max(1.0, min(args.click_timeout, args.deadline + args.click_timeout / 2 - time.time()))
             job.result(timeout=wait_s)
             record["clicks_s"].append(time.time() - started)
             time.sleep(reading_pause_s(rng))   # reading the result
@@ -99,6 +95,7 @@ def run(args) -> dict:
         "open_dashboard_p50_s": percentile(opens, 50), "open_dashboard_max_s": max(opens, default=None),
         "peak_total_rss_mb": cost["peak_rss_mb"], "peak_total_pss_mb": cost["peak_pss_mb"],
         "server_cpu_s": cost["cpu_s"], "server_processes_seen": cost["processes_seen"],
+        "other_cpu_s": cost["other_cpu_s"], "client": "protocol",
         "server_cpu_s_per_click": round(cost["cpu_s"] / len(clicks), 2) if clicks else None,
         "errors": [f"student {v['student']}: {e}" for v in visits for e in v["errors"]],
         "busy_pages": sum(bool(v.get("busy")) for v in visits),

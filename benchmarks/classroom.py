@@ -10,6 +10,7 @@ default, 50) as they are, and presses Generate ``CLICKS`` times, reading each re
 import argparse
 import json
 import random
+import time
 from pathlib import Path
 
 CLICKS = 5             # Generates per student
@@ -25,6 +26,16 @@ def reading_pauses(run_seed: int, number: int) -> random.Random:
 
 def reading_pause_s(rng: random.Random) -> float:
     return rng.uniform(5, 15)
+
+
+def presses(args, record):
+    """The student's Generate presses, in order: (press number from 1, seconds to wait for its result),
+    until ``args.clicks`` or the run's deadline (then ``record["errors"]`` says so)."""
+    for press in range(1, args.clicks + 1):
+        if time.time() > args.deadline:
+            record["errors"].append(f"stopped before Generate {press}: the run's --timeout was reached")
+            return
+        yield press, max(1.0, min(args.click_timeout, args.deadline + args.click_timeout / 2 - time.time()))
 
 
 def percentile(values, q):

@@ -2,7 +2,9 @@
 
 For each N: benchmarks/loadtest.py (memlab's dashboard, per-address limits off, the kernel cap from
 --max-kernels or N, no wait for the culler), then benchmarks/anchor_load.py (the original demo's shape:
-one Gradio process). Both use benchmarks/classroom.py's student. Each run is a child process stopped
+one Gradio process). Both use benchmarks/classroom.py's student, and by default both speak to their
+server as its page does, without a browser (--client browser: memlab's students in Chromium on this
+machine instead, whose CPU then competes with the server's). Each run is a child process stopped
 after --timeout seconds (plus a short grace) with every process it started. The tables go into
 benchmarks/results.json ("crowd", other keys kept) and docs/benchmarks.md (between markers).
 
@@ -68,6 +70,8 @@ def main(argv=None):
     parser.add_argument("--max-kernels", type=int, help="memlab's kernel cap (default: the class size)")
     parser.add_argument("--timeout", type=int, default=600, help="seconds per system per class size")
     parser.add_argument("--seed", type=int, default=0, help="the students' reading pauses")
+    parser.add_argument("--client", choices=("protocol", "browser"), default="protocol",
+                        help="how memlab's students speak to it (benchmarks/loadtest.py; default: protocol)")
     args = parser.parse_args(argv)
     if min(args.students) < 1:
         parser.error("--students must be at least 1")
@@ -75,11 +79,11 @@ def main(argv=None):
 
     results = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {}
     crowd = results.get("crowd", {"runs": {}})
-    crowd.update({"machine": machine(), "clicks": args.clicks, "date": datetime.date.today().isoformat(),
+    crowd.update({"machine": machine(), "clicks": args.clicks, "client": args.client, "date": datetime.date.today().isoformat(),
                   "command": "python benchmarks/crowd.py " + " ".join(argv if argv is not None else sys.argv[1:])})
     for students in args.students:
         began = time.time()
-        cap = ["--no-cull-wait", "--max-kernels", str(args.max_kernels or students)]
+        cap = ["--no-cull-wait", "--max-kernels", str(args.max_kernels or students), "--client", args.client]
         crowd["runs"][str(students)] = {"memlab": run_one("loadtest.py", students, args, cap),
                                         "gradio": run_one("anchor_load.py", students, args)}
         print(f"{students} students: both systems in {time.time() - began:.0f} s", flush=True)
