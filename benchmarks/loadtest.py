@@ -206,12 +206,23 @@ def protocol_student(number, url, files, args, log):
             client.close()                                   # no goodbye: the kernel is left to the culler
 
 
+def memory_at_peak(samples) -> dict:
+    """Where the peak total PSS was: the server's own PSS and the median kernel's, at that sample."""
+    if not samples:
+        return {}
+    peak = max(samples, key=lambda s: s["pss_mb"])
+    kernels_pss = sorted(peak["kernel_pss_mb"])
+    return {"server_pss_at_peak_mb": round(peak["server_pss_mb"], 1),
+            "kernel_pss_median_at_peak_mb": round(kernels_pss[len(kernels_pss) // 2], 1) if kernels_pss else None}
+
+
 async def watch_memory(process, samples, stop):
     while not stop.is_set():
         running = kernels(process)
         everything = [psutil.Process(process.pid)] + running
         samples.append({"t": time.time(), "kernels": len(running), "rss_mb": rss_mb(everything),
-                        "pss_mb": pss_mb(everything), "kernel_rss_mb": [rss_mb([k]) for k in running]})
+                        "pss_mb": pss_mb(everything), "kernel_rss_mb": [rss_mb([k]) for k in running],
+                        "server_pss_mb": pss_mb(everything[:1]), "kernel_pss_mb": [pss_mb([k]) for k in running]})
         await asyncio.sleep(2)
 
 
@@ -268,6 +279,8 @@ async def run(args):
         "peak_total_rss_mb": max((s["rss_mb"] for s in samples), default=0),
         "peak_total_pss_mb": max((s["pss_mb"] for s in samples), default=0),
         "peak_kernel_rss_mb": max((max(s["kernel_rss_mb"], default=0) for s in samples), default=0),
+        # at the moment of the peak total PSS: the server's share, and the median kernel's
+        **memory_at_peak(samples),
         "server_cpu_s": cost["cpu_s"], "server_processes_seen": cost["processes_seen"],
         "other_cpu_s": cost["other_cpu_s"],
         "server_cpu_s_per_click": round(cost["cpu_s"] / len(clicks), 2) if clicks else None,
