@@ -46,7 +46,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))          # the real-server helpers the tests use
 
 from classroom import percentile, presses, reading_pause_s, reading_pauses, save_run, student_arguments  # noqa: E402
-from kernel_client import KernelClient, find_widget  # noqa: E402
+from kernel_client import KernelClient, find_widget, results_shown  # noqa: E402
 from memlab import serve  # noqa: E402
 from process_meter import ProcessTreeMeter  # noqa: E402
 from servers import (CHROMIUM_ARGS, CHROMIUM, MARK_RESULTS_JS, NEW_RESULT_JS, free_port, kernels,  # noqa: E402
@@ -108,9 +108,6 @@ async def student(number, browser, url, args, log):
         await context.close()
 
 
-RESULT_NUMBER = re.compile(r"memlab-result-title' data-result='(\d+)'")   # memlab/app.py's numbered title
-
-
 async def files_a_browser_fetches(command) -> list[str]:
     """The paths (with their queries) a real Chromium fetches from the server to draw the dashboard, the
     page itself and its kernel's address aside: recorded once on a throwaway server of the same command."""
@@ -139,14 +136,6 @@ async def files_a_browser_fetches(command) -> list[str]:
 def fetch(url, timeout) -> bytes:
     with urllib.request.urlopen(url, timeout=timeout) as response:
         return response.read()
-
-
-def results_shown(messages) -> int:
-    """The highest result number among the widget updates in ``messages`` (0: none)."""
-    numbers = [int(found.group(1)) for m in messages if m["content"].get("data", {}).get("method") == "update"
-               for found in [RESULT_NUMBER.search(str(m["content"]["data"].get("state", {}).get("value", "")))]
-               if found]
-    return max(numbers, default=0)
 
 
 def traceback_shown(messages) -> bool:
@@ -188,8 +177,7 @@ def protocol_student(number, url, files, args, log):
         for press, wait_s in presses(args, record):
             stage = f"Generate {press}"
             started = time.time()
-            client.send("comm_msg", {"comm_id": generate, "data": {"method": "custom",
-                                                                   "content": {"event": "click"}}})
+            client.press(generate)
             messages = client.receive(wait_s, until=lambda m: results_shown([m]) > shown)
             if traceback_shown(messages):
                 record["errors"].append("a traceback is shown")

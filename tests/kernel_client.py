@@ -85,6 +85,10 @@ class KernelClient:
                                                              "buffer_paths": list(buffer_paths)}},
                   buffers=buffers)
 
+    def press(self, button_id):
+        """What a page sends when a person presses a Button."""
+        self.send("comm_msg", {"comm_id": button_id, "data": {"method": "custom", "content": {"event": "click"}}})
+
     def close_code(self, timeout=30) -> int | None:
         """Wait for the server to close this websocket; the close code it gave (None: no code)."""
         self.ws.settimeout(timeout)
@@ -95,6 +99,17 @@ class KernelClient:
 
     def close(self):
         self.ws.close()
+
+
+RESULT_NUMBER = re.compile(r"memlab-result-title' data-result='(\d+)'")   # memlab/app.py numbers each result
+
+
+def results_shown(messages) -> int:
+    """The highest dashboard result number among the widget updates in ``messages`` (0: none)."""
+    numbers = [int(found.group(1)) for m in messages if m["content"].get("data", {}).get("method") == "update"
+               for found in [RESULT_NUMBER.search(str(m["content"]["data"].get("state", {}).get("value", "")))]
+               if found]
+    return max(numbers, default=0)
 
 
 def find_widget(states, model_name, **traits) -> str:
