@@ -1,7 +1,9 @@
 """The dashboard's speed where the user sits: Playwright + Debian Chromium against a real Voila server on
 loopback (the same command as `memlab dashboard`, memlab's offline template).
 
-* navigation -> first interactive widget (the Generate button is on the page), in a fresh tab;
+* navigation -> first interactive widget (the Generate button is on the page), in a fresh tab, for a
+  visitor who arrives at a server at rest (``SETTLE_S`` after the previous tab: `memlab dashboard` has
+  refilled its pool, the one kernel it keeps ready with the dashboard built);
 * a model's first click in a fresh kernel: open a new tab, choose the model, press Generate at once,
   until the result is drawn (its title names the seed and every image has loaded);
 * warm clicks: the same tab, ``--clicks`` more presses with new seeds; p50 and p95.
@@ -33,6 +35,9 @@ DRAWN = """seed => { const error = document.querySelector('.memlab-inputs').quer
     const results = t.closest('.memlab-results');
     return Array.from(results.querySelectorAll('img')).filter(i => i.offsetParent)
         .every(i => i.complete && i.naturalWidth > 0); }"""
+
+
+SETTLE_S = 15   # before each measured visitor: the server refills its pool of ready kernels (memlab.serve)
 
 
 def open_tab(browser, url):
@@ -89,6 +94,7 @@ def measure(url: str, clicks: int) -> dict:
         warmup.close()
         interactive = []
         for kind, label in MODELS.items():
+            time.sleep(SETTLE_S)             # one visitor arrives at a server at rest, as on a public page
             page, ms = open_tab(browser, url)
             interactive.append(ms)
             page.locator("select").first.select_option(label=label)
@@ -103,12 +109,15 @@ def measure(url: str, clicks: int) -> dict:
     return out
 
 
-def browser_figures(clicks: int = 20, voila_args=()) -> dict:
+def browser_figures(clicks: int = 20, voila_args=(), pool_size: int | None = None) -> dict:
     """Start Voila on a free loopback port, measure, stop it; the figures as run.py stores them."""
     from dashboard_browser import free_port, start_voila
 
     port = free_port()
-    server = start_voila(port, extra_args=voila_args)
+    from memlab.serve import DEFAULT_POOL_SIZE
+
+    pool_size = DEFAULT_POOL_SIZE if pool_size is None else pool_size      # as `memlab dashboard`
+    server = start_voila(port, extra_args=voila_args, pool_size=pool_size)
     try:
         m = measure(f"http://127.0.0.1:{port}/", clicks)
     finally:
@@ -135,7 +144,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clicks", type=int, default=20, help="warm clicks per model (default 20)")
     parser.add_argument("--voila-arg", action="append", default=[], metavar="ARG",
-                        help="add ARG to Voila's command line, to compare a setting, e.g. "
-                             "--voila-arg=--preheat_kernel=True --voila-arg=--pool_size=1")
+                        help="add ARG to Voila's command line, to compare a setting")
+    parser.add_argument("--pool-size", type=int, help="kernels kept ready (default: `memlab dashboard`'s)")
     args = parser.parse_args()
-    print(json.dumps(browser_figures(args.clicks, args.voila_arg), indent=2))
+    print(json.dumps(browser_figures(args.clicks, args.voila_arg, args.pool_size), indent=2))

@@ -220,7 +220,7 @@ async def run(args):
     # Every student comes from 127.0.0.1 here: the per-address limits, meant for strangers, are off.
     def command(port):
         return serve.voila_command(port, "127.0.0.1", max_kernels=args.max_kernels or args.students,
-                                   max_per_address=0, starts_per_minute=0) + [
+                                   max_per_address=0, starts_per_minute=0, pool_size=args.pool_size) + [
             f"--MappingKernelManager.cull_idle_timeout={args.cull_s}",
             f"--MappingKernelManager.cull_interval={args.cull_interval_s}"]
 
@@ -255,7 +255,7 @@ async def run(args):
     clicks = [c for v in visits for c in v["clicks_s"]]
     opens = [v["open_s"] for v in visits if "open_s" in v]
     return {
-        "students": args.students, "client": args.client, "page_files_fetched": len(files),
+        "students": args.students, "client": args.client, "pool_size": args.pool_size, "page_files_fetched": len(files),
         "max_kernels": args.max_kernels or args.students, "clicks_each": args.clicks, "seed": args.seed,
         "arrive_every_s": args.arrive_every,
         "cull_idle_timeout_s": args.cull_s, "cull_interval_s": args.cull_interval_s,
@@ -291,6 +291,8 @@ def main(argv=None):
     parser.add_argument("--no-cull-wait", dest="cull_wait", action="store_false",
                         help="stop the server once the last tab closed, without waiting for the culler")
     parser.add_argument("--max-kernels", type=int, help="the server's kernel cap (default: --students)")
+    parser.add_argument("--pool-size", type=int, default=serve.DEFAULT_POOL_SIZE,
+                        help=f"kernels kept ready (`memlab dashboard`'s default: {serve.DEFAULT_POOL_SIZE})")
     parser.add_argument("--client", choices=("protocol", "browser"), default="protocol",
                         help="how students speak to the server (see above; default: protocol)")
     args = parser.parse_args(argv)

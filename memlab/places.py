@@ -18,6 +18,13 @@ kernel manager below keeps these rules (each a setting of ``PlacesKernelManager`
 * **a dead kernel stays dead**: with ``KernelRestarter.restart_limit = 0`` (voila.json) Jupyter does
   not start an empty kernel under the same id; the page is told "this session ended" instead.
 
+**Voila's pool** (``memlab dashboard --pool-size N``, ``PoolRules``): Voila can keep N kernels started,
+the dashboard already built in them, for the next visitors. A pooled kernel has no visitor yet: it is
+not counted by the cap (which counts visitors; the pool adds N kernels), never shut down for want of a
+page, and started whoever's request made Voila refill the pool. The visitor who is given one is
+checked by the same rules first (the cap, both per-address limits), and from then it is an ordinary
+place (its page must connect, somebody must stay).
+
 Whenever a kernel goes, however it went, its sockets are closed with that message and the private
 folders of its process ("your own image") are deleted here, by the server.
 
@@ -71,6 +78,7 @@ class Place:
     page_sent: float | None = None      # when the whole page had been written to the visitor
     last_connected: float | None = None  # last moment a websocket of the page was open
     pid: int | None = None               # the kernel's process, whose private folders go with it
+    pooled: bool = False                 # in Voila's pool, waiting for a visitor
 
 
 class PlacesKernelManager(AsyncMappingKernelManager):
@@ -98,9 +106,10 @@ class PlacesKernelManager(AsyncMappingKernelManager):
 
     # ---- starting ----------------------------------------------------------------------------
     def _refusal(self, address: str | None):
-        """The HTTPError for a new kernel that the rules refuse, or None."""
-        running = len(self.list_kernel_ids()) + self._starting
-        if self.max_kernels and running >= self.max_kernels:
+        """The HTTPError for a new visitor's kernel that the rules refuse, or None."""
+        waiting_in_pool = sum(place.pooled for place in self._places.values())
+        visitors = len(self.list_kernel_ids()) - waiting_in_pool + self._starting
+        if self.max_kernels and visitors >= self.max_kernels:
             return HTTPError(503, reason=BUSY)
         if address is None:
             return None
@@ -119,14 +128,12 @@ class PlacesKernelManager(AsyncMappingKernelManager):
     async def start_kernel(self, *, kernel_id=None, **kwargs):
         if kernel_id is not None:        # an existing kernel asked for by id: not a new place
             return await super().start_kernel(kernel_id=kernel_id, **kwargs)
-        visit = VISIT.get()
-        address = visitor_key(visit.address) if visit else None
-        refusal = self._refusal(address)
-        if refusal is not None:
-            self.log.warning("Refused a kernel for %s: %s", address, refusal.reason)
-            raise refusal
-        if address is not None:
-            self._recent_starts[address].append(time.monotonic())
+        if (kwargs.get("env") or {}).get("VOILA_PREHEAT") == "True":   # Voila filling its pool: no visitor yet
+            kernel_id = await super().start_kernel(**kwargs)
+            self._places[kernel_id] = Place(None, time.monotonic(), pid=_pid(self.get_kernel(kernel_id)), pooled=True)
+            self._start_checking()
+            return kernel_id
+        visit, address = self._admit("a kernel")
         self._starting += 1
         try:
             kernel_id = await super().start_kernel(**kwargs)
@@ -137,6 +144,19 @@ class PlacesKernelManager(AsyncMappingKernelManager):
             visit.kernel_id = kernel_id
         self._start_checking()
         return kernel_id
+
+    def _admit(self, what: str):
+        """The visitor asking now (``VISIT``) and their address, once the rules give them ``what`` (a
+        kernel): the refusal is raised otherwise, and the start is counted."""
+        visit = VISIT.get()
+        address = visitor_key(visit.address) if visit else None
+        refusal = self._refusal(address)
+        if refusal is not None:
+            self.log.warning("Refused %s for %s: %s", what, address, refusal.reason)
+            raise refusal
+        if address is not None:
+            self._recent_starts[address].append(time.monotonic())
+        return visit, address
 
     def page_sent(self, kernel_id: str):
         """The page handler has written the whole page: from now its websocket must come."""
@@ -154,7 +174,7 @@ class PlacesKernelManager(AsyncMappingKernelManager):
     def why_leave(self, kernel_id: str, now: float) -> str | None:
         """Why this kernel should be shut down now (words for the log), or None to keep it."""
         place = self._places.get(kernel_id)
-        if place is None:
+        if place is None or place.pooled:
             return None
         if self._kernel_connections.get(kernel_id, 0) > 0:
             place.last_connected = now
@@ -192,6 +212,38 @@ class PlacesKernelManager(AsyncMappingKernelManager):
         if place is not None and place.pid is not None:
             private_folder.remove_folders_of(place.pid)
         return kernel
+
+
+class PoolRules:
+    """The rules for kernels from Voila's pool (module docstring). Voila builds its pooled kernel manager
+    over ``PlacesKernelManager``; ``add_pool_rules`` puts this class in front of it, where a visitor is
+    given a pooled kernel (``get_rendered_notebook``)."""
+
+    def get_pool_size(self, notebook_name: str) -> int:
+        """Pooled kernels ready now: Voila gives one only if one is (else it starts a kernel as without a
+        pool). A pooled kernel that has died meanwhile is dropped, and the pool refilled."""
+        pool = self._pools.get(notebook_name, [])
+        for task in [t for t in pool if t.done()]:
+            if task.cancelled() or task.exception() is not None or task.result()["kernel_id"] not in self:
+                pool.remove(task)
+                self.log.warning("Dropped a pooled kernel that is gone; refilling the pool.")
+                self.fill_if_needed(notebook_name=notebook_name)
+        return sum(task.done() for task in pool[:1])     # Voila takes the first one
+
+    async def get_rendered_notebook(self, notebook_name: str, **kwargs):
+        visit, address = self._admit("a pooled kernel")
+        render_task, rendered, kernel_id = await super().get_rendered_notebook(notebook_name, **kwargs)
+        if kernel_id in self._places:
+            place = self._places[kernel_id]
+            place.address, place.pooled, place.started = address, False, time.monotonic()
+        if visit:
+            visit.kernel_id = kernel_id
+        return render_task, rendered, kernel_id
+
+
+def add_pool_rules(manager):
+    """Apply ``PoolRules`` to Voila's pooled kernel manager (``memlab.serve`` does, when the pool is on)."""
+    manager.__class__ = type("PooledPlacesKernelManager", (PoolRules, type(manager)), {})
 
 
 def _pid(kernel_manager) -> int | None:

@@ -33,6 +33,14 @@ NOTEBOOK = "notebooks/dashboard.ipynb"     # relative to REPO, where voila.json 
 KERNEL_PEAK_MB = 500
 RESERVED_MB = 1024
 
+# Voila's pool (``memlab.places.PoolRules``): one kernel kept started, the dashboard already built in it, for
+# the next visitor: the page comes up in ~2 s instead of ~3 s on 2 cores (docs/deploy.md, measured with
+# benchmarks/browser.py). The pool is refilled POOL_REFILL_DELAY_S after a visitor takes its kernel: with
+# Voila's 1 s, the new kernel's start competed with that visitor's first click (610-690 ms instead of
+# 450-550 ms, measured the same way), and a visitor rarely clicks 10 s on.
+DEFAULT_POOL_SIZE = 1
+POOL_REFILL_DELAY_S = 10
+
 # What a dashboard page loads: its own scripts (inline ones too: Voila's page writes its configuration
 # and progress inline), styles, fonts and images from this server, images the widgets make as data: and
 # blob: URLs, and its websocket to this server ('self' covers ws: and wss: to the same host). Nothing
@@ -63,7 +71,7 @@ def default_max_kernels(total_mb: int | None = None) -> int:
 
 def voila_command(port: int, ip: str, max_kernels: int, open_browser: bool = False,
                   max_per_address: int | None = None, starts_per_minute: int | None = None,
-                  behind_proxy: bool = False) -> list[str]:
+                  behind_proxy: bool = False, pool_size: int = 0) -> list[str]:
     """The command line that serves the dashboard (run it from REPO, where voila.json is read).
 
     Args:
@@ -74,12 +82,17 @@ def voila_command(port: int, ip: str, max_kernels: int, open_browser: bool = Fal
         max_per_address: most kernels one client address holds at once (None: the default, 4; 0: no limit).
         starts_per_minute: most kernels one address starts in a minute (None: the default, 10; 0: no limit).
         behind_proxy: take the visitor's address from a reverse proxy on this machine (X-Forwarded-For).
+        pool_size: kernels Voila keeps started, the dashboard built, for the next visitors (0: none;
+            ``memlab.places.PoolRules``).
     """
     for name, value in (("--max-per-address", max_per_address), ("--starts-per-minute", starts_per_minute)):
         if value is not None and value < 0:
             raise ValueError(f"{name} {value} is negative: give 0 for no limit.")
     if not 1 <= port <= 65535:
         raise ValueError(f"--port {port} is not a TCP port: choose one from 1 to 65535 (default 8866).")
+    if not 0 <= pool_size <= 8:
+        raise ValueError(f"--pool-size {pool_size} is not from 0 to 8: each pooled kernel holds ~100 MB "
+                         "while it waits for a visitor.")
     if max_kernels < 0:
         raise ValueError(f"--max-kernels {max_kernels} is negative: give 0 for no cap, or how many "
                          "visitors may use the dashboard at once.")
@@ -99,6 +112,8 @@ def voila_command(port: int, ip: str, max_kernels: int, open_browser: bool = Fal
              f"--template={TEMPLATE}"]
             + [f"--PlacesKernelManager.{name}={value}" for name, value in places.items() if value is not None]
             + (["--MemlabVoila.trusted_proxy=True"] if behind_proxy else [])
+            + (["--preheat_kernel=True", f"--pool_size={pool_size}",
+                f"--VoilaKernelManager.fill_delay={POOL_REFILL_DELAY_S}"] if pool_size else [])
             + ([] if open_browser else ["--no-browser"]))
 
 
@@ -111,7 +126,7 @@ def _server():
     from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
 
     from .kernel_socket import GuardedKernelWebsocketHandler
-    from .places import VISIT, Visit
+    from .places import VISIT, Visit, add_pool_rules
 
     class SecurityHeaders(OutputTransform):
         """Applied to every answer of the server (pages, static files, errors, websocket upgrades)."""
@@ -141,7 +156,10 @@ def _server():
                              "visitor's address from X-Forwarded-For / X-Real-IP (only from loopback).")
 
         def init_settings(self):
-            return {**super().init_settings(), "memlab_trusted_proxy": self.trusted_proxy}
+            settings = {**super().init_settings(), "memlab_trusted_proxy": self.trusted_proxy}
+            if self.voila_configuration.preheat_kernel:     # the places rules for Voila's pool too
+                add_pool_rules(self.kernel_manager)
+            return settings
 
         def init_handlers(self):
             ours = {VoilaKernelWebsocketHandler: GuardedKernelWebsocketHandler, TornadoVoilaHandler: PageHandler}

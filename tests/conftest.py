@@ -18,7 +18,8 @@ if os.environ.get("MEMLAB_DATA"):  # absolute, so subprocesses and notebook kern
 
 # The two tiers (README): `make check` runs what is neither a browser test, nor a notebook run, nor a heavy or
 # training of a minute or more, nor the Binder replay; `make test` runs everything (CI).
-BROWSER = {"test_binder_replay", "test_browser", "test_dashboard_items", "test_public_server", "test_serve"}
+BROWSER = {"test_binder_replay", "test_browser", "test_dashboard_items", "test_public_server", "test_public_pool",
+           "test_serve"}
 NOTEBOOKS = {"test_lessons_01_03", "test_lessons_04_06", "test_lesson07", "test_notebooks", "test_versions"}
 
 

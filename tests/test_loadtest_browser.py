@@ -24,7 +24,7 @@ def test_every_student_is_answered(tmp_path, client, students):
     run = json.loads(out.read_text())[str(students)]
     assert run["errors"] == [] and run["busy_pages"] == 0
     assert run["clicks_answered"] == run["clicks_wanted"] == 2 * students
-    assert run["client"] == client and run["peak_kernels"] == students
+    assert run["client"] == client and students <= run["peak_kernels"] <= students + run["pool_size"]
     assert len(run["models"]) == students                       # each student picked the next model
     assert run["server_cpu_s"] > 0 and run["other_cpu_s"] >= 0
     if client == "protocol":    # it fetched what a real Chromium fetched to draw the page (scripts, styles)
