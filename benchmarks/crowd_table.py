@@ -14,6 +14,9 @@ ROWS = [
     ("CPU-seconds of everything else on the machine (the students' clients)", "other_cpu_s", "{:.1f}"),
     ("peak memory of the server and its children, PSS", "peak_total_pss_mb", "{:.0f} MB"),
     ("peak memory, RSS (shared pages counted per process)", "peak_total_rss_mb", "{:.0f} MB"),
+    ("at that peak: the server process's own PSS", "server_pss_at_peak_mb", "{:.0f} MB"),
+    ("at that peak: the median kernel's PSS", "kernel_pss_median_at_peak_mb", "{:.0f} MB"),
+    ("kernels kept ready for the next visitor (Voila's pool)", "pool_size", "{}"),
     ("visitors turned away (busy page, 429, 503)", "busy_pages", "{}"),
     ("load average (1 min) at the end", "load_average_1min_at_end", "{}"),
 ]

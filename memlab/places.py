@@ -1,7 +1,7 @@
 """Who holds a place on a public dashboard server: one kernel per open dashboard tab, and only while
 somebody is there.
 
-Voila starts a Python kernel (~300 MB on ONNX Runtime, ~1 GB once it imports PyTorch) for every page request, and Jupyter keeps it until
+Voila starts a Python kernel (~100-220 MB on ONNX Runtime, ~1 GB once it imports PyTorch) for every page request, and Jupyter keeps it until
 the idle culler runs, however the page went. On a public server that lets anyone hold every place: an
 ``<img>`` tag on another site, a crawler or a ``curl`` loop starts kernels that never connect. So the
 kernel manager below keeps these rules (each a setting of ``PlacesKernelManager``, docs/deploy.md):

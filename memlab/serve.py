@@ -23,13 +23,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOK = "notebooks/dashboard.ipynb"     # relative to REPO, where voila.json lives
 
-# Memory per dashboard kernel (ONNX Runtime, no PyTorch), measured: a kernel that has used one model peaks
-# at ~300-310 MB RSS in the crowd benchmark (benchmarks/crowd.py, docs/benchmarks.md), one that has used
-# every model at ~260 MB RSS (`python benchmarks/dashboard.py --rss-only`); much of it is memory-mapped
-# data shared by every kernel (PSS ~100-125 MB per kernel in a class of 10-20). A visitor who trains a model on
-# their own image (or scores membership) imports PyTorch into that kernel: ~0.9-1 GB. Plan 500 MB per
-# kernel on average and keep 1 GB for the Voila server itself and the operating system; with many
-# visitors training at once, set --max-kernels lower.
+# Memory per dashboard kernel (ONNX Runtime, no PyTorch), measured on 6 Dec 2026: in a class of 10-40 the median
+# kernel holds ~91-100 MB counted by PSS (benchmarks/crowd.py, docs/benchmarks.md: the memory-mapped data and
+# libraries are shared); alone, a kernel that has used every model holds ~216 MB RSS, ~207 MB PSS
+# (`python benchmarks/dashboard.py --rss-only`). A visitor who trains a model on their own image (or scores
+# membership) imports PyTorch into that kernel: ~0.9-1 GB. Plan 500 MB per kernel on average (room for
+# nearly one visitor in two training) and keep 1 GB for the Voila server, its ready kernel and the operating
+# system; with many visitors training at once, set --max-kernels lower.
 KERNEL_PEAK_MB = 500
 RESERVED_MB = 1024
 
