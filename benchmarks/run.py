@@ -83,8 +83,9 @@ def markdown(results: dict) -> str:
     if "browser_click_ms" in figures:
         click, first = figures["browser_click_ms"], figures["browser_first_click_ms"]
         lines += ["", "## The dashboard in a browser (`python benchmarks/run.py --only browser`)", "",
-                  "Playwright drives Debian's Chromium against a real Voila server on loopback "
-                  "(`benchmarks/browser.py`): each time runs, in the page, from the pointer pressing Generate "
+                  "Playwright drives Debian's Chromium against a real Voila server on loopback, `memlab "
+                  "dashboard`'s command with its ready kernel (`benchmarks/browser.py`; each measured visitor "
+                  "arrives at a server at rest): each time runs, in the page, from the pointer pressing Generate "
                   "to the first frame painted with the result drawn (its title, every picture decoded).", "",
                   "| | MNIST-diffusion (DDIM 50) | MNIST-GAN | target |", "|---|---|---|---|",
                   f"| warm click, p50 ({click['clicks']} clicks) | {click['value']} ms | {click['gan_p50_ms']} ms | "
