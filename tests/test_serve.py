@@ -35,10 +35,18 @@ def test_default_cap_follows_the_memory():
     assert serve.default_max_kernels(total_mb=512) == 1             # never 0 (0 would mean "no cap")
 
 
-@pytest.mark.parametrize("port, cap, wrong", [(0, 1, "--port 0"), (8866, -1, "--max-kernels -1")])
-def test_bad_options_are_named(port, cap, wrong):
+@pytest.mark.parametrize("port, cap, pool, wrong", [(0, 1, 0, "--port 0"), (8866, -1, 0, "--max-kernels -1"),
+                                                    (8866, 4, -1, "--pool-size -1"), (8866, 4, 9, "--pool-size 9")])
+def test_bad_options_are_named(port, cap, pool, wrong):
     with pytest.raises(ValueError, match=re.escape(wrong)):
-        serve.voila_command(port, "127.0.0.1", cap)
+        serve.voila_command(port, "127.0.0.1", cap, pool_size=pool)
+
+
+def test_the_dashboard_keeps_one_kernel_ready_refilled_after_a_while():
+    command = serve.voila_command(8866, "127.0.0.1", 4, pool_size=serve.DEFAULT_POOL_SIZE)
+    assert serve.DEFAULT_POOL_SIZE == 1 and "--pool_size=1" in command and "--preheat_kernel=True" in command
+    assert f"--VoilaKernelManager.fill_delay={serve.POOL_REFILL_DELAY_S}" in command
+    assert not any("pool" in arg for arg in serve.voila_command(8866, "127.0.0.1", 4, pool_size=0))
 
 
 @pytest.fixture(scope="module")
