@@ -10,6 +10,8 @@ No ipywidgets import: this is plain threading, testable without a browser.
 
 import threading
 
+from ..memory import give_back
+
 
 class Cancelled(Exception):
     """Raised inside a job (between two sampler steps) whose result nobody will see any more."""
@@ -54,6 +56,7 @@ class Jobs:
                 work(generation)
             finally:
                 self._busy.release()
+                give_back()            # the job's temporaries, kept by the allocator otherwise (memlab.memory)
 
         if self.background:
             self.thread = threading.Thread(target=run, name=f"memlab: {what}", daemon=True)

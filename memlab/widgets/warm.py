@@ -16,6 +16,7 @@ warm-up step and around each click's work, so the two never build the same thing
 import threading
 
 from .. import zoo
+from ..memory import give_back
 
 COMPUTE = threading.Lock()
 _warmed: set[str] = set()    # model ids already warmed in this kernel
@@ -96,6 +97,7 @@ class Warmer:
                     warm_model(model_id)
             except Exception as err:   # a missing dataset or model: the click will say so itself
                 self.errors[model_id] = str(err)
+        give_back()                    # what opening the models needed only for a moment (memlab.memory)
 
     def wait(self, timeout: float | None = None):
         if self.thread is not None:
