@@ -22,7 +22,8 @@ Where things live:
   ``own_image`` (train on your own drawing), ``widgets`` (every widget piece) and ``app`` (the
   dashboard) — the only places that import ipywidgets; ``versions`` (the student version of the
   lessons, made from the teacher's), ``links`` (the repository's address, the article and demo);
-* running it: ``cli`` (the ``memlab`` command), ``serve`` (Voila for many users),
+* running it: ``cli`` (the ``memlab`` command), ``serve`` (Voila for many users; ``places``, ``kernel_socket``,
+  ``frames`` and ``dashboard_kernel`` behind it), ``memory`` (freed memory back after each job),
   ``private_folder`` (a learner's temporary folder), ``errors`` (one-line messages).
 """
 
