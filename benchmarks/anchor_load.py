@@ -17,23 +17,17 @@ import tempfile
 import threading
 import time
 import urllib.error
-import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))          # the real-server helpers the tests use
 
 import psutil  # noqa: E402
-from classroom import SEED, STEPS, percentile, presses, reading_pause_s, reading_pauses, save_run, student_arguments  # noqa: E402
+from classroom import SEED, STEPS, fetch, percentile, presses, reading_pause_s, reading_pauses, save_run, student_arguments  # noqa: E402
 from process_meter import ProcessTreeMeter  # noqa: E402
 from servers import free_port, server  # noqa: E402
 
 TURNED_AWAY = ("429", "503", "queue is full", "Queue is full")
-
-
-def fetch(url, timeout):
-    with urllib.request.urlopen(url, timeout=timeout) as response:
-        return response.read()
 
 
 def student(number, url, models, args, log, downloads):

@@ -11,6 +11,7 @@ import argparse
 import json
 import random
 import time
+import urllib.request
 from pathlib import Path
 
 CLICKS = 5             # Generates per student
@@ -26,6 +27,12 @@ def reading_pauses(run_seed: int, number: int) -> random.Random:
 
 def reading_pause_s(rng: random.Random) -> float:
     return rng.uniform(5, 15)
+
+
+def fetch(url, timeout) -> bytes:
+    """GET ``url``: what a student's browser or client fetches (HTTPError on a refusal)."""
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        return response.read()
 
 
 def presses(args, record):

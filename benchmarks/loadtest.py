@@ -34,19 +34,17 @@ stops itself after --timeout seconds whatever happens, and stops the server and 
 
 import asyncio
 import concurrent.futures
-import re
 import sys
 import time
 import urllib.error
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))          # the real-server helpers the tests use
 
-from classroom import percentile, presses, reading_pause_s, reading_pauses, save_run, student_arguments  # noqa: E402
-from kernel_client import KernelClient, find_widget, results_shown  # noqa: E402
+from classroom import fetch, percentile, presses, reading_pause_s, reading_pauses, save_run, student_arguments  # noqa: E402
+from kernel_client import KernelClient, find_widget, open_page, results_shown  # noqa: E402
 from memlab import serve  # noqa: E402
 from process_meter import ProcessTreeMeter  # noqa: E402
 from servers import (CHROMIUM_ARGS, CHROMIUM, MARK_RESULTS_JS, NEW_RESULT_JS, free_port, kernels,  # noqa: E402
@@ -133,11 +131,6 @@ async def files_a_browser_fetches(command) -> list[str]:
     return list(dict.fromkeys(paths))
 
 
-def fetch(url, timeout) -> bytes:
-    with urllib.request.urlopen(url, timeout=timeout) as response:
-        return response.read()
-
-
 def traceback_shown(messages) -> bool:
     return any(m["header"].get("msg_type") == "error" or "Traceback" in str(m["content"]) for m in messages)
 
@@ -155,13 +148,12 @@ def protocol_student(number, url, files, args, log):
     try:
         started = time.time()
         try:
-            page = fetch(url + "/", args.open_timeout).decode()
+            kernel_id = open_page(url, args.open_timeout)
         except urllib.error.HTTPError as err:
             if err.code in (429, 503):
                 record["busy"] = True
                 return
             raise
-        kernel_id = re.search(r'"kernelId": "([0-9a-f-]+)"', page).group(1)
         for path in files:                                   # what the browser fetches to draw the page
             fetch(url + path, args.open_timeout)
         fetch(f"{url}/api/kernels/{kernel_id}", args.open_timeout)
@@ -204,13 +196,18 @@ def memory_at_peak(samples) -> dict:
             "kernel_pss_median_at_peak_mb": round(kernels_pss[len(kernels_pss) // 2], 1) if kernels_pss else None}
 
 
+def pss_by_process(everything) -> dict:
+    """PSS of the server (the first process), of each kernel, and in all (each read once)."""
+    server_pss, *kernel_pss = [pss_mb([p]) for p in everything]
+    return {"server_pss_mb": server_pss, "kernel_pss_mb": kernel_pss, "pss_mb": server_pss + sum(kernel_pss)}
+
+
 async def watch_memory(process, samples, stop):
     while not stop.is_set():
         running = kernels(process)
         everything = [psutil.Process(process.pid)] + running
         samples.append({"t": time.time(), "kernels": len(running), "rss_mb": rss_mb(everything),
-                        "pss_mb": pss_mb(everything), "kernel_rss_mb": [rss_mb([k]) for k in running],
-                        "server_pss_mb": pss_mb(everything[:1]), "kernel_pss_mb": [pss_mb([k]) for k in running]})
+                        "kernel_rss_mb": [rss_mb([k]) for k in running], **pss_by_process(everything)})
         await asyncio.sleep(2)
 
 

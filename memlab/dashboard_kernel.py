@@ -2,10 +2,9 @@
 
 ipykernel imports debugpy in every kernel (about 100 modules), so that JupyterLab can step through a
 notebook. Nobody debugs a dashboard tab (``memlab.kernel_socket`` refuses a page's debug requests
-anyway), and one kernel per visitor pays for it: a kernel without it starts with ~0.07 CPU-s and ~7 MB
-less (a bare kernel: 0.26 instead of 0.32 CPU-s, 27 instead of 35 MB of private memory, measured on
-6 Dec 2026 with jupyter_client on the 2-core build machine; `tests/test_dashboard_kernel.py` checks that
-the debugger is gone). Lessons and JupyterLab keep the ordinary kernel.
+anyway), and one kernel per visitor pays for it: a kernel without it starts with 0.26-0.29 instead of
+0.36-0.37 CPU-s and holds 28 instead of 35 MB of anonymous memory (`python benchmarks/kernel.py`, 6 Dec
+2026, this project's 2 cores; `tests/test_dashboard_kernel.py` checks that the debugger is gone). Lessons and JupyterLab keep the ordinary kernel.
 
 ``memlab.serve`` starts Voila with ``DashboardKernelSpecs``, which runs the notebook's Python kernel as
 ``python -m memlab.dashboard_kernel -f CONNECTION_FILE``.

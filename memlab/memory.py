@@ -2,9 +2,9 @@
 
 A Generate click allocates temporaries (the sampler's arrays, ONNX Runtime's buffers, the search's
 distances, the pictures) and frees them; glibc's allocator keeps most of the freed pages for later, so a
-dashboard kernel that has answered a click stays ~9 MB larger than it needs (77 -> 68 MB of anonymous
-memory in a kernel that had built the dashboard and answered one click, measured on 6 Dec 2026). With one
-kernel per visitor that is 9 MB per visitor. ``give_back()`` asks glibc to return them (``malloc_trim``,
+dashboard kernel that has answered a click stays ~8 MB larger than it needs (69.4 -> 61.1 MB of
+anonymous memory once given back, `python benchmarks/kernel.py`, 6 Dec 2026). With one
+kernel per visitor that is 8 MB per visitor. ``give_back()`` asks glibc to return them (``malloc_trim``,
 a few milliseconds); with another C library (macOS, musl) it does nothing.
 """
 
