@@ -7,13 +7,16 @@ which the dashboard calls after every job and warm-up).
 """
 
 import json
+import sys
 import time
+from pathlib import Path
 
 import psutil
 from jupyter_client.kernelspec import KernelSpecManager
-from jupyter_client.manager import KernelManager
 
-from memlab.dashboard_kernel import DashboardKernelSpecs
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))   # the helpers the tests use
+from kernel_client import local_kernel  # noqa: E402
+from memlab.dashboard_kernel import DashboardKernelSpecs  # noqa: E402
 
 # the allocator left alone during the click, to see what give_back() returns afterwards
 NO_TRIM = ("import memlab.widgets.jobs as jobs, memlab.widgets.warm as warm; "
@@ -29,24 +32,15 @@ def anonymous_mb(pid) -> float:
 
 
 def measure(specs) -> dict:
-    manager = KernelManager(kernel_name="python3", kernel_spec_manager=specs)
-    manager.start_kernel()
-    try:
-        client = manager.client()
-        client.start_channels()
-        client.wait_for_ready(timeout=120)
-        process = psutil.Process(manager.provisioner.pid)
+    with local_kernel(specs) as (client, pid):
         time.sleep(0.5)
-        times = process.cpu_times()
-        out = {"start_cpu_s": round(times.user + times.system, 2), "bare_mb": anonymous_mb(process.pid)}
+        times = psutil.Process(pid).cpu_times()
+        out = {"start_cpu_s": round(times.user + times.system, 2), "bare_mb": anonymous_mb(pid)}
         for name, code in (("after_click_kept_mb", f"{NO_TRIM}\n{BUILD}\n{CLICK}"),
                            ("after_give_back_mb", TRIM)):
             client.execute_interactive(code, timeout=300, output_hook=lambda m: None)
-            out[name] = anonymous_mb(process.pid)
-        client.stop_channels()
+            out[name] = anonymous_mb(pid)
         return out
-    finally:
-        manager.shutdown_kernel(now=True)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 ipykernel imports debugpy in every kernel (about 100 modules), so that JupyterLab can step through a
 notebook. Nobody debugs a dashboard tab (``memlab.kernel_socket`` refuses a page's debug requests
-anyway), and one kernel per visitor pays for it: a kernel without it starts with 0.26-0.29 instead of
+anyway), and one kernel per visitor pays for it: a kernel without it starts with 0.25-0.29 instead of
 0.36-0.37 CPU-s and holds 28 instead of 35 MB of anonymous memory (`python benchmarks/kernel.py`, 6 Dec
 2026, this project's 2 cores; `tests/test_dashboard_kernel.py` checks that the debugger is gone). Lessons and JupyterLab keep the ordinary kernel.
 

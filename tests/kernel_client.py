@@ -1,6 +1,7 @@
 """A small client of a dashboard kernel's websocket for the public-server tests: what a crafted page (or
 no page at all) can send, in the v1 protocol that Voila's own page speaks (``memlab.frames``)."""
 
+import contextlib
 import json
 import re
 import time
@@ -119,3 +120,21 @@ def find_widget(states, model_name, **traits) -> str:
         if state.get("_model_name") == model_name and all(state.get(k) == v for k, v in traits.items()):
             return model_id
     raise LookupError(f"no {model_name} with {traits}")
+
+
+@contextlib.contextmanager
+def local_kernel(specs):
+    """A Python kernel started as Voila starts one (jupyter_client, from ``specs``, a KernelSpecManager):
+    yields (client, process id); shut down at the end."""
+    from jupyter_client.manager import KernelManager
+
+    manager = KernelManager(kernel_name="python3", kernel_spec_manager=specs)
+    manager.start_kernel()
+    try:
+        client = manager.client()
+        client.start_channels()
+        client.wait_for_ready(timeout=120)
+        yield client, manager.provisioner.pid
+        client.stop_channels()
+    finally:
+        manager.shutdown_kernel(now=True)

@@ -4,25 +4,17 @@ starts them (jupyter_client, from a kernel spec): the same Python, without the d
 import sys
 
 from jupyter_client.kernelspec import KernelSpecManager
-from jupyter_client.manager import KernelManager
 
+from kernel_client import local_kernel
 from memlab.dashboard_kernel import DashboardKernelSpecs
 
 
 def run_in_kernel(specs, code: str) -> str:
-    manager = KernelManager(kernel_name="python3", kernel_spec_manager=specs)
-    manager.start_kernel()
-    try:
-        client = manager.client()
-        client.start_channels()
-        client.wait_for_ready(timeout=120)
-        printed = []
+    printed = []
+    with local_kernel(specs) as (client, _):
         client.execute_interactive(code, timeout=120, output_hook=lambda m: printed.append(
             m["content"].get("text", "")) if m["msg_type"] == "stream" else None)
-        client.stop_channels()
-        return "".join(printed).strip()
-    finally:
-        manager.shutdown_kernel(now=True)
+    return "".join(printed).strip()
 
 
 def test_the_dashboard_kernel_runs_without_the_debugger_and_still_runs_widgets():
