@@ -207,7 +207,8 @@ def cmd_dashboard(args):
     max_kernels = serve.default_max_kernels() if args.max_kernels is None else args.max_kernels
     pool_size = serve.DEFAULT_POOL_SIZE if args.pool_size is None else args.pool_size
     command = serve.voila_command(args.port, args.ip, max_kernels, args.browser, args.max_per_address,
-                                  args.starts_per_minute, args.behind_proxy, pool_size)
+                                  args.starts_per_minute, args.behind_proxy, pool_size,
+                                  fork_kernels=not args.spawn_kernels)
     print("Preparing the search indexes, baselines and ONNX exports (the first time on this machine: about 2 min)...")
     prepare_datasets(DATASETS)
     prepare_exports()
@@ -325,6 +326,9 @@ def build_parser() -> argparse.ArgumentParser:
                    "visitors: read their addresses from X-Forwarded-For (docs/deploy.md)")
     p.add_argument("--pool-size", type=int, help="kernels kept started, the dashboard already "
                    "built, for the next visitors: the page comes up sooner (default 1; 0: none; docs/deploy.md)")
+    p.add_argument("--spawn-kernels", action="store_true", help="start each visitor's kernel as a new Python "
+                   "instead of forking one process that has imported their modules once (more memory and "
+                   "CPU per visitor; docs/deploy.md)")
     p.set_defaults(run=cmd_dashboard)
 
     p = sub.add_parser("prepare", help="build the search indexes and baselines and export the models to ONNX "

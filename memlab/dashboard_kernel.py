@@ -6,8 +6,10 @@ anyway), and one kernel per visitor pays for it: a kernel without it starts with
 0.36-0.37 CPU-s and holds 28 instead of 35 MB of anonymous memory (`python benchmarks/kernel.py`, 6 Dec
 2026, this project's 2 cores; `tests/test_dashboard_kernel.py` checks that the debugger is gone). Lessons and JupyterLab keep the ordinary kernel.
 
-``memlab.serve`` starts Voila with ``DashboardKernelSpecs``, which runs the notebook's Python kernel as
-``python -m memlab.dashboard_kernel -f CONNECTION_FILE``.
+``memlab.serve`` starts Voila with ``ForkedDashboardKernelSpecs``: the notebook's Python kernel is
+``python -m memlab.dashboard_kernel -f CONNECTION_FILE``, forked by ``memlab.kernel_parent`` with its
+modules already imported (``memlab.fork_provisioner``). `memlab dashboard --spawn-kernels` uses
+``DashboardKernelSpecs``, which starts that command as a new process.
 """
 
 import sys
@@ -24,6 +26,16 @@ class DashboardKernelSpecs(KernelSpecManager):
         spec = super().get_kernel_spec(kernel_name)
         if kernel_name == NATIVE:
             spec.argv = [sys.executable, "-m", __name__, "-f", "{connection_file}"]
+        return spec
+
+
+class ForkedDashboardKernelSpecs(DashboardKernelSpecs):
+    """The same kernel, started by forking ``memlab.kernel_parent`` (the provisioner ``memlab-fork``)."""
+
+    def get_kernel_spec(self, kernel_name):
+        spec = super().get_kernel_spec(kernel_name)
+        if kernel_name == NATIVE:
+            spec.metadata = {**spec.metadata, "kernel_provisioner": {"provisioner_name": "memlab-fork"}}
         return spec
 
 

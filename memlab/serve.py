@@ -9,7 +9,9 @@ so ``memlab.serve`` runs Voila (``MemlabVoila``, started as ``python -m memlab.s
   before it is parsed, no tracebacks or error output sent to a page;
 * **security headers on every answer** (``SecurityHeaders``): no ``Server`` version, a content security
   policy that allows what the page uses and nothing from elsewhere, no referrer, no MIME sniffing;
-* **a lighter kernel** (``memlab.dashboard_kernel``): ipykernel without its debugger;
+* **a lighter kernel** (``memlab.dashboard_kernel``): ipykernel without its debugger, forked from one
+  process that imported its modules once (``memlab.kernel_parent``, ``memlab.fork_provisioner``), so
+  every visitor's kernel shares those pages;
 * **idle culling** and a hidden traceback from ``voila.json``, and memlab's offline page template
   (``memlab.widgets.offline``: no CDN, so the "busy" page works offline too).
 
@@ -71,7 +73,7 @@ def default_max_kernels(total_mb: int | None = None) -> int:
 
 def voila_command(port: int, ip: str, max_kernels: int, open_browser: bool = False,
                   max_per_address: int | None = None, starts_per_minute: int | None = None,
-                  behind_proxy: bool = False, pool_size: int = 0) -> list[str]:
+                  behind_proxy: bool = False, pool_size: int = 0, fork_kernels: bool = True) -> list[str]:
     """The command line that serves the dashboard (run it from REPO, where voila.json is read).
 
     Args:
@@ -84,6 +86,8 @@ def voila_command(port: int, ip: str, max_kernels: int, open_browser: bool = Fal
         behind_proxy: take the visitor's address from a reverse proxy on this machine (X-Forwarded-For).
         pool_size: kernels Voila keeps started, the dashboard built, for the next visitors (0: none;
             ``memlab.places.PoolRules``).
+        fork_kernels: fork each kernel from one process that imported their modules once
+            (``memlab.kernel_parent``); False: start each as a new Python.
     """
     for name, value in (("--max-per-address", max_per_address), ("--starts-per-minute", starts_per_minute)):
         if value is not None and value < 0:
@@ -108,7 +112,8 @@ def voila_command(port: int, ip: str, max_kernels: int, open_browser: bool = Fal
     places = {"max_kernels": max_kernels, "max_per_address": max_per_address, "starts_per_minute": starts_per_minute}
     return ([sys.executable, "-m", "memlab.serve", NOTEBOOK, f"--port={port}", f"--Voila.ip={ip}",
              "--VoilaConfiguration.multi_kernel_manager_class=memlab.places.PlacesKernelManager",
-             "--VoilaConfiguration.kernel_spec_manager_class=memlab.dashboard_kernel.DashboardKernelSpecs",
+             "--VoilaConfiguration.kernel_spec_manager_class=memlab.dashboard_kernel."
+             + ("ForkedDashboardKernelSpecs" if fork_kernels else "DashboardKernelSpecs"),
              f"--template={TEMPLATE}"]
             + [f"--PlacesKernelManager.{name}={value}" for name, value in places.items() if value is not None]
             + (["--MemlabVoila.trusted_proxy=True"] if behind_proxy else [])

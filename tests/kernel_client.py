@@ -123,13 +123,13 @@ def find_widget(states, model_name, **traits) -> str:
 
 
 @contextlib.contextmanager
-def local_kernel(specs):
-    """A Python kernel started as Voila starts one (jupyter_client, from ``specs``, a KernelSpecManager):
-    yields (client, process id); shut down at the end."""
+def local_kernel(specs, **start):
+    """A Python kernel started as Voila starts one (jupyter_client, from ``specs``, a KernelSpecManager;
+    ``start``: e.g. env and cwd, as Voila gives them): yields (client, process id); shut down at the end."""
     from jupyter_client.manager import KernelManager
 
     manager = KernelManager(kernel_name="python3", kernel_spec_manager=specs)
-    manager.start_kernel()
+    manager.start_kernel(**start)
     try:
         client = manager.client()
         client.start_channels()

@@ -3,9 +3,11 @@ start it, find its kernels and their memory, talk to a kernel over its websocket
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 import urllib.request
 import uuid
@@ -13,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import psutil
+from jupyter_core.paths import jupyter_runtime_dir
 
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -76,8 +79,8 @@ def stop(process, timeout=20):
 
 
 def kernels(process) -> list[psutil.Process]:
-    """The kernel processes a server has started (its ipykernel children, ``memlab.dashboard_kernel`` under
-    `memlab dashboard`) that are still running."""
+    """The kernel processes a server has started (its ipykernel children; under `memlab dashboard`,
+    ``memlab.dashboard_kernel`` or the children of ``memlab.kernel_parent``) that are still running."""
     try:
         children = psutil.Process(process.pid).children(recursive=True)
     except psutil.NoSuchProcess:
@@ -87,11 +90,35 @@ def kernels(process) -> list[psutil.Process]:
         try:
             command = " ".join(child.cmdline())
             if child.status() != psutil.STATUS_ZOMBIE and ("ipykernel_launcher" in command
-                                                           or "memlab.dashboard_kernel" in command):
+                                                           or "memlab.dashboard_kernel" in command
+                                                           or is_forked_kernel(child)):
                 found.append(child)
         except psutil.NoSuchProcess:
             pass
     return found
+
+
+def is_forked_kernel(process: psutil.Process) -> bool:
+    """A kernel forked by ``memlab.kernel_parent``: it has the parent's command line, and the parent as parent."""
+    parent = process.parent()
+    return parent is not None and all("memlab.kernel_parent" in " ".join(p.cmdline()) for p in (process, parent))
+
+
+def kernel_id(process: psutil.Process) -> str | None:
+    """The id of the kernel running as ``process``: from its connection file's name on its command line, or,
+    for a forked kernel (whose command line is its parent's), the connection file naming its shell port."""
+    found = re.search(r"kernel-([0-9a-f-]+)\.json", " ".join(process.cmdline()))
+    if found:
+        return found.group(1)
+    ports = {c.laddr.port for c in process.net_connections("tcp") if c.status == psutil.CONN_LISTEN}
+    folders = [Path(jupyter_runtime_dir()), *Path(tempfile.gettempdir()).glob("voila_*")]  # Voila's own folder
+    for file in (file for folder in folders for file in folder.glob("kernel-*.json")):
+        try:
+            if json.loads(file.read_text()).get("shell_port") in ports:
+                return re.search(r"kernel-([0-9a-f-]+)\.json", file.name).group(1)
+        except (OSError, ValueError):
+            continue
+    return None
 
 
 def rss_mb(processes) -> float:

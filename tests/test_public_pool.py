@@ -16,7 +16,7 @@ import pytest
 
 from kernel_client import KernelClient, find_widget, results_shown
 from memlab import serve
-from servers import REPO, free_port, kernels, server, wait_until
+from servers import REPO, free_port, kernel_id, kernels, server, wait_until
 
 CONNECT_S, GONE_S, CHECK_S = 30, 12, 1   # 30 s: the cap test's pages must still hold their places
 ARTIFACTS = REPO / "test-artifacts" / "public-server"
@@ -36,8 +36,8 @@ def dashboard():
 
 
 def kernel_ids(process) -> set[str]:
-    """The ids of the server's kernels, read from their connection files' names."""
-    return {re.search(r"kernel-([0-9a-f-]+)\.json", " ".join(k.cmdline())).group(1) for k in kernels(process)}
+    """The ids of the server's kernels."""
+    return {kernel_id(k) for k in kernels(process)}
 
 
 def only_the_pool_left(process) -> str:

@@ -11,8 +11,8 @@ import time
 import pytest
 
 from memlab import serve
-from servers import (CHROMIUM, REPO, free_port, kernel_answers, kernels, launch_chromium, server,
-                     wait_until)
+from servers import (CHROMIUM, REPO, free_port, is_forked_kernel, kernel_answers, kernels, launch_chromium,
+                     server, wait_until)
 
 try:
     from playwright.sync_api import sync_playwright
@@ -79,7 +79,7 @@ def test_cap_busy_page_big_messages_and_culling(voila, browser):
     assert response.status == 200
     first.get_by_role("button", name="Generate").wait_for(timeout=180_000)
     assert len(kernels(voila)) == 1
-    assert "memlab.dashboard_kernel" in kernels(voila)[0].cmdline(), "the dashboard runs the ordinary kernel"
+    assert is_forked_kernel(kernels(voila)[0]), "the dashboard's kernel was not forked by memlab.kernel_parent"
 
     # 2. The cap is 1: the second visitor sees the busy page, and no second kernel starts.
     second, response = open_dashboard(browser, voila.url)
@@ -125,3 +125,14 @@ def test_memlab_dashboard_refuses_a_bad_port():
     result = subprocess.run([sys.executable, "-m", "memlab", "dashboard", "--port", "70000"],
                             capture_output=True, text=True, cwd=REPO)
     assert result.returncode == 2 and "--port 70000 is not a TCP port" in result.stderr
+
+
+def test_kernels_are_forked_unless_told_to_spawn():
+    specs = lambda command: [a.split("=", 1)[1] for a in command if "kernel_spec_manager_class" in a]  # noqa: E731
+    assert specs(serve.voila_command(8866, "127.0.0.1", 4)) == ["memlab.dashboard_kernel.ForkedDashboardKernelSpecs"]
+    assert specs(serve.voila_command(8866, "127.0.0.1", 4, fork_kernels=False)) == [
+        "memlab.dashboard_kernel.DashboardKernelSpecs"]
+    from memlab.cli import build_parser
+
+    assert build_parser().parse_args(["dashboard", "--spawn-kernels"]).spawn_kernels
+    assert not build_parser().parse_args(["dashboard"]).spawn_kernels

@@ -1,0 +1,131 @@
+"""The process that starts every dashboard kernel of a `memlab dashboard` server, by forking itself.
+
+Each visitor of the public dashboard gets a kernel. Started as a new Python, every kernel imports the same
+~1 000 modules (ipykernel, numpy, ONNX Runtime, ipywidgets, memlab) into its own memory: ~35 MB of private
+memory and ~0.3 CPU-s per visitor before the dashboard draws anything. This process imports them once,
+then forks a child for each kernel: the child starts with those modules already in memory, in pages it
+shares with this process and with every other kernel until it writes to them (the operating system's
+copy-on-write). ``python benchmarks/kernel.py`` measures both ways of starting.
+
+How the server talks to it (``memlab.fork_provisioner``, the server's side): one JSON line per kernel on
+this process's standard input, ``{"argv": [...], "env": {...}, "cwd": "..."}`` (the kernel's command line
+after ``-m memlab.dashboard_kernel``, its environment and folder, as jupyter_client would have started
+it), answered by one line on its standard output: ``{"pid": N}`` or ``{"error": "..."}``.
+
+A child becomes the kernel exactly as ``python -m memlab.dashboard_kernel`` would: its own session (so
+the server's signals reach it and its subprocesses, not this process), its own environment and folder,
+then ``memlab.dashboard_kernel.main()``. It ends with its parent: ipykernel's parent poller stops a kernel
+whose parent process is gone, and this process ends when the server closes its standard input (the server
+stopped, or was killed). The kernels' exit statuses are not kept (``SIGCHLD`` is ignored, so the system
+removes an ended child at once); the server sees a kernel end by its process being gone.
+"""
+
+import gc
+import json
+import os
+import signal
+import sys
+import traceback
+
+# What every dashboard kernel imports before its first message is answered, and while its dashboard is
+# drawn and warmed (memlab.widgets.warm): found with `python -X importtime` in a dashboard kernel. A
+# module imported here is never imported again by a kernel; one left out is simply imported by each.
+PRELOAD = ("numpy", "onnxruntime", "zmq", "tornado", "IPython", "ipykernel.kernelapp", "ipykernel.ipkernel",
+           "ipykernel.zmqshell", "ipywidgets", "PIL.Image", "PIL.PngImagePlugin", "numpy.ma",
+           "memlab.app", "memlab.judgement", "memlab.nearest", "memlab.onnx_models", "memlab.search",
+           "memlab.widgets.warm", "memlab.dashboard_kernel")
+# Imported modules that set themselves up in a kernel only when imported inside one: here they were
+# imported before any kernel existed, so the kernel loads them as IPython extensions, which does the same
+# (ipywidgets registers the comm targets the page opens to fetch and change the widgets).
+KERNEL_EXTENSIONS = ("ipywidgets",)
+
+
+def preload():
+    """Import ``PRELOAD`` (without ipykernel's debugger, as ``memlab.dashboard_kernel`` runs), then keep
+    the garbage collector off these objects: a collection in a kernel would otherwise write to every
+    page holding one of them, and each kernel would end up with its own copy of those pages."""
+    import importlib
+
+    sys.modules["debugpy"] = None
+    for name in PRELOAD:
+        importlib.import_module(name)
+    gc.collect()
+    gc.freeze()
+
+
+def become_kernel(request: dict, protocol_fds=()):
+    """In a forked child: start the kernel that ``request`` describes; never returns."""
+    code = 1
+    try:
+        for fd in protocol_fds:
+            os.close(fd)
+        os.setsid()
+        for number in (signal.SIGCHLD, signal.SIGINT, signal.SIGTERM, signal.SIGPIPE):
+            signal.signal(number, signal.SIG_DFL)
+        os.chdir(request.get("cwd") or os.getcwd())
+        os.environ.clear()
+        os.environ.update(request["env"])
+        # ipykernel ends a kernel whose parent has ended. It reads the parent from $JPY_PARENT_PID when
+        # ipykernel is imported, which was in this process before the fork: so it is given on the command line.
+        parent = str(os.getppid())
+        os.environ["JPY_PARENT_PID"] = parent
+        sys.argv = ["memlab.dashboard_kernel", *request["argv"], f"--IPKernelApp.parent_handle={parent}",
+                    *(f"--IPKernelApp.extensions={name}" for name in KERNEL_EXTENSIONS)]
+        from memlab import dashboard_kernel
+
+        dashboard_kernel.main()
+        code = 0
+    except SystemExit as done:
+        code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+    except BaseException:
+        traceback.print_exc()
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+
+
+def fork_kernel(request: dict, protocol_fds) -> int:
+    """Fork a child that becomes the kernel of ``request``; returns its process id."""
+    if not isinstance(request.get("argv"), list) or not isinstance(request.get("env"), dict):
+        raise ValueError("a request holds argv (a list) and env (a mapping)")
+    pid = os.fork()
+    if pid == 0:
+        become_kernel(request, protocol_fds)
+    return pid
+
+
+def serve(requests, replies, protocol_fds):
+    """Answer each request line with the started kernel's pid, until the server closes ``requests``."""
+    for line in requests:
+        try:
+            reply = {"pid": fork_kernel(json.loads(line), protocol_fds)}
+        except Exception as err:   # a bad request or a refused fork: say so, and keep serving
+            reply = {"error": f"{type(err).__name__}: {err}"}
+        replies.write(json.dumps(reply) + "\n")
+        replies.flush()
+
+
+def main():
+    # The protocol gets its own descriptors; the kernels' standard input is empty and their standard
+    # output is this process's standard error (the server's log), as for a kernel started directly.
+    requests_fd, replies_fd = os.dup(0), os.dup(1)
+    with open(os.devnull, "rb") as empty:
+        os.dup2(empty.fileno(), 0)
+    os.dup2(2, 1)
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)   # ended kernels are removed by the system, never zombies
+    signal.signal(signal.SIGINT, signal.SIG_IGN)    # Ctrl-C in the server's terminal: the server stops us
+    requests, replies = os.fdopen(requests_fd, "r"), os.fdopen(replies_fd, "w")
+    try:
+        preload()
+        replies.write(json.dumps({"ready": os.getpid()}) + "\n")
+    except Exception as err:   # a broken install: the server starts its kernels the ordinary way
+        replies.write(json.dumps({"error": f"preload failed: {type(err).__name__}: {err}"}) + "\n")
+        replies.flush()
+        return
+    replies.flush()
+    serve(requests, replies, (requests_fd, replies_fd))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,149 @@
+"""Dashboard kernels forked by memlab.kernel_parent (memlab/fork_provisioner.py), started as Voila starts
+them (jupyter_client, from ForkedDashboardKernelSpecs): what a forked kernel inherits and what it does
+not, the memory it shares, and what happens when the parent is killed or cannot start."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import psutil
+import pytest
+from jupyter_client.manager import KernelManager
+
+from kernel_client import local_kernel
+from memlab import fork_provisioner
+from memlab.dashboard_kernel import DashboardKernelSpecs, ForkedDashboardKernelSpecs
+from servers import REPO, is_forked_kernel, wait_until
+
+DASHBOARD = ("from memlab import zoo; zoo.use_engine('onnx'); from memlab.app import App; "
+             "app = App(background=False); app.warmer.wait(); app.generate(); print(app.results_shown)")
+
+
+def run(client, code: str) -> str:
+    printed = []
+    client.execute_interactive(code, timeout=180, output_hook=lambda m: printed.append(
+        m["content"].get("text", "")) if m["msg_type"] == "stream" else None)
+    return "".join(printed).strip()
+
+
+def memory_mb(pid) -> dict:
+    with open(f"/proc/{pid}/smaps_rollup") as f:
+        fields = dict(line.split(":", 1) for line in f if line.endswith("kB\n"))
+    return {name: int(fields[name].split()[0]) / 1024 for name in ("Pss", "Private_Dirty", "Shared_Dirty")}
+
+
+@pytest.fixture(autouse=True)
+def no_parent_left():
+    yield
+    fork_provisioner.PARENT.stop()
+
+
+def test_a_forked_kernel_has_the_modules_imported_and_the_environment_folder_and_session_it_was_given(tmp_path):
+    env = {**os.environ, "MEMLAB_TEST_MARK": "given"}
+    with local_kernel(ForkedDashboardKernelSpecs(), env=env, cwd=str(tmp_path)) as (client, pid):
+        kernel = psutil.Process(pid)
+        assert is_forked_kernel(kernel), kernel.cmdline()
+        found = json.loads(run(client, (
+            "import json, os, sys; print(json.dumps({"
+            "'preloaded': [m in sys.modules for m in ('numpy', 'onnxruntime', 'memlab.app')], "
+            "'torch': 'torch' in sys.modules, 'debugger': sys.modules.get('debugpy', 0) is not None, "
+            "'mark': os.environ.get('MEMLAB_TEST_MARK'), 'cwd': os.getcwd(), "
+            "'session_leader': os.getsid(0) == os.getpid(), "
+            # imported before the kernel existed, ipywidgets still answers the page's comms
+            "'widget_comms': sorted(t for t in __import__('comm').get_comm_manager().targets if 'widget' in t)}))")))
+        assert found == {"preloaded": [True, True, True], "torch": False, "debugger": False, "mark": "given",
+                         "cwd": str(tmp_path), "session_leader": True,
+                         "widget_comms": ["jupyter.widget", "jupyter.widget.control"]}
+        assert run(client, DASHBOARD) == "1"           # the dashboard draws and answers a Generate
+    assert wait_until(lambda: not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE,
+                      timeout=10), "the kernel outlived its shutdown"
+
+
+def test_forked_kernels_share_the_memory_of_what_they_imported():
+    measured = {}
+    for name, specs in (("spawned", DashboardKernelSpecs()), ("forked", ForkedDashboardKernelSpecs())):
+        with local_kernel(specs) as (client, pid):
+            assert run(client, DASHBOARD + "; from memlab.memory import give_back; give_back()") == "1"
+            measured[name] = memory_mb(pid)
+    print(measured)
+    # A spawned kernel's written memory is all its own; a forked one shares what its parent imported.
+    assert measured["spawned"]["Shared_Dirty"] < 1 and measured["forked"]["Shared_Dirty"] > 15, measured
+    assert measured["forked"]["Private_Dirty"] < measured["spawned"]["Private_Dirty"] - 15, measured
+
+
+def start(specs=None) -> KernelManager:
+    manager = KernelManager(kernel_name="python3", kernel_spec_manager=specs or ForkedDashboardKernelSpecs())
+    manager.start_kernel()
+    client = manager.client()
+    client.start_channels()
+    client.wait_for_ready(timeout=120)
+    client.stop_channels()
+    return manager
+
+
+def test_kernels_end_with_a_killed_parent_and_the_next_kernel_gets_a_new_parent():
+    first = start()
+    try:
+        parent = psutil.Process(first.provisioner.pid).parent()
+        os.kill(parent.pid, signal.SIGKILL)
+        # ipykernel's parent poller (every second) ends the kernel; the server sees it gone
+        assert wait_until(lambda: not first.is_alive(), timeout=15), "a kernel outlived its parent"
+        second = start()
+        try:
+            assert second.is_alive()
+            new_parent = psutil.Process(second.provisioner.pid).parent()
+            assert new_parent.pid != parent.pid and "memlab.kernel_parent" in " ".join(new_parent.cmdline())
+        finally:
+            second.shutdown_kernel(now=True)
+    finally:
+        first.shutdown_kernel(now=True)
+
+
+def test_without_a_parent_the_kernel_is_started_the_ordinary_way(monkeypatch):
+    # a parent that cannot start: its module is missing, so the Python started for it exits at once
+    monkeypatch.setattr(fork_provisioner, "PARENT_MODULE", "memlab.no_such_module")
+    started = time.monotonic()
+    manager = start()
+    try:
+        kernel = psutil.Process(manager.provisioner.pid)
+        assert kernel.cmdline()[1:3] == ["-m", "memlab.dashboard_kernel"] and kernel.ppid() == os.getpid()
+        assert time.monotonic() - started < 60
+    finally:
+        manager.shutdown_kernel(now=True)
+
+
+def test_only_the_dashboard_kernel_is_forked():
+    assert fork_provisioner.kernel_args([sys.executable, "-m", "memlab.dashboard_kernel", "-f", "c.json"]) == [
+        "-f", "c.json"]
+    assert fork_provisioner.kernel_args([sys.executable, "-m", "ipykernel_launcher", "-f", "c.json"]) is None
+
+
+STARTER = """
+import sys
+from jupyter_client.manager import KernelManager
+from memlab.dashboard_kernel import ForkedDashboardKernelSpecs
+manager = KernelManager(kernel_name='python3', kernel_spec_manager=ForkedDashboardKernelSpecs())
+manager.start_kernel()
+manager.client().wait_for_ready(timeout=120)
+print(manager.provisioner.pid, flush=True)
+sys.stdin.read()
+"""
+
+
+def test_a_killed_server_leaves_no_kernel_behind():
+    # the server (here a Python holding one forked kernel) is killed outright: no shutdown of its kernels
+    server = subprocess.Popen([sys.executable, "-c", STARTER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              text=True, cwd=REPO)
+    try:
+        kernel = psutil.Process(int(server.stdout.readline()))
+        parent = kernel.parent()
+        assert "memlab.kernel_parent" in " ".join(parent.cmdline())
+        server.kill()
+        server.wait()
+        gone = lambda p: not p.is_running() or p.status() == psutil.STATUS_ZOMBIE  # noqa: E731
+        assert wait_until(lambda: gone(parent) and gone(kernel), timeout=15), "a kernel outlived its server"
+    finally:
+        server.kill()
