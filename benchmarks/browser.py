@@ -109,7 +109,7 @@ def measure(url: str, clicks: int) -> dict:
     return out
 
 
-def browser_figures(clicks: int = 20, voila_args=(), pool_size: int | None = None) -> dict:
+def browser_figures(clicks: int = 20, voila_args=(), pool_size: int | None = None, fork_kernels=True) -> dict:
     """Start Voila on a free loopback port, measure, stop it; the figures as run.py stores them."""
     from dashboard_browser import free_port, start_voila
 
@@ -117,7 +117,7 @@ def browser_figures(clicks: int = 20, voila_args=(), pool_size: int | None = Non
     from memlab.serve import DEFAULT_POOL_SIZE
 
     pool_size = DEFAULT_POOL_SIZE if pool_size is None else pool_size      # as `memlab dashboard`
-    server = start_voila(port, extra_args=voila_args, pool_size=pool_size)
+    server = start_voila(port, extra_args=voila_args, pool_size=pool_size, fork_kernels=fork_kernels)
     try:
         m = measure(f"http://127.0.0.1:{port}/", clicks)
     finally:
@@ -146,5 +146,6 @@ if __name__ == "__main__":
     parser.add_argument("--voila-arg", action="append", default=[], metavar="ARG",
                         help="add ARG to Voila's command line, to compare a setting")
     parser.add_argument("--pool-size", type=int, help="kernels kept ready (default: `memlab dashboard`'s)")
+    parser.add_argument("--spawn-kernels", action="store_true", help="as `memlab dashboard --spawn-kernels`")
     args = parser.parse_args()
-    print(json.dumps(browser_figures(args.clicks, args.voila_arg, args.pool_size), indent=2))
+    print(json.dumps(browser_figures(args.clicks, args.voila_arg, args.pool_size, not args.spawn_kernels), indent=2))

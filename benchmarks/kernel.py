@@ -6,6 +6,10 @@ the dashboard calls after every job and warm-up).
 
     python benchmarks/kernel.py          # prints JSON: CPU-s to start, private memory in MB (Linux)
 
+Last, the kernel generates once with every model (the issue's one-visitor memory target): its RSS, its
+PSS (its pages shared with its parent, if forked, and the other processes mapping the same files, count
+in part) and its private memory.
+
 "Private" is the memory this kernel alone has written (Private_Dirty): what each visitor adds. A forked
 kernel also maps its parent's pages (the modules it imported), shared until written; a kernel started
 as a new Python shares none of them. The parent's own CPU-seconds (importing the modules, once per
@@ -31,11 +35,18 @@ NO_TRIM = ("import memlab.widgets.jobs as jobs, memlab.widgets.warm as warm; "
 BUILD = "from memlab import zoo; zoo.use_engine('onnx'); from memlab.app import App; app = App(background=False)"
 CLICK = "app.warmer.wait(); app.generate()"
 TRIM = "from memlab.memory import give_back; give_back()"
+EVERY_MODEL = ("from memlab.registry import GENERATORS\nfor model_id in GENERATORS:\n"
+               "    app.model.value = model_id; app.warmer.wait(); app.generate(); give_back()")
+
+
+def memory_mb(pid) -> dict:
+    with open(f"/proc/{pid}/smaps_rollup") as f:
+        fields = dict(line.split(":", 1) for line in f if line.endswith("kB\n"))
+    return {name: round(int(fields[name].split()[0]) / 1024, 1) for name in ("Rss", "Pss", "Private_Dirty")}
 
 
 def private_mb(pid) -> float:
-    with open(f"/proc/{pid}/smaps_rollup") as f:
-        return round(next(int(line.split()[1]) for line in f if line.startswith("Private_Dirty:")) / 1024, 1)
+    return memory_mb(pid)["Private_Dirty"]
 
 
 def measure(specs) -> dict:
@@ -47,6 +58,9 @@ def measure(specs) -> dict:
                            ("after_give_back_mb", TRIM)):
             client.execute_interactive(code, timeout=300, output_hook=lambda m: None)
             out[name] = private_mb(pid)
+        client.execute_interactive(EVERY_MODEL, timeout=600, output_hook=lambda m: None)
+        every = memory_mb(pid)   # with its parent (if forked) and nothing else sharing its pages
+        out["after_every_model"] = {"rss_mb": every["Rss"], "pss_mb": every["Pss"], "private_mb": every["Private_Dirty"]}
         if fork_provisioner.PARENT.process is not None:
             parent = psutil.Process(fork_provisioner.PARENT.process.pid).cpu_times()
             out["parent_start_cpu_s (once per server)"] = round(parent.user + parent.system, 2)

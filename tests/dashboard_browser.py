@@ -31,14 +31,14 @@ if sync_playwright is None or not os.path.exists(CHROMIUM):
     pytest.skip("needs /usr/bin/chromium and playwright", allow_module_level=True)
 
 
-def start_voila(port: int, log_path=os.devnull, extra_args=(), pool_size=0):
+def start_voila(port: int, log_path=os.devnull, extra_args=(), pool_size=0, fork_kernels=True):
     """The dashboard's server, as `memlab dashboard` runs it, with no cap and no per-address limits (every
     test page comes from 127.0.0.1), ``pool_size`` kernels kept ready (none by default: tests count
     kernels), and ``extra_args`` added to its command line (e.g. another Voila setting to compare)."""
     from memlab.serve import voila_command
 
     command = voila_command(port, "127.0.0.1", max_kernels=0, max_per_address=0, starts_per_minute=0,
-                            pool_size=pool_size)
+                            pool_size=pool_size, fork_kernels=fork_kernels)
     server = subprocess.Popen(command + list(extra_args), cwd=REPO, stdout=open(log_path, "w"),
                               stderr=subprocess.STDOUT)
     deadline = time.time() + 60
