@@ -1,11 +1,11 @@
 """The process that starts every dashboard kernel of a `memlab dashboard` server, by forking itself.
 
 Each visitor of the public dashboard gets a kernel. Started as a new Python, every kernel imports the same
-~1 000 modules (ipykernel, numpy, ONNX Runtime, ipywidgets, memlab) into its own memory: ~35 MB of private
-memory and ~0.3 CPU-s per visitor before the dashboard draws anything. This process imports them once,
-then forks a child for each kernel: the child starts with those modules already in memory, in pages it
-shares with this process and with every other kernel until it writes to them (the operating system's
-copy-on-write). ``python benchmarks/kernel.py`` measures both ways of starting.
+~1 000 modules (ipykernel, numpy, ONNX Runtime, ipywidgets, memlab) into its own memory: 0.3 CPU-s and
+28 MB of private memory per visitor just to start, ~45 MB once the dashboard's modules are in. This
+process imports them once, then forks a child for each kernel: the child starts with those modules
+already in memory, in pages it shares with this process and with every other kernel until it writes to
+them (the operating system's copy-on-write). ``python benchmarks/kernel.py`` measures both ways of starting.
 
 How the server talks to it (``memlab.fork_provisioner``, the server's side): one JSON line per kernel on
 this process's standard input, ``{"argv": [...], "env": {...}, "cwd": "..."}`` (the kernel's command line
