@@ -26,6 +26,7 @@ from jupyter_client.kernelspec import KernelSpecManager
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))   # the helpers the tests use
 from kernel_client import local_kernel  # noqa: E402
+from servers import smaps_mb  # noqa: E402
 from memlab import fork_provisioner  # noqa: E402
 from memlab.dashboard_kernel import DashboardKernelSpecs, ForkedDashboardKernelSpecs  # noqa: E402
 
@@ -39,14 +40,8 @@ EVERY_MODEL = ("from memlab.registry import GENERATORS\nfor model_id in GENERATO
                "    app.model.value = model_id; app.warmer.wait(); app.generate(); give_back()")
 
 
-def memory_mb(pid) -> dict:
-    with open(f"/proc/{pid}/smaps_rollup") as f:
-        fields = dict(line.split(":", 1) for line in f if line.endswith("kB\n"))
-    return {name: round(int(fields[name].split()[0]) / 1024, 1) for name in ("Rss", "Pss", "Private_Dirty")}
-
-
 def private_mb(pid) -> float:
-    return memory_mb(pid)["Private_Dirty"]
+    return smaps_mb(pid, "Private_Dirty")["Private_Dirty"]
 
 
 def measure(specs) -> dict:
@@ -59,8 +54,9 @@ def measure(specs) -> dict:
             client.execute_interactive(code, timeout=300, output_hook=lambda m: None)
             out[name] = private_mb(pid)
         client.execute_interactive(EVERY_MODEL, timeout=600, output_hook=lambda m: None)
-        every = memory_mb(pid)   # with its parent (if forked) and nothing else sharing its pages
-        out["after_every_model"] = {"rss_mb": every["Rss"], "pss_mb": every["Pss"], "private_mb": every["Private_Dirty"]}
+        every = smaps_mb(pid, "Rss", "Pss", "Private_Dirty")   # shared with its parent (if forked), no one else
+        out["after_every_model"] = {"rss_mb": every["Rss"], "pss_mb": every["Pss"],
+                                    "private_mb": every["Private_Dirty"]}
         if fork_provisioner.PARENT.process is not None:
             parent = psutil.Process(fork_provisioner.PARENT.process.pid).cpu_times()
             out["parent_start_cpu_s (once per server)"] = round(parent.user + parent.system, 2)

@@ -23,7 +23,8 @@ Where things live:
   dashboard) — the only places that import ipywidgets; ``versions`` (the student version of the
   lessons, made from the teacher's), ``links`` (the repository's address, the article and demo);
 * running it: ``cli`` (the ``memlab`` command), ``serve`` (Voila for many users; ``places``, ``kernel_socket``,
-  ``frames`` and ``dashboard_kernel`` behind it), ``memory`` (freed memory back after each job),
+  ``frames``, ``dashboard_kernel``, ``kernel_parent`` and ``fork_provisioner`` behind it), ``memory``
+  (freed memory back after each job),
   ``private_folder`` (a learner's temporary folder), ``errors`` (one-line messages).
 """
 

@@ -14,6 +14,7 @@ point in pyproject.toml) for the dashboard's Python kernel; `memlab dashboard --
 import asyncio
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -70,10 +71,10 @@ class ForkedKernel:
             os.kill(self.pid, signum)
 
     def kill(self):
-        self.send_signal(9)
+        self.send_signal(signal.SIGKILL)
 
     def terminate(self):
-        self.send_signal(15)
+        self.send_signal(signal.SIGTERM)
 
 
 class KernelParent:

@@ -2,8 +2,8 @@
 
 A Generate click allocates temporaries (the sampler's arrays, ONNX Runtime's buffers, the search's
 distances, the pictures) and frees them; glibc's allocator keeps most of the freed pages for later, so a
-dashboard kernel that has answered a click stays ~8 MB larger than it needs (69.4 -> 61.1 MB of
-anonymous memory once given back, `python benchmarks/kernel.py`, 6 Dec 2026). With one
+dashboard kernel that has answered a click stays ~7-10 MB larger than it needs (68-71 -> 61-62 MB of
+private memory once given back, a kernel started as a new Python, `python benchmarks/kernel.py`, 6 Dec 2026). With one
 kernel per visitor that is 8 MB per visitor. ``give_back()`` asks glibc to return them (``malloc_trim``,
 a few milliseconds); with another C library (macOS, musl) it does nothing.
 """

@@ -122,18 +122,29 @@ def find_widget(states, model_name, **traits) -> str:
     raise LookupError(f"no {model_name} with {traits}")
 
 
-@contextlib.contextmanager
-def local_kernel(specs, **start):
+def start_local_kernel(specs, **start):
     """A Python kernel started as Voila starts one (jupyter_client, from ``specs``, a KernelSpecManager;
-    ``start``: e.g. env and cwd, as Voila gives them): yields (client, process id); shut down at the end."""
+    ``start``: e.g. env and cwd, as Voila gives them), ready to answer: its KernelManager. The caller
+    shuts it down."""
     from jupyter_client.manager import KernelManager
 
     manager = KernelManager(kernel_name="python3", kernel_spec_manager=specs)
     manager.start_kernel(**start)
     try:
+        manager.client().wait_for_ready(timeout=120)
+    except BaseException:
+        manager.shutdown_kernel(now=True)
+        raise
+    return manager
+
+
+@contextlib.contextmanager
+def local_kernel(specs, **start):
+    """``start_local_kernel`` with a client: yields (client, process id); shut down at the end."""
+    manager = start_local_kernel(specs, **start)
+    try:
         client = manager.client()
         client.start_channels()
-        client.wait_for_ready(timeout=120)
         yield client, manager.provisioner.pid
         client.stop_channels()
     finally:

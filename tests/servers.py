@@ -121,6 +121,14 @@ def kernel_id(process: psutil.Process) -> str | None:
     return None
 
 
+def smaps_mb(pid: int, *fields: str) -> dict:
+    """Fields of Linux's memory summary of one process (``/proc/PID/smaps_rollup``, e.g. "Pss",
+    "Private_Dirty", "Shared_Dirty"), in MB."""
+    with open(f"/proc/{pid}/smaps_rollup") as f:
+        found = dict(line.split(":", 1) for line in f if line.endswith("kB\n"))
+    return {name: round(int(found[name].split()[0]) / 1024, 1) for name in fields}
+
+
 def rss_mb(processes) -> float:
     """Summed resident memory (RSS) of the given processes, in MB (10^6 bytes).
 

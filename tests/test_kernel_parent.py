@@ -11,12 +11,11 @@ import time
 
 import psutil
 import pytest
-from jupyter_client.manager import KernelManager
 
-from kernel_client import local_kernel
+from kernel_client import local_kernel, start_local_kernel
 from memlab import fork_provisioner
 from memlab.dashboard_kernel import DashboardKernelSpecs, ForkedDashboardKernelSpecs
-from servers import REPO, is_forked_kernel, wait_until
+from servers import REPO, is_forked_kernel, smaps_mb, wait_until
 
 DASHBOARD = ("from memlab import zoo; zoo.use_engine('onnx'); from memlab.app import App; "
              "app = App(background=False); app.warmer.wait(); app.generate(); print(app.results_shown)")
@@ -27,12 +26,6 @@ def run(client, code: str) -> str:
     client.execute_interactive(code, timeout=180, output_hook=lambda m: printed.append(
         m["content"].get("text", "")) if m["msg_type"] == "stream" else None)
     return "".join(printed).strip()
-
-
-def memory_mb(pid) -> dict:
-    with open(f"/proc/{pid}/smaps_rollup") as f:
-        fields = dict(line.split(":", 1) for line in f if line.endswith("kB\n"))
-    return {name: int(fields[name].split()[0]) / 1024 for name in ("Pss", "Private_Dirty", "Shared_Dirty")}
 
 
 @pytest.fixture(autouse=True)
@@ -67,31 +60,21 @@ def test_forked_kernels_share_the_memory_of_what_they_imported():
     for name, specs in (("spawned", DashboardKernelSpecs()), ("forked", ForkedDashboardKernelSpecs())):
         with local_kernel(specs) as (client, pid):
             assert run(client, DASHBOARD + "; from memlab.memory import give_back; give_back()") == "1"
-            measured[name] = memory_mb(pid)
+            measured[name] = smaps_mb(pid, "Pss", "Private_Dirty", "Shared_Dirty")
     print(measured)
     # A spawned kernel's written memory is all its own; a forked one shares what its parent imported.
     assert measured["spawned"]["Shared_Dirty"] < 1 and measured["forked"]["Shared_Dirty"] > 15, measured
     assert measured["forked"]["Private_Dirty"] < measured["spawned"]["Private_Dirty"] - 15, measured
 
 
-def start(specs=None) -> KernelManager:
-    manager = KernelManager(kernel_name="python3", kernel_spec_manager=specs or ForkedDashboardKernelSpecs())
-    manager.start_kernel()
-    client = manager.client()
-    client.start_channels()
-    client.wait_for_ready(timeout=120)
-    client.stop_channels()
-    return manager
-
-
 def test_kernels_end_with_a_killed_parent_and_the_next_kernel_gets_a_new_parent():
-    first = start()
+    first = start_local_kernel(ForkedDashboardKernelSpecs())
     try:
         parent = psutil.Process(first.provisioner.pid).parent()
         os.kill(parent.pid, signal.SIGKILL)
         # ipykernel's parent poller (every second) ends the kernel; the server sees it gone
         assert wait_until(lambda: not first.is_alive(), timeout=15), "a kernel outlived its parent"
-        second = start()
+        second = start_local_kernel(ForkedDashboardKernelSpecs())
         try:
             assert second.is_alive()
             new_parent = psutil.Process(second.provisioner.pid).parent()
@@ -106,7 +89,7 @@ def test_without_a_parent_the_kernel_is_started_the_ordinary_way(monkeypatch):
     # a parent that cannot start: its module is missing, so the Python started for it exits at once
     monkeypatch.setattr(fork_provisioner, "PARENT_MODULE", "memlab.no_such_module")
     started = time.monotonic()
-    manager = start()
+    manager = start_local_kernel(ForkedDashboardKernelSpecs())
     try:
         kernel = psutil.Process(manager.provisioner.pid)
         assert kernel.cmdline()[1:3] == ["-m", "memlab.dashboard_kernel"] and kernel.ppid() == os.getpid()
