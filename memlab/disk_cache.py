@@ -22,6 +22,7 @@ be written (a read-only home), values are computed in memory as before: the cach
 ``memlab prepare`` fills it ahead of time (Binder's postBuild and ``memlab dashboard`` run it).
 """
 
+import contextlib
 import hashlib
 import json
 import os
@@ -33,6 +34,24 @@ import numpy as np
 
 FORMAT = 2   # bump when what an entry holds changes meaning (2: a folder of .npy files, memory-mapped)
 KEY_FILE = "key.json"
+_computing_allowed = True   # False inside only_what_is_stored()
+
+
+class NotStoredError(LookupError):
+    """An entry is missing and ``only_what_is_stored()`` forbids computing it."""
+
+
+@contextlib.contextmanager
+def only_what_is_stored():
+    """Within this block, ``load_or_compute`` reads entries but never computes a missing one: it raises
+    ``NotStoredError``. For a process that must not spend seconds on work it was not asked for (the
+    dashboard's kernel parent, ``memlab.kernel_parent``). Not thread-safe: the setting is the process's."""
+    global _computing_allowed
+    before, _computing_allowed = _computing_allowed, False
+    try:
+        yield
+    finally:
+        _computing_allowed = before
 
 
 def cache_dir() -> Path:
@@ -70,11 +89,16 @@ def load_or_compute(name: str, key: dict, compute) -> dict[str, np.ndarray]:
         name: a readable prefix for the folder, e.g. ``"index-mnist"``.
         key: JSON-able dict of everything the arrays depend on.
         compute: called with no arguments when the entry is missing, unreadable or for another key.
+
+    Raises:
+        NotStoredError: the entry is missing inside ``only_what_is_stored()``.
     """
     path, wanted = path_for(name, key), _key_text(key)
     stored = _read(path, wanted)
     if stored is not None:
         return stored
+    if not _computing_allowed:
+        raise NotStoredError(f"{path} is not in the disk cache (run `memlab prepare`).")
     arrays = compute()
     _store(path, wanted, arrays)
     return arrays

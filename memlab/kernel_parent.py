@@ -5,7 +5,9 @@ Each visitor of the public dashboard gets a kernel. Started as a new Python, eve
 28 MB of private memory per visitor just to start, ~45 MB once the dashboard's modules are in. This
 process imports them once, then forks a child for each kernel: the child starts with those modules
 already in memory, in pages it shares with this process and with every other kernel until it writes to
-them (the operating system's copy-on-write). ``python benchmarks/kernel.py`` measures both ways of starting.
+them (the operating system's copy-on-write). The training sets' search indexes and baselines are opened
+here too, from the disk cache (``share_search_indexes``), so no kernel opens its own.
+``python benchmarks/kernel.py`` measures both ways of starting.
 
 How the server talks to it (``memlab.fork_provisioner``, the server's side): one JSON line per kernel on
 this process's standard input, ``{"argv": [...], "env": {...}, "cwd": "..."}`` (the kernel's command line
@@ -40,17 +42,67 @@ PRELOAD = ("numpy", "onnxruntime", "zmq", "tornado", "IPython", "ipykernel.kerne
 KERNEL_EXTENSIONS = ("ipywidgets",)
 
 
+# Where the shared search indexes were read from: a kernel asked to run with other folders forgets them.
+WHERE_DATA_LIVES = ("MEMLAB_DATA", "MEMLAB_CACHE", "XDG_CACHE_HOME", "HOME")
+
+
 def preload():
-    """Import ``PRELOAD`` (without ipykernel's debugger, as ``memlab.dashboard_kernel`` runs), then keep
-    the garbage collector off these objects: a collection in a kernel would otherwise write to every
-    page holding one of them, and each kernel would end up with its own copy of those pages."""
+    """Import ``PRELOAD`` (without ipykernel's debugger, as ``memlab.dashboard_kernel`` runs) and open the
+    search indexes (``share_search_indexes``), then keep the garbage collector off these objects: a
+    collection in a kernel would otherwise write to every page holding one of them, and each kernel would
+    end up with its own copy of those pages."""
     import importlib
 
     sys.modules["debugpy"] = None
     for name in PRELOAD:
         importlib.import_module(name)
+    share_search_indexes()
     gc.collect()
     gc.freeze()
+
+
+def share_search_indexes() -> list[str]:
+    """Open, for every trained model, what its first click reads from the disk cache (its training set's
+    search index and its baselines), as every kernel's warm-up would: the kernels find them already open
+    (``memlab.zoo.open``). Each kernel would otherwise spend ~0.1 CPU-s and ~8 MB of its own memory on
+    it (sorting the index's rows by class, reading the baselines) for every model its visitor picks.
+    The index's arrays stay memory maps of the cache's files: nothing is read here that a kernel would
+    not read. Only what is stored is opened (``memlab dashboard`` runs ``memlab prepare`` before starting
+    the server); a model whose entries are not (or whose data is missing) is skipped, and each kernel
+    opens it itself as before. Returns the models opened."""
+    from memlab import disk_cache, zoo
+    from memlab.nearest import SCOPES
+    from memlab.registry import GENERATORS
+
+    opened, offline = [], os.environ.get("MEMLAB_OFFLINE")
+    os.environ["MEMLAB_OFFLINE"] = "1"        # never download here
+    try:
+        for model_id in GENERATORS:
+            try:
+                with disk_cache.only_what_is_stored():
+                    model = zoo.open(model_id)
+                    if not model.is_trained:
+                        continue
+                    for scope in SCOPES:
+                        model.saw.baseline(scope)
+            except Exception:                  # not prepared, no data, a broken file: the kernel's business
+                continue
+            opened.append(model_id)
+    finally:
+        if offline is None:
+            del os.environ["MEMLAB_OFFLINE"]
+        else:
+            os.environ["MEMLAB_OFFLINE"] = offline
+    return opened
+
+
+def forget_shared_indexes():
+    """In a kernel whose data or cache folders are not this process's: drop what was opened from them."""
+    from memlab import training_set, zoo
+
+    zoo.open.cache_clear()
+    training_set.whole_split.cache_clear()     # (memlab.data's own cache is keyed by the folder)
+    training_set.data_key.cache_clear()
 
 
 def become_kernel(request: dict, protocol_fds=()):
@@ -63,8 +115,11 @@ def become_kernel(request: dict, protocol_fds=()):
         for number in (signal.SIGCHLD, signal.SIGINT, signal.SIGTERM, signal.SIGPIPE):
             signal.signal(number, signal.SIG_DFL)
         os.chdir(request.get("cwd") or os.getcwd())
+        shared_from = [os.environ.get(name) for name in WHERE_DATA_LIVES]
         os.environ.clear()
         os.environ.update(request["env"])
+        if shared_from != [os.environ.get(name) for name in WHERE_DATA_LIVES]:
+            forget_shared_indexes()
         # ipykernel ends a kernel whose parent has ended. It reads the parent from $JPY_PARENT_PID when
         # ipykernel is imported, which was in this process before the fork: so it is given on the command line.
         parent = str(os.getppid())

@@ -67,6 +67,43 @@ def test_forked_kernels_share_the_memory_of_what_they_imported():
     assert measured["forked"]["Private_Dirty"] < measured["spawned"]["Private_Dirty"] - 15, measured
 
 
+def test_the_parent_reads_training_sets_from_the_disk_cache_and_computes_nothing(tmp_path):
+    empty = tmp_path / "cache"
+    empty.mkdir()
+    opened = subprocess.run([sys.executable, "-c", "from memlab import kernel_parent; "
+                             "print(kernel_parent.share_search_indexes())"],
+                            env={**os.environ, "MEMLAB_CACHE": str(empty)}, capture_output=True, text=True,
+                            timeout=120, check=True)
+    assert opened.stdout.strip() == "[]", opened.stdout + opened.stderr
+    assert list(empty.iterdir()) == [], "the parent built what memlab prepare should have"
+
+
+IN_KERNEL = ("import json; from memlab import zoo; opened = zoo.open.cache_info().currsize; "
+             "saw = zoo.open('mnist-diffusion-60000').saw; "
+             "print(json.dumps({'opened': opened, 'baselines': len(saw.baselines), "
+             "'table': str(getattr(saw.index.table, 'filename', None))}))")
+
+
+def test_forked_kernels_find_the_training_sets_open(tmp_path, monkeypatch):
+    cache = tmp_path / "cache"     # holding the MNIST index and baselines only
+    subprocess.run([sys.executable, "-c", "from memlab.training_set import whole_split; "
+                    "from memlab.nearest import SCOPES; saw = whole_split('mnist'); "
+                    "[saw.baseline(scope) for scope in SCOPES]"],
+                   env={**os.environ, "MEMLAB_CACHE": str(cache)}, check=True, timeout=300)
+    fork_provisioner.PARENT.stop()
+    monkeypatch.setenv("MEMLAB_CACHE", str(cache))      # the server's environment, given to the parent
+    with local_kernel(ForkedDashboardKernelSpecs()) as (client, pid):
+        found = json.loads(run(client, IN_KERNEL))
+    # before any work: four MNIST models saw the whole split, and their index and both baselines are open
+    # (Fashion and the small models' subsets are not in this cache: their kernels open them themselves)
+    assert found["opened"] >= 4 and found["baselines"] == 2, found
+    assert found["table"].startswith(str(cache)), found     # still a memory map of the cache's file
+    # a kernel given other folders than the parent's opens its own (here: none yet)
+    with local_kernel(ForkedDashboardKernelSpecs(), env={**os.environ, "MEMLAB_CACHE": str(tmp_path / "other")}) as (
+            client, pid):
+        assert run(client, "from memlab import zoo; print(zoo.open.cache_info().currsize)") == "0"
+
+
 def test_kernels_end_with_a_killed_parent_and_the_next_kernel_gets_a_new_parent():
     first = start_local_kernel(ForkedDashboardKernelSpecs())
     try:
