@@ -1,4 +1,4 @@
-"""The kernel behind each tab of `memlab dashboard`: ipykernel, without its debugger.
+"""The kernel behind each tab of `memlab dashboard`: ipykernel, without its debugger and its history file.
 
 ipykernel imports debugpy in every kernel (about 100 modules), so that JupyterLab can step through a
 notebook. Nobody debugs a dashboard tab (``memlab.kernel_socket`` refuses a page's debug requests
@@ -39,8 +39,15 @@ class ForkedDashboardKernelSpecs(DashboardKernelSpecs):
         return spec
 
 
+# IPython keeps every kernel's inputs in one SQLite file in the server's home (~/.ipython), from a thread of
+# its own: on a public dashboard, a session row and the notebook's cells for every visitor, for ever, and
+# every kernel writing to the same file. Nobody reads a dashboard kernel's history: it stays in memory.
+NO_HISTORY = "--HistoryManager.enabled=False"
+
+
 def main():
     sys.modules["debugpy"] = None      # `import debugpy` raises ImportError: ipykernel starts without a debugger
+    sys.argv.append(NO_HISTORY)
     from ipykernel import kernelapp
 
     kernelapp.launch_new_instance()
