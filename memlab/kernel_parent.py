@@ -64,8 +64,9 @@ def preload():
 def share_search_indexes() -> list[str]:
     """Open, for every trained model, what its first click reads from the disk cache (its training set's
     search index and its baselines), as every kernel's warm-up would: the kernels find them already open
-    (``memlab.zoo.open``). Each kernel would otherwise spend ~0.1 CPU-s and ~8 MB of its own memory on
-    it (sorting the index's rows by class, reading the baselines) for every model its visitor picks.
+    (``memlab.zoo.open``). Each kernel would otherwise spend on them (sorting the index's rows by class,
+    reading the baselines) 0.06-0.07 CPU-s and 7.8 MB of its own memory once its visitor has picked every
+    model (``python benchmarks/kernel.py``).
     The index's arrays stay memory maps of the cache's files: nothing is read here that a kernel would
     not read. Only what is stored is opened (``memlab dashboard`` runs ``memlab prepare`` before starting
     the server); a model whose entries are not (or whose data is missing) is skipped, and each kernel

@@ -1,5 +1,5 @@
 """The dashboard's kernel (memlab/dashboard_kernel.py) against the ordinary one, both started as Voila
-starts them (jupyter_client, from a kernel spec): the same Python, without the debugger."""
+starts them (jupyter_client, from a kernel spec): the same Python, without the debugger and the history file."""
 
 import os
 import sys
