@@ -56,6 +56,7 @@ def preload():
     sys.modules["debugpy"] = None
     for name in PRELOAD:
         importlib.import_module(name)
+    os.environ["MEMLAB_OFFLINE"] = "1"    # this process never downloads (each kernel gets the server's environment)
     share_search_indexes()
     gc.collect()
     gc.freeze()
@@ -75,25 +76,18 @@ def share_search_indexes() -> list[str]:
     from memlab.nearest import SCOPES
     from memlab.registry import GENERATORS
 
-    opened, offline = [], os.environ.get("MEMLAB_OFFLINE")
-    os.environ["MEMLAB_OFFLINE"] = "1"        # never download here
-    try:
-        for model_id in GENERATORS:
-            try:
-                with disk_cache.only_what_is_stored():
-                    model = zoo.open(model_id)
-                    if not model.is_trained:
-                        continue
-                    for scope in SCOPES:
-                        model.saw.baseline(scope)
-            except Exception:                  # not prepared, no data, a broken file: the kernel's business
-                continue
-            opened.append(model_id)
-    finally:
-        if offline is None:
-            del os.environ["MEMLAB_OFFLINE"]
-        else:
-            os.environ["MEMLAB_OFFLINE"] = offline
+    opened = []
+    for model_id in GENERATORS:
+        try:
+            with disk_cache.only_what_is_stored():
+                model = zoo.open(model_id)
+                if not model.is_trained:
+                    continue
+                for scope in SCOPES:
+                    model.saw.baseline(scope)
+        except Exception:                  # not prepared, no data, a broken file: the kernel's business
+            continue
+        opened.append(model_id)
     return opened
 
 
