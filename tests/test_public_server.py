@@ -241,6 +241,51 @@ def test_one_kernel_takes_at_most_four_websockets(dashboard):
         client.close()
 
 
+def server_socket_option(pid: int, peer, level: int, option: int) -> int:
+    """A socket option of the socket of process ``pid`` whose other end is ``peer`` (host, port), read
+    through a copy of its descriptor (Linux's pidfd_getfd: the test started the server, so it may)."""
+    import ctypes
+    import socket
+
+    pidfd_getfd = 438                                      # the system call's number, the same on every Linux
+    libc, pidfd = ctypes.CDLL(None, use_errno=True), os.pidfd_open(pid)
+    try:
+        for name in os.listdir(f"/proc/{pid}/fd"):
+            try:
+                if not os.readlink(f"/proc/{pid}/fd/{name}").startswith("socket:"):
+                    continue
+            except OSError:                                # closed meanwhile
+                continue
+            fd = libc.syscall(pidfd_getfd, pidfd, int(name), 0)
+            if fd < 0:
+                continue                                   # closed meanwhile
+            with socket.socket(fileno=fd) as copy:
+                try:
+                    if copy.type == socket.SOCK_STREAM and copy.getpeername() == peer:
+                        return copy.getsockopt(level, option)
+                except OSError:                            # not connected (a listening socket)
+                    pass
+    finally:
+        os.close(pidfd)
+    raise AssertionError(f"no socket of process {pid} is connected to {peer}")
+
+
+def test_the_kernel_websocket_sends_each_message_at_once(dashboard):
+    """With Nagle's algorithm on (Tornado's default), a message written while the page had not yet
+    acknowledged the previous one waited for that acknowledgement, up to 40 ms: most Generate clicks
+    waited that long once (benchmarks/browser.py). The server's end of the page's websocket must have
+    TCP_NODELAY."""
+    import socket
+
+    client = KernelClient(dashboard.url, open_page(dashboard.url))
+    try:
+        client.widget_states()                             # the socket is open and has carried messages
+        page_end = client.ws.sock.getsockname()
+        assert server_socket_option(dashboard.pid, page_end, socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
+    finally:
+        client.close()
+
+
 def test_the_template_and_theme_cannot_be_chosen_by_a_visitor(dashboard):
     """A link with ?template=… must not serve another template (one without memlab's page script), nor
     hang on an unknown one while holding a place."""
