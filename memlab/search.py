@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import data
+from .disk_cache import read_rows
 from .metrics import to_article
 from .pixels import as_unit_images
 
@@ -176,7 +177,7 @@ class SearchIndex:
 
     def unit_vectors(self, rows) -> np.ndarray:
         """Stored images ``rows`` as float32 0..1 vectors (M, 784)."""
-        pixels = self.pixels[self.pixel_rows[rows]]
+        pixels = read_rows(self.pixels, self.pixel_rows[rows])
         return pixels / np.float32(255) if pixels.dtype == np.uint8 else pixels
 
     def image(self, dataset_index: int) -> np.ndarray:

@@ -15,7 +15,7 @@ import numpy as np
 
 from . import data
 from .data import DATASET_NAMES, check_dataset_name
-from .disk_cache import fingerprint, load_or_compute
+from .disk_cache import fingerprint, load_or_compute, read_rows
 from .search import SKETCH_DIMS, SearchIndex
 
 
@@ -74,7 +74,7 @@ class TrainingSet:
 
     def image(self, dataset_index: int) -> np.ndarray:
         """Training image ``dataset_index`` of the dataset, as (28, 28) uint8."""
-        return data.load(self.dataset, "train").images[int(dataset_index)]
+        return read_rows(data.load(self.dataset, "train").images, [int(dataset_index)])[0]
 
 
 @functools.lru_cache(maxsize=None)

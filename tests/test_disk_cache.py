@@ -83,6 +83,51 @@ def test_two_processes_map_the_same_file(cache):
         assert result.stdout.split() == ["1000000", "True"]      # its pages are the file's, shared
 
 
+def test_read_rows_gives_the_rows_of_a_map_a_view_of_it_or_an_array(cache):
+    images = np.arange(50 * 4 * 3, dtype=np.uint8).reshape(50, 4, 3)
+    disk_cache.load_or_compute("rows", {"k": 1}, lambda: {"images": images})
+    mapped = disk_cache.load_or_compute("rows", {"k": 1}, lambda: 1 / 0)["images"]
+    for array in (mapped, np.asarray(mapped).reshape(50, 12), mapped[7:], images):   # as SearchIndex holds them
+        for rows in ([3, 0, 3, len(array) - 1], [-1, -len(array)], [], np.arange(len(array))):
+            np.testing.assert_array_equal(disk_cache.read_rows(array, rows), array[np.asarray(rows, np.int64)])
+        with pytest.raises(IndexError):
+            disk_cache.read_rows(array, [len(array)])
+
+
+def test_scoring_scattered_training_images_maps_none_of_them(cache):
+    """Read through the map, each training image scored also mapped the cached pages around it (Linux maps
+    what its page cache holds there): a GAN sample's search counted ~36 MB of MNIST images in the kernel
+    that computed it, where it had read 300 of them (235 kB)."""
+    script = textwrap.dedent(f"""
+        import os
+        from pathlib import Path
+        os.environ["MEMLAB_CACHE"] = {str(cache)!r}
+        from memlab import data, zoo
+        from memlab.judgement import sample_and_judge
+        data.load("mnist", "train")                             # stores the images in the cache (first run)
+        (images,) = Path({str(cache)!r}).glob("data-mnist-train-*/images.npy")
+        images.read_bytes()                                     # the page cache holds the whole file
+
+        def mapped_kb():
+            with open("/proc/self/smaps") as smaps:
+                lines, kb, inside = smaps.read().splitlines(), 0, False
+            for line in lines:
+                if line[:1] in "0123456789abcdef" and "-" in line.split()[0]:
+                    inside = line.endswith(str(images))
+                elif inside and line.startswith("Rss:"):
+                    kb += int(line.split()[1])
+            return kb
+
+        judgement = sample_and_judge(zoo.open("mnist-gan-60000"), 0, "whole set")
+        print(mapped_kb(), judgement.searched)
+    """)
+    for run in ("fills the cache (building reads every image)", "measured: maps the cache"):
+        result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600)
+        assert result.returncode == 0, result.stderr
+    mapped_kb, searched = map(int, result.stdout.split())
+    assert searched == 60_000 and mapped_kb < 1024, f"{mapped_kb} kB of training images mapped"
+
+
 def test_a_cache_that_cannot_be_written_gives_values_in_memory(tmp_path, monkeypatch):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")                              # fails for root too, unlike chmod
