@@ -4,11 +4,13 @@ import io
 import threading
 import time
 
+import numpy as np
 import pytest
 from PIL import Image
 
 from memlab.app import App
 from memlab.widgets.controls import parse_seed
+from shown_html import shown
 
 pytest.importorskip("ipywidgets")
 
@@ -36,41 +38,42 @@ def test_generate_with_the_one_image_model_shows_a_perfect_copy_and_what_made_it
     app.model.value, app.seed.value = "mnist-diffusion-1", "0"
     app.generate()
     assert app.verdict == "perfect copy" and "Could not" not in app.message.value
-    assert bytes(app.view.image.picture.value)[:4] == bytes(app.view.nearest.picture.value)[:4] == b"\x89PNG"
+    page = shown(app.view)
+    image, nearest, difference, neighbour = page.pictures          # the model saw one image: one neighbour
+    assert image.shape == nearest.shape == (28, 28) and difference.shape == (28, 28, 3)
+    assert (image == np.round(app.judgement.image * 255)).all() and (nearest == neighbour).all()
+    assert page.alts[1] == f"the nearest training image, index {app.judgement.nearest_index}"
     title = app.result_title.value
     assert all(t in title for t in ("MNIST-diffusion-oneImage", "DDIM sampler, 50 steps", "seed 0", "same class"))
-    panel = app.view.verdict.value
-    assert "perfect copy" in panel and "real unseen digits" in panel
-    assert "seed 0" not in panel   # said once, in the title above, not again in the panel
-    assert "only 1 exists" in app.view.strip.heading.value  # the model saw one image
-    assert [t.widget.layout.display for t in app.view.strip.tiles] == ["", "none", "none", "none", "none"]
+    assert "perfect copy" in page.verdict and "real unseen digits" in page.verdict
+    assert "seed 0" not in page.verdict   # said once, in the title above, not again in the panel
+    assert "only 1 exists" in page.heading
 
 
 def test_a_60000_image_model_shows_five_neighbours_and_hides_the_steps(app):
     app.model.value = "mnist-gan-60000"
     app.generate()
-    assert [t.widget.layout.display for t in app.view.strip.tiles] == [""] * 5
+    assert len(shown(app.view).pictures) == 3 + 5
     assert app.diffusion_settings.layout.display == "none" and "GAN (one pass" in app.result_title.value
 
 
 def test_a_result_shown_again_creates_no_widget(app):
-    """Each new widget costs the browser a model and a view (a click used to create 66): the second result
-    fills the first one's tiles, verdict and strip; only the first builds them, and the page opens without."""
+    """Each new widget costs the browser a model and a view (a click used to create 66), and each changed
+    value a message: a result changes the one HTML widget of the result (and the title above it)."""
     from ipywidgets.widgets import widget
 
     def count():
         return len(widget._instances)
 
-    assert app.view.image is None                     # nothing of the result is built before a result
+    assert app.view.widget.value == ""                # nothing of the result before a result
     app.model.value = "mnist-gan-60000"
     before = count()
     app.generate()
-    first = bytes(app.view.image.picture.value)
-    assert count() > before
-    before = count()
+    first = shown(app.view).pictures[0]
+    assert count() == before
     app.seed.value = "1"
     app.generate()
-    assert count() == before and bytes(app.view.image.picture.value) != first
+    assert count() == before and (shown(app.view).pictures[0] != first).any()
     app.generate()                                   # the same settings again: the same image, a new title
     assert "data-result='3'" in app.result_title.value and count() == before
 
@@ -80,15 +83,15 @@ def test_chosen_steps_and_sampler_are_used_and_kept_after_generate(app):
     assert (app.steps.value, app.sampler.value) == (50, "ddim")   # the model's defaults
     app.seed.value, app.steps.value = "3", 20
     app.generate()
-    ddim = bytes(app.view.image.picture.value)
+    ddim = shown(app.view).pictures[0]
     assert (app.steps.value, app.sampler.value) == (20, "ddim")   # not reset by the click
     app.sampler.value = "ddpm"
     assert "memlab-stale" in app.result._dom_classes               # greyed: settings changed
     app.generate()
-    assert bytes(app.view.image.picture.value) != ddim and "memlab-stale" not in app.result._dom_classes
+    assert (shown(app.view).pictures[0] != ddim).any() and "memlab-stale" not in app.result._dom_classes
     app.sampler.value = "ddim"
     app.generate()
-    assert bytes(app.view.image.picture.value) == ddim                     # same seed, same sampler: same image
+    assert (shown(app.view).pictures[0] == ddim).all()                     # same seed, same sampler: same image
 
 
 def test_changing_the_model_clears_the_result_and_a_late_result_is_not_shown():
@@ -135,11 +138,12 @@ def test_upload_shows_the_converted_image_neighbours_and_the_baseline(app, mnist
     app.upload.search(buffer.getvalue(), "photo.jpg")
     assert app.upload.message.value == ""
     view = app.upload.view
-    assert app.upload.result.layout.display == "" and bytes(view.image.picture.value)[:4] == b"\x89PNG"
-    assert "real unseen digits" in view.verdict.value
-    assert [t.widget.layout.display for t in view.strip.tiles] == [""] * 5
+    assert app.upload.result.layout.display == ""
+    page = shown(view)
+    assert "real unseen digits" in page.verdict and len(page.pictures) == 3 + 5
+    assert page.alts[0] == "the image judged: your image, as the search sees it (28 × 28 grey)"
     app.upload.dataset.value = "fashion"                  # searched again, among Fashion-MNIST
-    assert "Fashion-MNIST" in view.verdict.value
+    assert "Fashion-MNIST" in shown(view).verdict
 
 
 @pytest.mark.parametrize("content, message", [(b"", "is empty"), (b"not an image", "not an image"),

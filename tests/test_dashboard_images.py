@@ -10,7 +10,8 @@ pytest.importorskip("ipywidgets")
 from memlab import zoo  # noqa: E402
 from memlab.judgement import judge  # noqa: E402
 from memlab.training_set import whole_split  # noqa: E402
-from memlab.widgets.tiles import NeighbourStrip, difference_map, image_tile, png, verdict_html  # noqa: E402
+from memlab.widgets.tiles import JudgementView, difference_map, image_tile, png, verdict_html  # noqa: E402
+from shown_html import shown  # noqa: E402
 
 
 def test_png_is_enlarged_and_difference_map_is_black_where_equal(mnist):
@@ -32,21 +33,25 @@ def test_a_tile_has_the_same_size_whatever_its_caption(mnist, caption):
 
 
 def test_a_strip_says_when_fewer_neighbours_exist_than_were_asked_for(mnist):
-    strip = NeighbourStrip(5)                     # one strip, filled twice, as the dashboard does
-
-    def shown():
-        return [tile for tile in strip.tiles if tile.widget.layout.display != "none"]
+    view = JudgementView("generated", k=5)        # one view, filled twice, as the dashboard does
 
     (j,) = judge(mnist.images[0], zoo.open("mnist-diffusion-1"), k=5, scope="whole set")
-    strip.show(j, wanted=5)
-    assert "only 1 exists" in strip.heading.value and len(shown()) == 1
+    page = shown(view.show(j))
+    assert "only 1 exists" in page.heading and len(page.pictures) == 3 + 1
     (j,) = judge(mnist.images[0], whole_split("mnist"), k=5)
-    strip.show(j, wanted=5)
+    page = shown(view.show(j))
     result = j.neighbours
-    assert "only" not in strip.heading.value and len(shown()) == 5
-    captions = [tile.caption.value for tile in shown()]
-    assert "0–1 scale · on the article's scale" in strip.heading.value
-    assert all(f"{r:.4f} · {a:.5f}" in c for c, r, a in zip(captions, result.rmse[0], result.rmse_article[0]))
+    assert "only" not in page.heading and len(page.pictures) == 3 + 5
+    assert "0–1 scale · on the article's scale" in view.widget.value
+    assert all(f"{r:.4f} · {a:.5f}" in c for c, r, a in zip(page.captions[3:], result.rmse[0], result.rmse_article[0]))
+    assert all((p == mnist.images[i]).all() for p, i in zip(page.pictures[3:], result.indices[0]))
+
+
+def test_every_picture_has_words_for_a_screen_reader_and_html_in_a_caption_is_escaped(mnist):
+    (j,) = judge(mnist.images[0], whole_split("mnist"), k=2)
+    page = shown(JudgementView("<b>yours</b>", k=2).show(j))
+    assert page.captions[0] == "<b>yours</b>" and all(page.alts)
+    assert page.alts[3].startswith("training image number 1 by distance: ")
 
 
 def test_the_verdict_panel_shows_both_scales_the_baseline_and_what_made_the_image(mnist):

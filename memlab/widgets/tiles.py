@@ -8,11 +8,12 @@ both scales (0-1 RMSE and the original demo's "article scale", grey levels / 409
     text = verdict_html(judgement, "MNIST-diffusion, DDIM 50 steps, seed 0")
 
 A page that shows result after result (the dashboard's Generate, the upload panel, the step-through) builds
-its pieces once and fills them again: ``Tile``, ``NeighbourStrip`` and ``JudgementView`` (the three tiles,
-the verdict and the strip) have a ``show`` method. New widgets cost the browser far more than new values
-(measured in Chromium: ``python benchmarks/browser.py``).
+its pieces once and fills them again: ``Tile`` and ``JudgementView`` have a ``show`` method. New widgets
+cost the browser far more than new values, and each value is a message (measured in Chromium:
+``python benchmarks/browser.py``): ``JudgementView``, the most pictures at once, is one HTML widget.
 """
 
+import base64
 import html
 import io
 
@@ -97,45 +98,50 @@ def distance_text(rmse: float) -> str:
     return f"RMSE {rmse:.4f} (0–1)<br>{to_article(rmse):.5f} (article)"
 
 
-class NeighbourStrip:
-    """The k nearest training images of a judgement, nearest first, in tiles that keep their place
-    (``show`` fills them again; tiles beyond the neighbours found are hidden).
+def picture_uri(image) -> str:
+    """A (28, 28) image (see ``png``) as a data: URI of its 28 x 28 PNG, for an ``<img>`` in HTML (the page
+    enlarges it with sharp pixels: see ``tile_html``)."""
+    return "data:image/png;base64," + base64.b64encode(png(image, 28)).decode("ascii")
 
-    Args:
-        k: how many tiles (the most neighbours it can show).
-        size: thumbnail side in pixels.
-        title: the strip's heading.
-    """
 
-    def __init__(self, k: int, size: int = THUMB, title: str = "Nearest training images"):
-        self.title = title
-        self.heading = w.HTML()
-        self.tiles = [Tile(size) for _ in range(k)]
-        self.widget = w.VBox([self.heading, w.Box([tile.widget for tile in self.tiles],
-                                                  layout=w.Layout(display="flex", flex_flow="row wrap"))])
-        self.widget.add_class("memlab-strip")
-        no_null_tooltips(self.widget)
+def tile_html(image, caption: str, alt: str, size: int = TILE) -> str:
+    """One tile as HTML: the picture, enlarged to ``size`` pixels with sharp pixels, above ``caption``
+    (HTML) in a box three lines high, so tiles in a row line up whatever their captions. ``alt``: what the
+    picture shows, in words, for a screen reader. The same size and look as ``Tile``."""
+    side = scaled(size)
+    return (f"<div class='memlab-tile' style='width:{scaled(size + 8)};margin:0 4px 6px 0;display:flex;"
+            f"flex-direction:column;align-items:center'>"
+            f"<img src='{picture_uri(image)}' alt='{html.escape(alt, quote=True)}' style='width:{side};"
+            f"height:{side};image-rendering:pixelated;display:block'>"
+            f"<div style='width:{side};height:{CAPTION_LINES * 1.35:.2f}em;overflow:auto'>"
+            f"<div class='memlab-caption' style='font-size:0.75em;line-height:1.35;text-align:center;"
+            f"overflow-wrap:anywhere'>{caption}</div></div></div>")
 
-    def show(self, judgement, wanted: int | None = None) -> "NeighbourStrip":
-        """Show the neighbours of a ``memlab.judgement.Judgement`` (its evidence); ``wanted``: how many
-        were asked for (when fewer exist the heading says so)."""
-        classes = DATASETS[judgement.dataset][1]
-        found = len(judgement.neighbour_images)
-        heading = f"{self.title}: top {found} of {judgement.searched:,} searched"
-        if wanted is not None and found < wanted:
-            heading += f" (top {wanted} asked for, but only {found} exist{'s' if found == 1 else ''})"
-        legend = ("<div class='memlab-help'>Under each: rank · class, then RMSE on the 0–1 scale · on the "
-                  "article's scale.</div>")
-        self.heading.value = f"<b>{heading}</b>{legend}"
-        neighbours = list(zip(judgement.neighbour_images, judgement.neighbours.labels[0],
-                              judgement.neighbours.rmse[0]))
-        for rank, tile in enumerate(self.tiles):
-            if rank < len(neighbours):
-                image, label, rmse = neighbours[rank]
-                tile.show(image, f"#{rank + 1} · {html.escape(str(classes[label]))}<br>"
-                                 f"{rmse:.4f} · {to_article(rmse):.5f}")
-            tile.widget.layout.display = "" if rank < len(neighbours) else "none"
-        return self
+
+def tile_row(tiles: list[str]) -> str:
+    """Tiles (``tile_html``) side by side, wrapping onto more rows on a narrow screen."""
+    return f"<div style='display:flex;flex-flow:row wrap'>{''.join(tiles)}</div>"
+
+
+def strip_html(judgement, wanted: int | None = None, size: int = THUMB,
+               title: str = "Nearest training images") -> str:
+    """The nearest training images of a ``memlab.judgement.Judgement``, nearest first, as HTML: a heading
+    (how many were found, of how many searched; ``wanted``: how many were asked for, said when fewer
+    exist), a legend, then one tile per neighbour."""
+    classes = DATASETS[judgement.dataset][1]
+    found = len(judgement.neighbour_images)
+    heading = f"{title}: top {found} of {judgement.searched:,} searched"
+    if wanted is not None and found < wanted:
+        heading += f" (top {wanted} asked for, but only {found} exist{'s' if found == 1 else ''})"
+    legend = ("<div class='memlab-help'>Under each: rank · class, then RMSE on the 0–1 scale · on the "
+              "article's scale.</div>")
+    tiles = []
+    for rank, (image, label, rmse) in enumerate(zip(judgement.neighbour_images, judgement.neighbours.labels[0],
+                                                    judgement.neighbours.rmse[0]), start=1):
+        name = html.escape(str(classes[label]))
+        tiles.append(tile_html(image, f"#{rank} · {name}<br>{rmse:.4f} · {to_article(rmse):.5f}",
+                               f"training image number {rank} by distance: {classes[label]}", size))
+    return f"<div class='memlab-strip'><b>{html.escape(heading)}</b>{legend}{tile_row(tiles)}</div>"
 
 
 def verdict_html(judgement, produced_by: str = "", hint: str = "") -> str:
@@ -172,9 +178,10 @@ def verdict_html(judgement, produced_by: str = "", hint: str = "") -> str:
 
 class JudgementView:
     """A judged image as the dashboard shows it: the image, its nearest training image and their
-    difference, the verdict, then the k nearest. Its pieces are built by the first ``show`` (not before:
-    every widget on a page when it opens delays its first drawing) and filled again by each later one
-    (the Generate result and the upload panel), so showing another result creates no widget.
+    difference, the verdict, then the k nearest, all in one HTML widget (the dashboard's Generate result
+    and the upload panel). ``show`` replaces its contents, so a new result reaches the browser as one
+    message: drawn as separate image and text widgets it took ~20, and in Chromium those arrived over
+    ~70 ms where the kernel had sent them in ~10 ms (measured by ``python benchmarks/browser.py``).
 
     Args:
         what: the caption of the first tile (e.g. "generated").
@@ -183,28 +190,21 @@ class JudgementView:
 
     def __init__(self, what: str, k: int = 5):
         self.what, self.k = what, k
-        self.widget = w.VBox()
-        self.image = self.nearest = self.difference = self.verdict = self.strip = None
+        self.widget = w.HTML()
+        self.widget.add_class("memlab-judgement")
 
-    def _build(self):
-        self.image, self.nearest, self.difference = Tile(), Tile(), Tile()
-        self.verdict = w.HTML()
-        self.verdict.add_class("memlab-verdict-panel")
-        self.strip = NeighbourStrip(self.k)
-        tiles = w.Box([self.image.widget, self.nearest.widget, self.difference.widget],
-                      layout=w.Layout(display="flex", flex_flow="row wrap"))
-        parts = (tiles, self.verdict, self.strip.widget)
-        for part in parts:   # before they are shown: a later fix reaches the browser after it draws
-            no_null_tooltips(part)
-        self.widget.children = parts
+    def html(self, judgement, produced_by: str = "", hint: str = "") -> str:
+        """What ``show`` shows, as HTML."""
+        image, nearest = judgement.image, judgement.nearest_image
+        tiles = tile_row([
+            tile_html(image, html.escape(self.what), f"the image judged: {self.what}"),
+            tile_html(nearest, f"nearest training image<br>index {judgement.nearest_index}",
+                      f"the nearest training image, index {judgement.nearest_index}"),
+            tile_html(difference_map(image, nearest), "difference<br>(black = the same)",
+                      "their difference: black where they are the same, red then yellow where they differ")])
+        verdict = f"<div class='memlab-verdict-panel'>{verdict_html(judgement, produced_by, hint)}</div>"
+        return tiles + verdict + strip_html(judgement, wanted=self.k)
 
     def show(self, judgement, produced_by: str = "", hint: str = "") -> "JudgementView":
-        if self.image is None:
-            self._build()
-        image, nearest = judgement.image, judgement.nearest_image
-        self.image.show(image, self.what)
-        self.nearest.show(nearest, f"nearest training image<br>index {judgement.nearest_index}")
-        self.difference.show(difference_map(image, nearest), "difference<br>(black = the same)")
-        self.verdict.value = verdict_html(judgement, produced_by, hint)
-        self.strip.show(judgement, wanted=self.k)
+        self.widget.value = self.html(judgement, produced_by, hint)
         return self
