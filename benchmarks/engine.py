@@ -41,6 +41,25 @@ def fresh_process(engine: str, model: str) -> dict:
     return {"start_and_first_sample_s": round(seconds, 2), "rss_mb": round(rss), "torch_imported": imported_torch}
 
 
+def network_flops(path) -> int:
+    """Floating-point operations of one pass of an exported network at batch 1: 2 per multiply-add of its
+    Conv and Gemm/MatMul nodes (everything else is a few per value), from the graph's inferred shapes."""
+    import onnx
+
+    graph = onnx.shape_inference.infer_shapes(onnx.load(str(path))).graph
+    shapes = {v.name: [d.dim_value or 1 for d in v.type.tensor_type.shape.dim]
+              for v in [*graph.value_info, *graph.output, *graph.input]}
+    weights = {w.name: list(w.dims) for w in graph.initializer}
+    flops = 0
+    for node in graph.node:
+        weight, out = weights.get(node.input[1]) if len(node.input) > 1 else None, shapes.get(node.output[0])
+        if weight and out and node.op_type == "Conv":
+            flops += 2 * int(np.prod(out)) * int(np.prod(weight[1:]))       # each output: C_in x kH x kW
+        elif weight and out and node.op_type in ("Gemm", "MatMul"):
+            flops += 2 * int(np.prod(out)) * weight[0]
+    return flops
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="mnist-diffusion-60000")
@@ -71,6 +90,9 @@ def main():
         print(f"| {name} | {np.min(times[name]):.0f} | {np.median(times[name]):.0f} | {best['rss_mb']} | "
               f"{best['start_and_first_sample_s']:.2f} (of {', '.join(str(r['start_and_first_sample_s']) for r in fresh[name])}) "
               f"| {best['torch_imported']} |")
+    flops = network_flops(onnx_models.export_path(args.model)) * 50
+    print(f"One image is {flops / 1e9:.1f} GFLOP (50 passes of the network): ONNX Runtime ran it at "
+          f"{flops / np.min(times['ONNX Runtime']) / 1e6:.0f} GFLOP/s at best on one thread.")
 
 
 if __name__ == "__main__":
