@@ -26,9 +26,9 @@ REPO = Path(__file__).resolve().parents[1]
 NOTEBOOK = "notebooks/dashboard.ipynb"     # relative to REPO, where voila.json lives
 
 # Memory per dashboard kernel (ONNX Runtime, no PyTorch, forked by memlab.kernel_parent), measured on 6 Dec
-# 2026: in a class of 10-40 the median kernel holds ~46-53 MB counted by PSS (benchmarks/crowd.py,
+# 2026: in a class of 10-40 the median kernel holds ~46-52 MB counted by PSS (benchmarks/crowd.py,
 # docs/benchmarks.md: the parent's modules, the memory-mapped data and the libraries are shared); alone, a
-# kernel that has used every model holds ~219 MB RSS, ~178 MB PSS, ~48 MB of its own (`python benchmarks/kernel.py`). A
+# kernel that has used every model holds ~158 MB RSS, ~117 MB PSS, ~48 MB of its own (`python benchmarks/kernel.py`). A
 # visitor who trains a model on their own image (or scores membership) imports PyTorch into that kernel:
 # ~0.9-1 GB. Plan 500 MB per kernel on average (room for nearly one visitor in two training)
 # and keep 1 GB for the Voila server, its kernel parent and ready kernel, and the operating system; with
