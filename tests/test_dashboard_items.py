@@ -1,6 +1,8 @@
 """Issue 13, item by item, in a real browser (Playwright + Debian Chromium against Voila on loopback).
 Each test acts as a student would and checks what the page shows."""
 
+import re
+
 import numpy as np
 from PIL import Image
 
@@ -159,3 +161,12 @@ def test_10_the_seed_takes_whole_numbers_only_and_nothing_comes_from_a_cdn(page)
     assert page.evaluate("Array.from(document.fonts).some(f => f.family.includes('Font Awesome 5 Free') "
                          "&& f.status === 'loaded')"), "the icon font did not load from the package"
     assert page.problems == [], page.problems
+
+
+def test_11_the_page_loads_only_the_extensions_it_draws_with(page):
+    """voila.json's extension_allowlist: the widget managers and ipycanvas (the drawing pad), nothing else
+    the machine has installed (each costs the page files to fetch and start)."""
+    urls = page.evaluate("performance.getEntriesByType('resource').map(e => e.name)")
+    loaded = {re.search(r"/voila/labextensions/(@[^/]+/[^/]+|[^@/][^/]*)/", url).group(1)
+              for url in urls if "/voila/labextensions/" in url}
+    assert loaded == {"@jupyter-widgets/jupyterlab-manager", "@voila-dashboards/widgets-manager8", "ipycanvas"}, loaded
