@@ -1,8 +1,8 @@
 """The dashboard's speed where the user sits: Playwright + Debian Chromium against a real Voila server on
 loopback (the same command as `memlab dashboard`, memlab's offline template).
 
-* navigation -> first interactive widget (the Generate button is on the page), in a fresh tab, for a
-  visitor who arrives at a server at rest (``SETTLE_S`` after the previous tab: `memlab dashboard` has
+* navigation -> first interactive widget (the Generate button is drawn), timed in the page, in a fresh
+  tab, for a visitor who arrives at a server at rest (``SETTLE_S`` after the previous tab: `memlab dashboard` has
   refilled its pool, the one kernel it keeps ready with the dashboard built);
 * a model's first click in a fresh kernel: open a new tab, choose the model, press Generate at once,
   until the result is drawn (its title names the seed and every image has loaded);
@@ -38,15 +38,34 @@ DRAWN = """seed => { const error = document.querySelector('.memlab-inputs').quer
 
 
 SETTLE_S = 15   # before each measured visitor: the server refills its pool of ready kernels (memlab.serve)
+OPENS = 5       # fresh tabs timed to the first interactive widget (the two above, then three more)
+
+
+# Timed inside the page, as the clicks below: from the start of the navigation (the page's time origin) to
+# the first frame painted with the Generate button shown. Playwright's wait for the button polls the page at
+# growing intervals (up to 1 s), and on this machine its answer came 0.3-0.5 s after the button was drawn:
+# that wait is not the visitor's, so it is left out.
+WATCH_INTERACTIVE = """(() => {
+    const check = () => {
+        const button = Array.from(document.querySelectorAll('button')).find(b => b.innerText.trim() === 'Generate');
+        if (button && button.offsetParent) {
+            requestAnimationFrame(() => { window.memlabInteractive = performance.now(); });
+            return;
+        }
+        requestAnimationFrame(check);
+    };
+    requestAnimationFrame(check);
+})();"""
 
 
 def open_tab(browser, url):
-    """A fresh tab (a fresh kernel); returns (page, ms from navigation to the Generate button)."""
+    """A fresh tab (a fresh kernel); returns (page, ms from navigation to the Generate button drawn)."""
     page = browser.new_page(viewport={"width": 1280, "height": 900})
-    start = time.perf_counter()
+    page.add_init_script(WATCH_INTERACTIVE)
     page.goto(url, timeout=300_000)
     page.get_by_role("button", name="Generate").wait_for(timeout=300_000)
-    return page, (time.perf_counter() - start) * 1000
+    page.wait_for_function("() => window.memlabInteractive !== undefined", timeout=300_000)
+    return page, page.evaluate("() => window.memlabInteractive")
 
 
 # Timed inside the page, where the user is: from the click's pointerdown on Generate to the first frame
@@ -103,8 +122,14 @@ def measure(url: str, clicks: int) -> dict:
             out[f"{kind}_p50_ms"] = round(float(np.percentile(times, 50)), 1)
             out[f"{kind}_p95_ms"] = round(float(np.percentile(times, 95)), 1)
             page.close()
+        while len(interactive) < OPENS:          # more visitors who only open the page: a steadier median
+            time.sleep(SETTLE_S)
+            page, ms = open_tab(browser, url)
+            interactive.append(ms)
+            page.close()
         browser.close()
     out["first_interactive_ms"] = round(float(np.median(interactive)), 1)
+    out["first_interactive_each_ms"] = [round(ms) for ms in interactive]
     out["load_after"] = round(os.getloadavg()[0], 2)
     return out
 
@@ -135,7 +160,7 @@ def browser_figures(clicks: int = 20, voila_args=(), pool_size: int | None = Non
             "value": first_click, "diffusion_ms": m["diffusion_first_click_ms"], "gan_ms": m["gan_first_click_ms"],
             "load": load, "target": f"<= {TARGETS_MS['first_click']} ms", "met": first_click <= TARGETS_MS["first_click"]},
         "browser_first_interactive_ms": {
-            "value": m["first_interactive_ms"], "load": load, "target": f"<= {TARGETS_MS['first_interactive']} ms",
+            "value": m["first_interactive_ms"], "each_ms": m["first_interactive_each_ms"], "load": load, "target": f"<= {TARGETS_MS['first_interactive']} ms",
             "met": m["first_interactive_ms"] <= TARGETS_MS["first_interactive"]},
     }
 
