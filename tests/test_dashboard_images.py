@@ -10,7 +10,7 @@ pytest.importorskip("ipywidgets")
 from memlab import zoo  # noqa: E402
 from memlab.judgement import judge  # noqa: E402
 from memlab.training_set import whole_split  # noqa: E402
-from memlab.widgets.tiles import JudgementView, difference_map, image_tile, png, verdict_html  # noqa: E402
+from memlab.widgets.tiles import JudgementView, difference_map, png, scaled, tile_html, verdict_html  # noqa: E402
 from shown_html import shown  # noqa: E402
 
 
@@ -26,10 +26,11 @@ def test_png_is_enlarged_and_difference_map_is_black_where_equal(mnist):
 
 @pytest.mark.parametrize("caption", ["x", "a much longer caption that would wrap over several lines " * 3])
 def test_a_tile_has_the_same_size_whatever_its_caption(mnist, caption):
-    tile = image_tile(mnist.images[0], caption, size=120)
-    picture, text = tile.children
-    assert (tile.layout.width, picture.layout.height, text.layout.height) == (
-        "calc(128px * var(--memlab-scale, 1))", "calc(120px * var(--memlab-scale, 1))", "4.05em")
+    tile = tile_html(mnist.images[0], caption, "a digit", size=120)
+    assert tile.startswith(f"<div class='memlab-tile' style='width:{scaled(128)};")
+    assert f"width:{scaled(120)};height:{scaled(120)};image-rendering:pixelated" in tile      # the picture
+    assert f"<div style='width:{scaled(120)};height:4.05em;overflow:auto'>" in tile           # the caption's box
+    assert tile.replace(f">{caption}</div>", "></div>") == tile_html(mnist.images[0], "", "a digit", size=120)
 
 
 def test_a_strip_says_when_fewer_neighbours_exist_than_were_asked_for(mnist):

@@ -17,7 +17,7 @@ def test_panel_places_a_training_image_of_the_100_image_model_as_a_member():
     assert panel.figure.layout.display == "none"        # no empty image (a browser draws it as a broken icon)
     panel.refresh()
     assert panel.figure.layout.display != "none"
-    assert panel.placement is not None and "training image #" in str(panel.tile.children[0].children)
+    assert panel.placement is not None and "training image #" in panel.tile.value
     p = panel.placement
     assert p.score <= p.threshold and "the test says 'in its training set'" in panel.sentence.value
     assert panel.figure.value[:4] == b"\x89PNG"
@@ -40,7 +40,7 @@ def test_upload_and_bad_upload():
     Image.fromarray(np.zeros((40, 40), np.uint8)).save(buffer, format="PNG")
     panel.upload.value = ({"name": "black.png", "content": buffer.getvalue(), "type": "image/png", "size": 10,
                            "last_modified": datetime.datetime.now()},)
-    assert "black.png" in str(panel.tile.children[0].children) and panel.placement is not None
+    assert "black.png" in panel.tile.value and panel.placement is not None
     panel.upload.value = ({"name": "bad.png", "content": b"not a picture", "type": "image/png", "size": 13,
                            "last_modified": datetime.datetime.now()},)
     assert "memlab-message-error" in panel.message.value

@@ -15,7 +15,7 @@ from .. import data, zoo
 from ..image_files import image_from_bytes
 from ..registry import MODELS
 from .controls import Message, labelled, model_label, upload_button, uploaded_file
-from .tiles import image_tile
+from .tiles import tile_html
 from .jobs import Jobs
 from .lesson_figure import figure_png
 
@@ -40,7 +40,7 @@ class MembershipPanel:
         self.message, self.sentence, self.figure = Message(), w.HTML(), w.Image(format="png")
         # hidden while it has no picture: an empty image is drawn as a broken-image icon
         self.figure.layout = w.Layout(max_width="min(100%, 560px)", height="auto", display="none")
-        self.tile = w.Box()
+        self.tile = w.HTML()
         self.counter, self.uploaded, self.placement, self.warm = 0, None, None, set()
         self.model.observe(lambda _: (self.jobs.invalidate(), self.refresh()), names="value")
         self.source.observe(lambda _: self.refresh(), names="value")
@@ -110,7 +110,7 @@ class MembershipPanel:
         try:
             chosen = self.picture()
             if chosen is None:
-                self.tile.children, self.sentence.value, self.figure.value = (), "", b""
+                self.tile.value, self.sentence.value, self.figure.value = "", "", b""
                 self.figure.layout.display = "none"
                 self.message.show("Upload a picture (PNG or JPEG) to score it.")
                 return
@@ -130,7 +130,7 @@ class MembershipPanel:
         picture = figure_png(placement_figure(placement), dpi=90)
         self.placement = placement
         self.message.clear()
-        self.tile.children = (image_tile(image, words),)
+        self.tile.value = tile_html(image, words, f"the picture placed: {html.unescape(words)}")
         self.figure.value = picture
         self.figure.layout.display = ""
         self.sentence.value = f"<p>{html.escape(placement.sentence(), quote=False)}</p>"   # last: the answer is whole

@@ -11,7 +11,7 @@ import ipywidgets as w
 import numpy as np
 
 from .controls import Message, labelled
-from .tiles import VERDICT_COLOURS, Tile
+from .tiles import VERDICT_COLOURS, tile_html, tile_row
 from .jobs import Cancelled
 from .warm import COMPUTE
 
@@ -38,8 +38,7 @@ class StepThroughPanel:
                                   layout=w.Layout(width="100%"))
         self.slider.observe(lambda _: self._show_step(), names="value")
         self.explain = w.HTML()
-        self.noisy = self.guess = self.nearest = None   # three tiles, built by the first step shown
-        self.tiles = w.Box(layout=w.Layout(display="none", flex_flow="row wrap"))
+        self.tiles = w.HTML(layout=w.Layout(display="none"))   # three tiles, drawn again at every step shown
         self.frames = []     # (t, x_t, predicted x_0, Judgement of x_0, nearest training image)
         self.made_by = ""
         inputs = w.VBox([w.HTML(f"<div class='memlab-help'>{EXPLAIN}</div>"), self.button, self.message,
@@ -123,10 +122,10 @@ class StepThroughPanel:
             f"<b style='color:{colour}'>{html.escape(j.verdict_phrase())}</b> ({j.rmse_article:.5f} on the "
             f"article's scale, {j.rmse:.4f} on 0–1). {html.escape(j.sentence())}</p>"
             f"<p class='memlab-help'>Made by: {html.escape(self.made_by)}.</p>")
-        if self.noisy is None:   # then filled again at every step shown: no new widgets while dragging
-            self.noisy, self.guess, self.nearest = Tile(), Tile(), Tile()
-            self.tiles.children = (self.noisy.widget, self.guess.widget, self.nearest.widget)
-        self.noisy.show(xt, f"x_t: the noisy image at t = {t}")
-        self.guess.show(x0, "predicted x_0: the model's guess of the final image")
-        self.nearest.show(nearest, f"training image nearest to the guess (index {j.nearest_index})")
-        self.tiles.layout.display = "flex"
+        self.tiles.value = tile_row([   # one message per step shown: no new widgets while dragging
+            tile_html(xt, f"x_t: the noisy image at t = {t}", f"the noisy image at step {step}"),
+            tile_html(x0, "predicted x_0: the model's guess of the final image",
+                      "the model's guess of the final image"),
+            tile_html(nearest, f"training image nearest to the guess (index {j.nearest_index})",
+                      f"the training image nearest to the guess, index {j.nearest_index}")])
+        self.tiles.layout.display = ""

@@ -42,7 +42,6 @@ CSS = """
 .memlab-message-error { color: #b00020; }
 .memlab-stale { opacity: 0.35; filter: grayscale(1); }
 .memlab-caption { font-size: 0.75em; line-height: 1.35; text-align: center; overflow-wrap: anywhere; }
-.memlab-app .memlab-tile .widget-image { image-rendering: pixelated; }
 .memlab-section { border-top: 1px solid #ddd; margin-top: 16px; padding-top: 4px; width: 100%; }
 /* Your own image: its inputs column grows with the text, its buttons share their rows as Generate fills its
    column, and the preview's caption sits beside the small picture (under it, it wrapped to 7 lines) */

@@ -3,14 +3,14 @@
 Every piece has a fixed size whatever its caption, so rows of them line up, and shows distances on
 both scales (0-1 RMSE and the original demo's "article scale", grey levels / 4095).
 
-    tile = image_tile(sample, "generated")                      # one picture with its caption
+    tile = tile_html(sample, "generated", "a generated digit")  # one picture with its caption (HTML)
     view = JudgementView("generated").show(judgement)           # the tiles, verdict and nearest images
     text = verdict_html(judgement, "MNIST-diffusion, DDIM 50 steps, seed 0")
 
-A page that shows result after result (the dashboard's Generate, the upload panel, the step-through) builds
-its pieces once and fills them again: ``Tile`` and ``JudgementView`` have a ``show`` method. New widgets
-cost the browser far more than new values, and each value is a message (measured in Chromium:
-``python benchmarks/browser.py``): ``JudgementView``, the most pictures at once, is one HTML widget.
+Every picture is drawn by ``tile_html`` into an HTML widget, so a page that shows result after result (the
+dashboard's Generate, the upload panel, the step-through) changes one value per result: new widgets cost
+the browser far more than new values, and each value is one message (measured in Chromium:
+``python benchmarks/browser.py``).
 """
 
 import base64
@@ -23,7 +23,6 @@ from PIL import Image
 
 from ..data import DATASETS
 from ..metrics import NEAR_COPY, NEAR_COPY_UNIT, PERFECT_COPY, PERFECT_COPY_UNIT, to_article
-from .style import no_null_tooltips
 
 VERDICT_COLOURS = {"perfect copy": "#b00020", "near copy": "#c05600", "novel": "#1b7f3b",
                    "not like the dataset": "#555555", "no evidence of copying": "#1b7f3b"}
@@ -61,38 +60,6 @@ def scaled(pixels: int) -> str:
     return f"calc({pixels}px * var(--memlab-scale, 1))"
 
 
-class Tile:
-    """One picture above its caption that keeps its place on the page: ``show`` changes what it shows.
-
-    Always ``size`` wide and the same height, whatever the caption (at most ~3 short lines show; longer
-    text scrolls inside its box instead of pushing the row out of line). A result shown again updates
-    the tile's picture and caption (two small messages to the browser), where a new tile would make the
-    browser build three new widgets: a Generate click on the dashboard used to create 66 of them."""
-
-    def __init__(self, size: int = TILE):
-        side = scaled(size)
-        self.size = size
-        self.picture = w.Image(format="png", layout=w.Layout(width=side, height=side, object_fit="contain"))
-        self.caption = w.HTML(layout=w.Layout(width=side, height=f"{CAPTION_LINES * 1.35:.2f}em",
-                                              overflow="auto", margin="0"))
-        self.widget = w.VBox([self.picture, self.caption], layout=w.Layout(width=scaled(size + 8),
-                                                                            align_items="center",
-                                                                            margin="0 4px 6px 0"))
-        self.widget.add_class("memlab-tile")
-        no_null_tooltips(self.widget)   # before it is shown: a later fix reaches the browser after it draws
-
-    def show(self, image, caption: str) -> "Tile":
-        """Show ``image`` (an array, see ``png``, or PNG bytes) above ``caption`` (HTML)."""
-        self.picture.value = image if isinstance(image, bytes) else png(image, self.size)
-        self.caption.value = f"<div class='memlab-caption'>{caption}</div>"
-        return self
-
-
-def image_tile(image, caption: str, size: int = TILE) -> w.VBox:
-    """A new tile (``Tile``) showing ``image`` above ``caption``: for pictures shown once."""
-    return Tile(size).show(image, caption).widget
-
-
 def distance_text(rmse: float) -> str:
     """One distance on both scales, short enough for a caption."""
     return f"RMSE {rmse:.4f} (0–1)<br>{to_article(rmse):.5f} (article)"
@@ -106,8 +73,8 @@ def picture_uri(image) -> str:
 
 def tile_html(image, caption: str, alt: str, size: int = TILE) -> str:
     """One tile as HTML: the picture, enlarged to ``size`` pixels with sharp pixels, above ``caption``
-    (HTML) in a box three lines high, so tiles in a row line up whatever their captions. ``alt``: what the
-    picture shows, in words, for a screen reader. The same size and look as ``Tile``."""
+    (HTML) in a box three lines high, so tiles in a row line up whatever their captions (longer text
+    scrolls inside its box). ``alt``: what the picture shows, in words, for a screen reader."""
     side = scaled(size)
     return (f"<div class='memlab-tile' style='width:{scaled(size + 8)};margin:0 4px 6px 0;display:flex;"
             f"flex-direction:column;align-items:center'>"
