@@ -37,6 +37,8 @@ DRAWN = """seed => { const error = document.querySelector('.memlab-inputs').quer
         .every(i => i.complete && i.naturalWidth > 0); }"""
 
 
+GENERATE_BUTTON = "Array.from(document.querySelectorAll('button')).find(b => b.innerText.trim() === 'Generate')"   # in the page's script
+
 SETTLE_S = 15   # before each measured visitor: the server refills its pool of ready kernels (memlab.serve)
 OPENS = 5       # fresh tabs timed to the first interactive widget (the two above, then three more)
 
@@ -47,7 +49,7 @@ OPENS = 5       # fresh tabs timed to the first interactive widget (the two abov
 # that wait is not the visitor's, so it is left out.
 WATCH_INTERACTIVE = """(() => {
     const check = () => {
-        const button = Array.from(document.querySelectorAll('button')).find(b => b.innerText.trim() === 'Generate');
+        const button = """ + GENERATE_BUTTON + """;
         if (button && button.offsetParent) {
             requestAnimationFrame(() => { window.memlabInteractive = performance.now(); });
             return;
@@ -73,7 +75,7 @@ def open_tab(browser, url):
 # own time to find and press the button and to poll the page is not the user's, so it is left out.
 TIMER = """seed => {
     window.memlabClick = undefined;
-    const button = Array.from(document.querySelectorAll('button')).find(b => b.innerText.trim() === 'Generate');
+    const button = """ + GENERATE_BUTTON + """;
     button.addEventListener('pointerdown', () => {
         const start = performance.now();
         const check = () => {
