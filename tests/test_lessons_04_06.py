@@ -60,6 +60,10 @@ def test_lesson04_checks_give_hints():
     assert "not among" in said(lesson04.check_nearest_index(5, query, seen))
     assert "`...`" in said(lesson04.check_nearest_index(..., query, seen))
     assert "one number" in said(lesson04.check_nearest_index("seven", query, seen))
+    every = metrics.rmse(query, train)                     # scored every training image, not those it saw
+    assert "You scored all 60,000 training images; the model saw 300." in said(
+        lesson04.check_nearest_index(int(np.argmin(every)), query, seen, every))
+    assert "You scored 3 images; the model saw 300." in said(lesson04.check_nearest_index(best, query, seen, d[:3]))
 
 
 def test_lesson04_closer_in_whole_set_check():

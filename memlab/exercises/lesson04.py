@@ -33,8 +33,8 @@ def check_nearest_index(answer, query, seen, scored=None):
     train = data.load("mnist", "train").images
     n_scored = None if scored is None or scored is Ellipsis else int(np.size(scored))
     if n_scored is not None and n_scored != len(seen):
-        whole = " all the training images" if n_scored == len(train) else ""
-        return feedback(False, "", f"You scored {n_scored:,}{whole} images; the model saw {len(seen)}. Search "
+        what = f"all {len(train):,} training images" if n_scored == len(train) else f"{n_scored:,} images"
+        return feedback(False, "", f"You scored {what}; the model saw {len(seen)}. Search "
                                    "only those: metrics.rmse(samples[1], train.images[seen]), one distance each.")
     distances = metrics.rmse(as_unit_images(query, "query"), train[seen])   # (len(seen),), 0-1 scale
     order = np.argsort(distances, kind="stable")
