@@ -11,7 +11,7 @@ CPU_INDEX := https://download.pytorch.org/whl/cpu
 PROBE := import urllib.request as u; u.urlopen('$(CPU_INDEX)/torch/', timeout=5)
 N ?= 10
 # The datasets: $MEMLAB_DATA, else ../shared/data where it exists (our build machines; the tests and
-# .ci/run look there too), else memlab downloads them into ~/.cache/memlab/data on first use.
+# .ci/run look there too), else memlab downloads them into ~/.cache/memlab/data/datasets on first use.
 ifeq ($(origin MEMLAB_DATA),undefined)
 ifneq ($(wildcard ../shared/data/MNIST),)
 export MEMLAB_DATA := $(abspath ../shared/data)
@@ -38,10 +38,10 @@ setup: $(VENV)/.installed
 test: setup
 	$(PY) -m pytest -q --durations=5
 
-# The fast tier: every module's tests but the browser, notebook, minute-long training and Binder replay
-# ones (tests/conftest.py marks them); a few minutes on 2 cores from a warm .venv. CI runs `make test`.
+# The fast tier is a folder: tests/fast (a few minutes on 2 cores from a warm .venv). The others (slow,
+# server, browser, notebooks, replay) run in `make test`, which CI runs.
 check: setup
-	$(PY) -m pytest -q -m "not browser and not notebooks and not slow and not replay" --durations=5
+	$(PY) -m pytest -q tests/fast --durations=5
 
 dashboard: setup
 	$(VENV)/bin/memlab dashboard

@@ -45,7 +45,7 @@ def build():
     """The Blocks app: inputs on the left, the result on the right."""
     import gradio as gr
 
-    from memlab.widgets.controls import model_options
+    from memlab.dashboard.widgets.controls import model_options
 
     with gr.Blocks(title="memlab anchor: one Gradio process") as demo:
         with gr.Row():

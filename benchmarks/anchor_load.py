@@ -61,7 +61,7 @@ def student(number, url, models, args, log, downloads):
 
 
 def run(args) -> dict:
-    from memlab.widgets.controls import model_options
+    from memlab.dashboard.widgets.controls import model_options
 
     models = [model_id for _, model_id in model_options()]
     command = [sys.executable, str(REPO / "benchmarks" / "anchor_gradio.py"), f"--port={free_port()}"]

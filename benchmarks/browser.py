@@ -39,7 +39,7 @@ DRAWN = """seed => { const error = document.querySelector('.memlab-inputs').quer
 
 GENERATE_BUTTON = "Array.from(document.querySelectorAll('button')).find(b => b.innerText.trim() === 'Generate')"   # in the page's script
 
-SETTLE_S = 15   # before each measured visitor: the server refills its pool of ready kernels (memlab.serve)
+SETTLE_S = 15   # before each measured visitor: the server refills its pool of ready kernels (memlab.server.serve)
 OPENS = 5       # fresh tabs timed to the first interactive widget (the two above, then three more)
 
 
@@ -141,7 +141,7 @@ def browser_figures(clicks: int = 20, voila_args=(), pool_size: int | None = Non
     from dashboard_browser import free_port, start_voila
 
     port = free_port()
-    from memlab.serve import DEFAULT_POOL_SIZE
+    from memlab.server.serve import DEFAULT_POOL_SIZE
 
     pool_size = DEFAULT_POOL_SIZE if pool_size is None else pool_size      # as `memlab dashboard`
     server = start_voila(port, extra_args=voila_args, pool_size=pool_size, fork_kernels=fork_kernels)

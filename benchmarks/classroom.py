@@ -17,7 +17,7 @@ from pathlib import Path
 CLICKS = 5             # Generates per student
 ARRIVE_EVERY_S = 3.0   # seconds between two students' arrivals
 SEED = 0               # the seed box's value, never changed
-STEPS = 50             # the diffusion models' default steps (memlab.registry: default_steps)
+STEPS = 50             # the diffusion models' default steps (memlab.models.registry: default_steps)
 
 
 def reading_pauses(run_seed: int, number: int) -> random.Random:

@@ -21,7 +21,7 @@ def click_figures(clicks):
     from common import side_by_side_ms   # imports PyTorch, which the kernel measured above must not hold
 
     from memlab import zoo
-    from memlab.app import App
+    from memlab.dashboard.app import App
 
     zoo.use_engine("onnx")          # as a dashboard kernel (notebooks/dashboard.ipynb)
     app = App(background=False, warm=False)
@@ -59,8 +59,8 @@ def every_model_memory_mb() -> str:
     """Run in a fresh process, as a dashboard kernel (ONNX Runtime): generate once with every model;
     the peak RSS and the PSS after, in MB, and whether PyTorch was imported."""
     from memlab import zoo
-    from memlab.app import App
-    from memlab.registry import GENERATORS
+    from memlab.dashboard.app import App
+    from memlab.models.registry import GENERATORS
 
     zoo.use_engine("onnx")          # as notebooks/dashboard.ipynb does
     app = App(background=False, warm=False)

@@ -68,8 +68,11 @@ def main():
 
     import torch
 
-    from memlab import onnx_export, onnx_models, zoo
+    from memlab.models import onnx_export
 
+    from memlab.models import onnx_models
+
+    from memlab import zoo
     onnx_export.export(args.model)
     torch.set_num_threads(1)
     engines = {"PyTorch": zoo.load(args.model), "ONNX Runtime": onnx_models.open_onnx(args.model)}

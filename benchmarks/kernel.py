@@ -1,6 +1,6 @@
 """One dashboard kernel's own cost, as Voila starts it (jupyter_client, from a kernel spec): the ordinary
-ipykernel, memlab's (memlab/dashboard_kernel.py, without the debugger) started as a new Python, and the
-same forked by memlab.kernel_parent (what `memlab dashboard` runs); then the dashboard built and one
+ipykernel, memlab's (memlab/server/dashboard_kernel.py, without the debugger) started as a new Python, and the
+same forked by memlab.server.kernel_parent (what `memlab dashboard` runs); then the dashboard built and one
 Generate answered with the freed memory kept by the allocator, then given back (memlab/memory.py, which
 the dashboard calls after every job and warm-up).
 
@@ -29,27 +29,27 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))   # the h
 from kernel_client import local_kernel  # noqa: E402
 from servers import smaps_mb  # noqa: E402
 from memlab import fork_provisioner  # noqa: E402
-from memlab.dashboard_kernel import DashboardKernelSpecs, ForkedDashboardKernelSpecs  # noqa: E402
+from memlab.server.dashboard_kernel import DashboardKernelSpecs, ForkedDashboardKernelSpecs  # noqa: E402
 
 # the allocator left alone during the click, to see what give_back() returns afterwards
-NO_TRIM = ("import memlab.widgets.jobs as jobs, memlab.widgets.warm as warm; "
+NO_TRIM = ("import memlab.dashboard.widgets.jobs as jobs, memlab.dashboard.widgets.warm as warm; "
            "jobs.give_back = warm.give_back = lambda: False")
-BUILD = "from memlab import zoo; zoo.use_engine('onnx'); from memlab.app import App; app = App(background=False)"
+BUILD = "from memlab import zoo; zoo.use_engine('onnx'); from memlab.dashboard.app import App; app = App(background=False)"
 CLICK = "app.warmer.wait(); app.generate()"
 TRIM = "from memlab.memory import give_back; give_back()"
-EVERY_MODEL = ("from memlab.registry import GENERATORS\nfor model_id in GENERATORS:\n"
+EVERY_MODEL = ("from memlab.models.registry import GENERATORS\nfor model_id in GENERATORS:\n"
                "    app.model.value = model_id; app.warmer.wait(); app.generate(); give_back()")
 
 
-# What memlab.kernel_parent.share_search_indexes saves each forked kernel whose visitor picks every model:
+# What memlab.server.kernel_parent.share_search_indexes saves each forked kernel whose visitor picks every model:
 # opening each model's training set (its search index) and baselines from the disk cache, as a warm-up does.
 OPEN_TRAINING_SETS = """
 import json, time
 from servers import smaps_mb
 from memlab import zoo
-from memlab.nearest import SCOPES
-from memlab.registry import GENERATORS
-import memlab.onnx_models                 # imported by every dashboard kernel before it warms a model
+from memlab.judging.nearest import SCOPES
+from memlab.models.registry import GENERATORS
+import memlab.models.onnx_models                 # imported by every dashboard kernel before it warms a model
 before, started = smaps_mb("self", "Private_Dirty")["Private_Dirty"], time.process_time()
 for model_id in GENERATORS:
     for scope in SCOPES:

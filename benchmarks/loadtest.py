@@ -138,7 +138,7 @@ def traceback_shown(messages) -> bool:
 def protocol_student(number, url, files, args, log):
     """One student's visit, spoken as the dashboard's page speaks (``--client protocol``); appends what
     happened to ``log``."""
-    from memlab.widgets.controls import model_options
+    from memlab.dashboard.widgets.controls import model_options
 
     rng = reading_pauses(args.seed, number)
     record = {"student": number, "clicks_s": [], "errors": []}

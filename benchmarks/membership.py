@@ -24,9 +24,9 @@ from common import machine
 
 def main() -> dict:
     os.environ["MEMLAB_CACHE"] = tempfile.mkdtemp(prefix="memlab-bench-")   # compute, never load
-    from memlab import extraction, membership
-
-    from memlab.training_set import data_key
+    from memlab.analyses import extraction
+    from memlab.analyses import membership
+    from memlab.judging.training_set import data_key
 
     figures = {"machine": machine()}
     data_key("mnist")   # reading MNIST and hashing it (for the disk cache's key) happens once per kernel: not timed

@@ -1,7 +1,7 @@
 """Your own image, memorized in a minute: how long does the full one-image recipe take, on this CPU,
 to hand back a drawn picture?
 
-Trains the registry's one-image recipe (``memlab.own_image.recipe``, 1 000 steps of 8) on a drawn
+Trains the registry's one-image recipe (``memlab.teaching.own_image.recipe``, 1 000 steps of 8) on a drawn
 drawing through the real training loop, in one straight run, in the temporary folder of an
 ``OwnImageRun``. Every ``--check-every`` steps it samples the panel's seeds (DDIM 50, one image per
 seed) and notes the training seconds at which the first sample, then every sample, is a perfect copy
@@ -21,8 +21,12 @@ from dataclasses import replace
 
 import torch
 
-from memlab import checkpoint, models, training
-from memlab.own_image import RUN_ID, OwnImageRun, Drawing
+from memlab.models import checkpoint
+
+from memlab.models import torch_models as models
+
+from memlab.training import loop as training
+from memlab.teaching.own_image import RUN_ID, OwnImageRun, Drawing
 
 from common import machine
 

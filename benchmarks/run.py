@@ -118,7 +118,7 @@ def markdown(results: dict) -> str:
                          f"~{n * 784 * 4 / 2**30:.0f} GB |")
         lines += ["", "Exhaustive search grows linearly. Past a few million images a query takes seconds and the "
                   "images no longer fit in a laptop's memory, so the search would move to FAISS behind the same "
-                  "interface (`memlab.search_faiss.FaissIndex`, same `search(queries, k)` and `SearchResult`): "
+                  "interface (`memlab.judging.search_faiss.FaissIndex`, same `search(queries, k)` and `SearchResult`): "
                   "IVF (cells scanned per query: `probe`) or HNSW on one machine, IVF-PQ to compress vectors to "
                   "tens of bytes when memory runs out, and faiss-gpu or sharding across machines for tens of "
                   "millions. All of these are approximate: report their recall against the exact search on a "
@@ -126,7 +126,7 @@ def markdown(results: dict) -> str:
     if "faiss_ivf" in figures:
         f = figures["faiss_ivf"]
         lines += ["", "## Beyond one machine: FAISS IVF at the same size", "",
-                  f"`memlab.search_faiss.FaissIndex(kind=\"ivf\")` on {f['images']:,} images ({f['lists']} cells, "
+                  f"`memlab.judging.search_faiss.FaissIndex(kind=\"ivf\")` on {f['images']:,} images ({f['lists']} cells, "
                   f"{f['probe']} scanned per query): build {f['build_s']} s, one query {f['query_ms']} ms "
                   f"(memlab exact: {f['memlab_exact_ms']} ms), recall@1 {f['recall_at_1']:.3f} on "
                   f"{f['queries_for_recall']} test queries."]

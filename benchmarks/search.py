@@ -11,8 +11,8 @@ import time
 import numpy as np
 
 from common import side_by_side_ms
-from memlab import data
-from memlab.search import SearchIndex
+from memlab.data import datasets as data
+from memlab.judging.search import SearchIndex
 
 
 def demo_loop(train_unit, query):
@@ -100,7 +100,7 @@ def scaling_figures(quick=False):
 
 def beyond_figures(quick=False):
     """At 600k images: FAISS IVF (approximate) beside memlab's exact search: build, query, recall@1."""
-    from memlab.search_faiss import FaissIndex
+    from memlab.judging.search_faiss import FaissIndex
 
     train, test = data.load("mnist", "train"), data.load("mnist", "test")
     size = 60_000 if quick else 600_000

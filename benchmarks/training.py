@@ -15,10 +15,15 @@ import torch
 import torch.nn.functional as F
 
 from common import side_by_side_ms
-from memlab import checkpoint, data, metrics, models, registry, training
-from memlab.pixels import uint8_to_unit, unit_to_model
-from memlab.schedule import NoiseSchedule
-from memlab.trainers import DiffusionTrainer
+from memlab.models import checkpoint
+from memlab.data import datasets as data
+from memlab.judging import metrics
+from memlab.models import torch_models as models
+from memlab.models import registry
+from memlab.training import loop as training
+from memlab.data.pixels import uint8_to_unit, unit_to_model
+from memlab.sampling.schedule import NoiseSchedule
+from memlab.training.trainers import DiffusionTrainer
 
 def demo_unet():
     """The original demo's network: diffusers UNet2DModel, channels (32, 64, 64), attention in the
@@ -37,8 +42,8 @@ ZOO_FLOORS = [("mnist-diffusion-1", "perfect_copy_share", 0.95, "perfect copies 
               ("fashion-diffusion-1", "perfect_copy_share", 0.95, "perfect copies >= 95 %"),
               ("mnist-diffusion-60000", "min_class_share", 0.03, "every class >= 3 %"),
               ("fashion-diffusion-60000", "min_class_share", 0.03, "every class >= 3 %"),
-              ("mnist-diffusion-60000", "quality_pass", True, "Fréchet quality passes (memlab/evaluate.py)"),
-              ("fashion-diffusion-60000", "quality_pass", True, "Fréchet quality passes (memlab/evaluate.py)")]
+              ("mnist-diffusion-60000", "quality_pass", True, "Fréchet quality passes (memlab/analyses/evaluate.py)"),
+              ("fashion-diffusion-60000", "quality_pass", True, "Fréchet quality passes (memlab/analyses/evaluate.py)")]
 
 
 def zoo_floors() -> dict:

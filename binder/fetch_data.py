@@ -1,6 +1,6 @@
 """Binder's postBuild step 3: put MNIST and Fashion-MNIST in place and check every file's SHA-256.
 
-``memlab.data`` finds the files (``$MEMLAB_DATA``, then ``~/.cache/memlab/data``) or downloads them
+``memlab.data.datasets`` finds the files (``$MEMLAB_DATA``, then ``~/.cache/memlab/data/datasets``) or downloads them
 through torchvision. A mirror that answers with an error page or a cut-off file must fail the build
 here, loudly, rather than in a lesson, so each raw file is compared with the checksums below (those of
 the files torchvision unpacks; the same as the project's shared data copy's SHA256SUMS).
@@ -12,7 +12,7 @@ import hashlib
 import sys
 from pathlib import Path
 
-from memlab import data
+from memlab.data import datasets as data
 from memlab.errors import MemlabError
 
 SHA256 = {
@@ -36,7 +36,7 @@ def sha256(path: Path) -> str:
 
 
 def folder_holding(name: str) -> Path:
-    """The data root that memlab.data reads ``name`` from (downloading it first if no root has it)."""
+    """The data root that memlab.data.datasets reads ``name`` from (downloading it first if no root has it)."""
     data.load(name, "train")
     data.load(name, "test")
     folder = data.DATASETS[name][0]

@@ -4,14 +4,14 @@ import argparse
 import json
 import sys
 
-from . import zoo
-from .data import DATASETS
-from .errors import MemlabError
-from .registry import MODELS, get_spec
+from memlab import zoo
+from memlab.data.datasets import DATASETS
+from memlab.errors import MemlabError
+from memlab.models.registry import MODELS, get_spec
 
 
 def cmd_train(args):
-    from .training import train
+    from memlab.training.loop import train
 
     card = train(get_spec(args.model_id), args.out, args.steps, args.max_minutes, args.resume, args.device)
     print(f"{card['id']}: {card['steps']} steps, final loss {card['loss_final']:.4f}, "
@@ -19,7 +19,7 @@ def cmd_train(args):
 
 
 def cmd_sample(args):
-    from .image_files import save_grid
+    from memlab.data.image_files import save_grid
 
     if args.n < 1:
         raise ValueError("--n must be at least 1.")
@@ -29,9 +29,9 @@ def cmd_sample(args):
 
 
 def cmd_search(args):
-    from .image_files import load_queries
-    from .nearest import find_nearest
-    from .training_set import whole_split
+    from memlab.data.image_files import load_queries
+    from memlab.judging.nearest import find_nearest
+    from memlab.judging.training_set import whole_split
 
     saw = zoo.open(args.model).saw if args.model else whole_split(args.dataset)
     queries = load_queries(args.query)
@@ -49,7 +49,7 @@ def cmd_search(args):
 
 
 def cmd_judge(args):
-    from .judgement import sample_and_judge
+    from memlab.judgement import sample_and_judge
 
     model = zoo.open(args.model_id)
     if "steps" not in model.options and (args.sampler or args.steps):
@@ -72,7 +72,7 @@ def cmd_judge(args):
 
 
 def cmd_evaluate(args):
-    from .evaluate import evaluate, summary
+    from memlab.analyses.evaluate import evaluate, summary
 
     figures = evaluate(args.model_id, args.n, args.seed, progress=not args.json)
     print(json.dumps(figures, indent=2) if args.json else summary(figures))
@@ -93,7 +93,7 @@ def _write_audit(result, out):
     """summary.json, histogram.png and gallery.png of an audit, in folder ``out``."""
     from pathlib import Path
 
-    from . import plots
+    from memlab.analyses import plots
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -103,7 +103,7 @@ def _write_audit(result, out):
 
 
 def cmd_audit(args):
-    from .audit import audit
+    from memlab.analyses.audit import audit
 
     result = audit(args.model_id, args.n, args.seed, progress=not args.json)
     summary = result.summary()
@@ -125,8 +125,8 @@ def cmd_audit(args):
 def cmd_curve(args):
     from pathlib import Path
 
-    from . import plots
-    from .audit import audit, curve_from, curve_models
+    from memlab.analyses import plots
+    from memlab.analyses.audit import audit, curve_from, curve_models
 
     trained, missing = curve_models(args.models)
     if not trained:
@@ -153,7 +153,7 @@ def cmd_curve(args):
 
 
 def cmd_membership(args):
-    from .membership import membership, report
+    from memlab.analyses.membership import membership, report
 
     summary = membership(args.model_id, args.members, args.non_members, args.t, args.seed,
                          progress=not args.json).summary()
@@ -161,7 +161,7 @@ def cmd_membership(args):
 
 
 def cmd_extract(args):
-    from .extraction import extract, report
+    from memlab.analyses.extraction import extract, report
 
     summary = extract(args.model_id, args.n, args.seed, progress=not args.json).summary()
     print(json.dumps(summary, indent=2) if args.json else report(summary))
@@ -173,9 +173,9 @@ def cmd_prepare(args):
 
 
 def prepare_exports():
-    """Export every trained model to ONNX (memlab.onnx_export), so dashboard kernels need no PyTorch."""
-    from . import disk_cache
-    from .onnx_export import export_all
+    """Export every trained model to ONNX (memlab.models.onnx_export), so dashboard kernels need no PyTorch."""
+    from memlab.data import disk_cache
+    from memlab.models.onnx_export import export_all
 
     seconds = export_all()    # only the models not exported yet
     done = f"{len(seconds)} exported now in {sum(seconds.values()):.1f} s" if seconds else "all up to date"
@@ -184,8 +184,9 @@ def prepare_exports():
 
 def prepare_datasets(datasets):
     """Build the search indexes and baselines once per machine, so no visitor's first click waits for them."""
-    from . import baseline, disk_cache
-    from .data import check_dataset_name
+    from memlab.judging import baseline
+    from memlab.data import disk_cache
+    from memlab.data.datasets import check_dataset_name
 
     for dataset in datasets:
         check_dataset_name(dataset)   # a typo is an error, not a dataset skipped
@@ -202,7 +203,7 @@ def prepare_datasets(datasets):
 def cmd_dashboard(args):
     import os
 
-    from . import serve
+    from memlab.server import serve
 
     max_kernels = serve.default_max_kernels() if args.max_kernels is None else args.max_kernels
     pool_size = serve.DEFAULT_POOL_SIZE if args.pool_size is None else args.pool_size

@@ -7,23 +7,23 @@ warm-up, the upload search, "your own image", the CLI, the benchmarks, the lesso
 
 1. sample one image from the model (the same seed gives the same image);
 2. classify it once (``same class`` searches the class the classifier predicts);
-3. search exactly the training images the model saw (``memlab.nearest.find_nearest``);
-4. judge it against the natural baseline: the demo's thresholds (``memlab.metrics``), where real
-   *unseen* test images sit (``memlab.baseline``), and whether it looks like the dataset at all
-   (``memlab.criteria.unlike_the_data``: noise or an empty picture get "not like the dataset", never "novel").
+3. search exactly the training images the model saw (``memlab.judging.nearest.find_nearest``);
+4. judge it against the natural baseline: the demo's thresholds (``memlab.judging.metrics``), where real
+   *unseen* test images sit (``memlab.judging.baseline``), and whether it looks like the dataset at all
+   (``memlab.judging.criteria.unlike_the_data``: noise or an empty picture get "not like the dataset", never "novel").
 """
 
 from dataclasses import dataclass
 
 import numpy as np
 
-from . import criteria
-from .baseline import likeness, typical_likeness
-from .data import DATASETS
-from .metrics import verdict as threshold_verdict
-from .nearest import SCOPES, find_nearest
-from .pixels import as_unit_images
-from .search import SearchResult
+from memlab.judging import criteria
+from memlab.judging.baseline import likeness, typical_likeness
+from memlab.data.datasets import DATASETS
+from memlab.judging.metrics import verdict as threshold_verdict
+from memlab.judging.nearest import SCOPES, find_nearest
+from memlab.data.pixels import as_unit_images
+from memlab.judging.search import SearchResult
 
 NOT_LIKE_THE_DATA = "not like the dataset"
 NO_EVIDENCE = "no evidence of copying"
@@ -134,7 +134,7 @@ def judge(images, saw, k: int = 5, scope: str = "same class") -> list[Judgement]
     """Steps 2-4 of ``sample_and_judge`` for images you already have: one ``Judgement`` per image.
 
     Args:
-        images: one image or a batch (see ``memlab.pixels.as_unit_images``).
+        images: one image or a batch (see ``memlab.data.pixels.as_unit_images``).
         saw: what to compare with: ``zoo.open(id)`` (exactly the images that model saw; its ``.saw``) or
             ``training_set.whole_split(dataset)`` (an upload, a test image).
         k: neighbours kept per image; scope: ``"same class"`` or ``"whole set"``.

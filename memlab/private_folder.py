@@ -9,7 +9,7 @@ readable by its owner only). It is deleted, with any background work in it stopp
 * the process gets SIGTERM (Voila gives a kernel 2.5 s to exit after its page closes, then sends
   SIGTERM; the handler deletes the folders, then lets the signal do what it did before);
 * the process was killed outright: the dashboard server deletes the folders of a kernel's process
-  when that kernel goes, however it went (``remove_folders_of``, called by ``memlab.places``); and
+  when that kernel goes, however it went (``remove_folders_of``, called by ``memlab.server.places``); and
   the next folder made on the machine removes it (its name holds the process id, and that process is
   gone).
 

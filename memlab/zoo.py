@@ -13,8 +13,8 @@ import json
 import os
 from pathlib import Path
 
-from .errors import CheckpointError
-from .registry import MODELS, classifier_id, get_spec
+from memlab.errors import CheckpointError
+from memlab.models.registry import MODELS, classifier_id, get_spec
 
 PACKAGE_WEIGHTS = Path(__file__).parent / "weights"
 
@@ -40,8 +40,8 @@ def how_to_train(model_id: str) -> str:
 
 @functools.lru_cache(maxsize=16)
 def _load_cached(model_id: str, path: str, mtime: float):
-    from . import checkpoint          # PyTorch is imported with the first model loaded, not with the list
-    from .models import from_payload  # of models (the dashboard draws its controls before it)
+    from memlab.models import checkpoint          # PyTorch is imported with the first model loaded, not with the list
+    from memlab.models.torch_models import from_payload  # of models (the dashboard draws its controls before it)
 
     return from_payload(checkpoint.load(Path(path), expect_id=model_id))
 
@@ -101,9 +101,9 @@ def use_engine(name: str):
 def import_engine():
     """Import what runs the networks (seconds; the dashboard draws its controls first)."""
     if _engine == "onnx":
-        from . import onnx_models  # noqa: F401
+        from memlab.models import onnx_models  # noqa: F401
     else:
-        from . import models  # noqa: F401
+        from memlab.models import torch_models as models  # noqa: F401
 
 
 def _network(model_id: str):
@@ -111,10 +111,10 @@ def _network(model_id: str):
     which imports PyTorch once; ``memlab prepare`` exports every model ahead)."""
     if _engine != "onnx":
         return load(model_id)
-    from .onnx_models import export_path, open_onnx
+    from memlab.models.onnx_models import export_path, open_onnx
 
     if not export_path(model_id).is_file():
-        from .onnx_export import export
+        from memlab.models.onnx_export import export
 
         export(model_id)
     return open_onnx(model_id)
@@ -127,7 +127,7 @@ class ShippedModel:
         id, spec, card, label, dataset: who it is, how it was trained, what the dashboard calls it.
         options: what ``sample`` takes besides a seed (("sampler", "steps") for diffusion, () for a GAN).
         network: the trained network behind ``sample``/``predict``, loaded on first use (verified sha256).
-        saw: the training images it saw, with their references (``memlab.training_set.TrainingSet``);
+        saw: the training images it saw, with their references (``memlab.judging.training_set.TrainingSet``);
             a model trained on the whole split shares that split's one object.
     """
 
@@ -156,7 +156,7 @@ class ShippedModel:
         """Dataset indices of the images it was trained on (from its card: no network needed)."""
         import numpy as np
 
-        from .data import indices_sha256
+        from memlab.data.datasets import indices_sha256
 
         indices = np.asarray(self.card["subset_indices"], dtype=np.int64)
         if indices_sha256(indices) != self.card["subset_indices_sha256"]:
@@ -166,7 +166,7 @@ class ShippedModel:
 
     @functools.cached_property
     def saw(self):
-        from .training_set import subset_of, whole_split
+        from memlab.judging.training_set import subset_of, whole_split
 
         if self.spec.saw_whole_split:
             return whole_split(self.dataset)

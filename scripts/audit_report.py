@@ -16,9 +16,13 @@ import sys
 import time
 from pathlib import Path
 
-from memlab import cli, criteria, plots
-from memlab.audit import CURVE_MODELS
-from memlab.registry import GENERATORS, MODELS
+from memlab import cli
+
+from memlab.judging import criteria
+
+from memlab.analyses import plots
+from memlab.analyses.audit import CURVE_MODELS
+from memlab.models.registry import GENERATORS, MODELS
 
 parser = argparse.ArgumentParser(description=__doc__)
 parser.add_argument("--n", type=int, default=1000)
@@ -67,7 +71,7 @@ lines = ["# Memorization audit", "",
          "Carlini et al. 2023 and Gu et al. 2023 search). In brackets: the same criterion on "
          f"{curve['n']} unseen test images searched by the same `nearest.find_nearest` call (the natural "
          "baseline).", "",
-         "Criteria (`memlab/criteria.py`):", "", *[f"* `{c}`: {t}" for c, t in criteria.DESCRIPTIONS.items()], "",
+         "Criteria (`memlab/judging/criteria.py`):", "", *[f"* `{c}`: {t}" for c, t in criteria.DESCRIPTIONS.items()], "",
          "## Every generator (`memlab audit ID --n N --out DIR`)", "", header, rule, *rows, "",
          "## Memorization against training-set size (`memlab curve --n N --out DIR`)", "",
          "![curve](audit/curve.png)", "",

@@ -27,7 +27,7 @@ echo "wall: $(( $(date +%s) - start )) s"
 for id in "$@"; do
   card=$("$PYTHON" -c "import json,sys; c=json.load(open('runs/$id/$id.json')); print(c['steps'], c['wall_time_s'])")
   echo "$id: steps, wall_time_s = $card"
-  if "$PYTHON" -c "import json; from memlab.registry import MODELS; c=json.load(open('runs/$id/$id.json'));
+  if "$PYTHON" -c "import json; from memlab.models.registry import MODELS; c=json.load(open('runs/$id/$id.json'));
 raise SystemExit(c['steps'] != MODELS['$id'].train.steps)"; then
     cp "runs/$id/$id.pt" "runs/$id/$id.json" "${OUT:-.}/"
   else

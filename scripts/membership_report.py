@@ -4,8 +4,8 @@ extraction for every MNIST diffusion model of the curve, and the curve's section
     python scripts/membership_report.py [--members 1000] [--extract-n 500] [--seed 0]
     python scripts/membership_report.py --table     # only rewrite the pages and the figure from the JSON
 
-Membership: ``memlab.membership.membership(ID, members, members, t=100, seed)`` for each model (losses kept
-on disk, so a rerun takes seconds). Extraction: ``memlab.extraction.extract(ID, extract-n, seed)`` for the
+Membership: ``memlab.analyses.membership.membership(ID, members, members, t=100, seed)`` for each model (losses kept
+on disk, so a rerun takes seconds). Extraction: ``memlab.analyses.extraction.extract(ID, extract-n, seed)`` for the
 models in EXTRACT (sampling is the cost: about 90 s per 500 samples on 2 CPU cores). Copy shares come from
 the audit's curve (docs/audit/curve.json, written by scripts/audit_report.py).
 """
@@ -15,12 +15,12 @@ import json
 import time
 from pathlib import Path
 
-from memlab import plots
-from memlab.audit import CURVE_MODELS
-from memlab.extraction import extract
-from memlab.membership import membership
-from memlab.membership_plots import leakage_curve, roc_curves
-from memlab.registry import get_spec
+from memlab.analyses import plots
+from memlab.analyses.audit import CURVE_MODELS
+from memlab.analyses.extraction import extract
+from memlab.analyses.membership import membership
+from memlab.analyses.membership_plots import leakage_curve, roc_curves
+from memlab.models.registry import get_spec
 
 EXTRACT = ["mnist-diffusion-100", "mnist-diffusion-300", "mnist-diffusion-1000", "mnist-diffusion-3000",
            "mnist-diffusion-60000"]

@@ -4,7 +4,7 @@
 #   scripts/train_zoo.sh [OUT=runs] [MAX_MINUTES] [ID ...]
 set -uo pipefail
 out=${1:-runs}; minutes=${2:-}; shift $(( $# < 2 ? $# : 2 ))
-ids=${*:-$(${PYTHON:-python} -c 'from memlab.registry import MODELS; print(*MODELS)')}
+ids=${*:-$(${PYTHON:-python} -c 'from memlab.models.registry import MODELS; print(*MODELS)')}
 mkdir -p "$out"
 for id in $ids; do
   resume=(); [ -f "$out/$id/checkpoint.pt" ] && resume=(--resume)

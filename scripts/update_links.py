@@ -1,4 +1,4 @@
-"""Write every Binder badge and nbgitpuller link of README.md and docs/teaching.md from memlab/links.py.
+"""Write every Binder badge and nbgitpuller link of README.md and docs/teaching.md from memlab/teaching/links.py.
 
     python scripts/update_links.py          # after changing links.REPOSITORY (a fork) or links.BRANCH
     python scripts/update_links.py --check  # exit 1 if a file is not what this script writes

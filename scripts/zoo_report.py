@@ -12,11 +12,13 @@ import sys
 import time
 from pathlib import Path
 
-from memlab import baseline, zoo
-from memlab.evaluate import QUALITY_PASS, evaluate
-from memlab.nearest import SCOPES
-from memlab.registry import GENERATORS, MODELS
-from memlab.training_set import whole_split
+from memlab.judging import baseline
+
+from memlab import zoo
+from memlab.analyses.evaluate import QUALITY_PASS, evaluate
+from memlab.judging.nearest import SCOPES
+from memlab.models.registry import GENERATORS, MODELS
+from memlab.judging.training_set import whole_split
 
 parser = argparse.ArgumentParser(description=__doc__)
 parser.add_argument("--n", type=int, default=1000, help="samples for the 60 000-image models")
@@ -49,7 +51,7 @@ lines = ["# The memlab zoo", "",
          "brackets: its share of the *one-picture scale* (the test features' total variance: what a generator "
          "that always draws one and the same picture scores at least; MNIST "
          f"{scales['mnist']:.1f}, Fashion-MNIST {scales['fashion']:.1f}). **Pass** when that share is at most "
-         f"{QUALITY_PASS} (why: `memlab/evaluate.py`). The *floor* is the same distance for N real training "
+         f"{QUALITY_PASS} (why: `memlab/analyses/evaluate.py`). The *floor* is the same distance for N real training "
          "images: what a perfect generator would score at this N (it shrinks as N grows, so compare rows "
          "of equal N).", "",
          "Copies are judged against the model's own training images, all classes (exact nearest neighbour). "

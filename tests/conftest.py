@@ -1,13 +1,14 @@
 """Shared fixtures. Tests use the real datasets from $MEMLAB_DATA (CI: ../shared/data)."""
 
 import os
+import sys
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from memlab import registry
-from memlab.unet import UNetConfig
+from memlab.models import registry
+from memlab.nets.unet import UNetConfig
 
 REPO = Path(__file__).resolve().parents[1]
 if not os.environ.get("MEMLAB_DATA") and (REPO.parent / "shared" / "data").is_dir():
@@ -16,32 +17,21 @@ if os.environ.get("MEMLAB_DATA"):  # absolute, so subprocesses and notebook kern
     os.environ["MEMLAB_DATA"] = str(Path(os.environ["MEMLAB_DATA"]).resolve())
 
 
-# The two tiers (README): `make check` runs what is neither a browser test, nor a notebook run, nor a heavy or
-# training of a minute or more, nor the Binder replay; `make test` runs everything (CI).
-BROWSER = {"test_binder_replay", "test_browser", "test_dashboard_items", "test_public_server", "test_public_pool",
-           "test_serve"}
-NOTEBOOKS = {"test_lessons_01_03", "test_lessons_04_06", "test_lesson07", "test_notebooks", "test_versions"}
-
-
-# Tests of 7 s or more each on 2 cores (`--durations`): in `make test` only, so that `make check` stays
-# under 3 minutes. Every module keeps faster tests of the same code in the fast tier.
-HEAVY = {"test_whole_set_search_equals_brute_force", "test_search_equals_brute_force_on_thousands_of_real_queries",
-         "test_noise_blank_and_pure_noise_samples_do_not_look_like_the_dataset",
-         "test_at_least_99_percent_of_the_60000_image_models_samples_look_like_the_dataset",
-         "test_shuffled_fashion_pictures_are_mostly_caught", "test_gan_and_classifier_train_save_and_load",
-         "test_noise_blank_and_shuffled_pixels_fail_clearly", "test_fifty_generate_clicks_keep_memory_flat",
-         "test_approximate_backends_mostly_find_the_true_nearest"}
+# A test's tier is the folder it lives in (README, "Tests"): `make check` runs tests/fast; `make test` runs
+# every folder. Each folder below fast/ adds its marker, so `-m "not browser"` and the like still work.
+TIERS = {"slow": "trains a model or searches for seven seconds or more",
+         "server": "starts a real dashboard server on loopback",
+         "browser": "drives Chromium against a real server",
+         "notebooks": "executes notebooks",
+         "replay": "replays the Binder build"}
+sys.path.insert(0, str(Path(__file__).parent / "helpers"))   # the tests' shared helpers: servers, browsers
 
 
 def pytest_collection_modifyitems(items):
     for item in items:
-        module = item.path.stem
-        if module in BROWSER or module.endswith("_browser"):
-            item.add_marker(pytest.mark.browser)
-        if module in NOTEBOOKS:
-            item.add_marker(pytest.mark.notebooks)
-        if item.originalname in HEAVY:
-            item.add_marker(pytest.mark.slow)
+        tier = item.path.parent.name
+        if tier in TIERS:
+            item.add_marker(getattr(pytest.mark, tier))
 
 
 @pytest.fixture(scope="session")
@@ -60,15 +50,13 @@ def share_onnx_exports(cache: Path, exports: Path):
 
 @pytest.fixture(scope="session")
 def mnist():
-    from memlab import data
-
+    from memlab.data import datasets as data
     return data.load("mnist", "train")
 
 
 @pytest.fixture(scope="session")
 def mnist_test():
-    from memlab import data
-
+    from memlab.data import datasets as data
     return data.load("mnist", "test")
 
 
