@@ -18,7 +18,7 @@ export MEMLAB_DATA := $(abspath ../shared/data)
 endif
 endif
 
-.PHONY: test check dashboard setup bench loadtest crowd clean
+.PHONY: test check lint dashboard lab setup bench loadtest crowd clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,16 +35,24 @@ $(VENV)/.installed: pyproject.toml
 
 setup: $(VENV)/.installed
 
-test: setup
+test: setup lint
 	$(PY) -m pytest -q --durations=5
+
+# ruff: the lint rules and the format of pyproject.toml's [tool.ruff], zero findings (`ruff format .` fixes the layout)
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 # The fast tier is a folder: tests/fast (a few minutes on 2 cores from a warm .venv). The others (slow,
 # server, browser, notebooks, replay) run in `make test`, which CI runs.
-check: setup
+check: setup lint
 	$(PY) -m pytest -q tests/fast --durations=5
 
 dashboard: setup
 	$(VENV)/bin/memlab dashboard
+
+lab: setup
+	$(VENV)/bin/jupyter lab student/00-index.ipynb
 
 # benchmarks/results.json and docs/benchmarks.md (about 15 minutes; BENCH_ARGS=--quick for 3)
 bench: setup

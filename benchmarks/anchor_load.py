@@ -20,10 +20,20 @@ import urllib.error
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests"))          # the real-server helpers the tests use
+sys.path.insert(0, str(REPO / "tests" / "helpers"))          # the real-server helpers the tests use
 
 import psutil  # noqa: E402
-from classroom import SEED, STEPS, fetch, percentile, presses, reading_pause_s, reading_pauses, save_run, student_arguments  # noqa: E402
+from classroom import (  # noqa: E402
+    SEED,
+    STEPS,
+    fetch,
+    percentile,
+    presses,
+    reading_pause_s,
+    reading_pauses,
+    save_run,
+    student_arguments,
+)
 from process_meter import ProcessTreeMeter  # noqa: E402
 from servers import free_port, server  # noqa: E402
 

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests"))
+sys.path.insert(0, str(REPO / "tests" / "helpers"))
 MODELS = {"diffusion": "MNIST-diffusion (60,000 images)", "gan": "MNIST-GAN (60,000 images)"}
 TARGETS_MS = {"diffusion": 150, "gan": 100, "first_click": 500, "first_interactive": 1500}   # issue 23
 DRAWN = """seed => { const error = document.querySelector('.memlab-inputs').querySelector('.memlab-message-error');  // Generate's column

@@ -18,13 +18,11 @@ MODEL = "mnist-diffusion-60000"
 def click_figures(clicks):
     """Median ms from click to drawn result: the app's default (DDIM 50), and the original demo's
     DDPM with 40 steps on the same network (sample + classify + same-class search, drawn alike)."""
-    from common import side_by_side_ms   # imports PyTorch, which the kernel measured above must not hold
+    from common import side_by_side_ms  # imports PyTorch, which the kernel measured above must not hold
 
-    from memlab import zoo
     from memlab.dashboard.app import App
 
-    zoo.use_engine("onnx")          # as a dashboard kernel (notebooks/dashboard.ipynb)
-    app = App(background=False, warm=False)
+    app = App(engine="onnx", background=False, warm=False)   # as a dashboard kernel (notebooks/dashboard.ipynb)
     app.model.value = MODEL
     seeds = iter(range(10**6))
 
@@ -58,12 +56,10 @@ def pss_mb() -> float:
 def every_model_memory_mb() -> str:
     """Run in a fresh process, as a dashboard kernel (ONNX Runtime): generate once with every model;
     the peak RSS and the PSS after, in MB, and whether PyTorch was imported."""
-    from memlab import zoo
     from memlab.dashboard.app import App
     from memlab.models.registry import GENERATORS
 
-    zoo.use_engine("onnx")          # as notebooks/dashboard.ipynb does
-    app = App(background=False, warm=False)
+    app = App(engine="onnx", background=False, warm=False)   # as notebooks/dashboard.ipynb does
     for model_id in GENERATORS:
         app.model.value = model_id
         app.generate()

@@ -20,13 +20,12 @@ import sys
 import time
 
 import numpy as np
-
 from common import machine, side_by_side_times
 
 # What a fresh kernel does, per engine; it prints its resident memory (MB) after the first sample.
 FRESH = {
-    "PyTorch": "import torch; torch.set_num_threads(1); from memlab import zoo; m = zoo.load({model!r})",
-    "ONNX Runtime": "from memlab import onnx_models; m = onnx_models.open_onnx({model!r})",
+    "PyTorch": "import torch; torch.set_num_threads(1); from memlab.models import store; m = store.load({model!r})",
+    "ONNX Runtime": "from memlab.models import onnx_models; m = onnx_models.open_onnx({model!r})",
 }
 AFTER = ("; m.sample(1, 0, 50, sampler='ddim'); import psutil, sys, json; "
          "print(json.dumps([psutil.Process().memory_info().rss / 2**20, 'torch' in sys.modules]))")
@@ -68,14 +67,10 @@ def main():
 
     import torch
 
-    from memlab.models import onnx_export
-
-    from memlab.models import onnx_models
-
-    from memlab import zoo
+    from memlab.models import onnx_export, onnx_models, store
     onnx_export.export(args.model)
     torch.set_num_threads(1)
-    engines = {"PyTorch": zoo.load(args.model), "ONNX Runtime": onnx_models.open_onnx(args.model)}
+    engines = {"PyTorch": store.load(args.model), "ONNX Runtime": onnx_models.open_onnx(args.model)}
     times = side_by_side_times({name: lambda m=m: m.sample(1, 0, 50, sampler="ddim") for name, m in engines.items()},
                                args.repeats)
     fresh = {name: [] for name in FRESH}

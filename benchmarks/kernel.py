@@ -25,16 +25,17 @@ from pathlib import Path
 import psutil
 from jupyter_client.kernelspec import KernelSpecManager
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))   # the helpers the tests use
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "helpers"))   # the helpers the tests use
 from kernel_client import local_kernel  # noqa: E402
 from servers import smaps_mb  # noqa: E402
-from memlab import fork_provisioner  # noqa: E402
+
+from memlab.server import fork_provisioner  # noqa: E402
 from memlab.server.dashboard_kernel import DashboardKernelSpecs, ForkedDashboardKernelSpecs  # noqa: E402
 
 # the allocator left alone during the click, to see what give_back() returns afterwards
 NO_TRIM = ("import memlab.dashboard.widgets.jobs as jobs, memlab.dashboard.widgets.warm as warm; "
            "jobs.give_back = warm.give_back = lambda: False")
-BUILD = "from memlab import zoo; zoo.use_engine('onnx'); from memlab.dashboard.app import App; app = App(background=False)"
+BUILD = "from memlab.dashboard.app import App; app = App(engine='onnx', background=False)"
 CLICK = "app.warmer.wait(); app.generate()"
 TRIM = "from memlab.memory import give_back; give_back()"
 EVERY_MODEL = ("from memlab.models.registry import GENERATORS\nfor model_id in GENERATORS:\n"
@@ -53,7 +54,7 @@ import memlab.models.onnx_models                 # imported by every dashboard k
 before, started = smaps_mb("self", "Private_Dirty")["Private_Dirty"], time.process_time()
 for model_id in GENERATORS:
     for scope in SCOPES:
-        zoo.open(model_id).saw.baseline(scope)
+        zoo.open(model_id, "onnx").baseline(scope)
 print(json.dumps({"cpu_s": round(time.process_time() - started, 2),
                   "private_mb": round(smaps_mb("self", "Private_Dirty")["Private_Dirty"] - before, 1)}))
 """
@@ -62,7 +63,7 @@ print(json.dumps({"cpu_s": round(time.process_time() - started, 2),
 def opening_training_sets() -> dict:
     import subprocess
 
-    tests = str(Path(__file__).resolve().parents[1] / "tests")
+    tests = str(Path(__file__).resolve().parents[1] / "tests" / "helpers")
     done = subprocess.run([sys.executable, "-c", f"import sys; sys.path.insert(0, {tests!r})\n" + OPEN_TRAINING_SETS],
                           capture_output=True, text=True, check=True, timeout=600)
     return json.loads(done.stdout.strip().splitlines()[-1])

@@ -41,16 +41,15 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests"))          # the real-server helpers the tests use
-
-from classroom import fetch, percentile, presses, reading_pause_s, reading_pauses, save_run, student_arguments  # noqa: E402
-from kernel_client import KernelClient, find_widget, open_page, results_shown  # noqa: E402
-from memlab import serve  # noqa: E402
-from process_meter import ProcessTreeMeter  # noqa: E402
-from servers import (CHROMIUM_ARGS, CHROMIUM, MARK_RESULTS_JS, NEW_RESULT_JS, free_port, kernels,  # noqa: E402
-                     pss_mb, rss_mb, server)
+sys.path.insert(0, str(REPO / "tests" / "helpers"))          # the real-server helpers the tests use
 
 import psutil  # noqa: E402
+from classroom import fetch, percentile, presses, reading_pause_s, reading_pauses, save_run, student_arguments  # noqa: E402
+from kernel_client import KernelClient, find_widget, open_page, results_shown  # noqa: E402
+from process_meter import ProcessTreeMeter  # noqa: E402
+from servers import CHROMIUM, CHROMIUM_ARGS, MARK_RESULTS_JS, NEW_RESULT_JS, free_port, kernels, pss_mb, rss_mb, server  # noqa: E402
+
+from memlab.server import serve  # noqa: E402
 
 
 async def student(number, browser, url, args, log):
@@ -170,7 +169,7 @@ def protocol_student(number, url, files, args, log):
             stage = f"Generate {press}"
             started = time.time()
             client.press(generate)
-            messages = client.receive(wait_s, until=lambda m: results_shown([m]) > shown)
+            messages = client.receive(wait_s, until=lambda m, shown=shown: results_shown([m]) > shown)
             if traceback_shown(messages):
                 record["errors"].append("a traceback is shown")
             if results_shown(messages) <= shown:

@@ -18,14 +18,12 @@ import tempfile
 import time
 
 import numpy as np
-
 from common import machine
 
 
 def main() -> dict:
     os.environ["MEMLAB_CACHE"] = tempfile.mkdtemp(prefix="memlab-bench-")   # compute, never load
-    from memlab.analyses import extraction
-    from memlab.analyses import membership
+    from memlab.analyses import extraction, membership
     from memlab.judging.training_set import data_key
 
     figures = {"machine": machine()}

@@ -20,15 +20,12 @@ import time
 from dataclasses import replace
 
 import torch
+from common import machine
 
 from memlab.models import checkpoint
-
 from memlab.models import torch_models as models
-
+from memlab.teaching.own_image import RUN_ID, Drawing, OwnImageRun
 from memlab.training import loop as training
-from memlab.teaching.own_image import RUN_ID, OwnImageRun, Drawing
-
-from common import machine
 
 
 def drawn_seven() -> Drawing:

@@ -24,6 +24,7 @@ from common import machine
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results.json"
 TABLE = HERE.parent / "docs" / "benchmarks.md"
+HAND = "<!-- written by hand"   # where the page's section written by hand starts
 
 ROWS = [  # (key, what it is, reference columns to show)
     ("search_1q_whole_ms", "1 query, exact top-1 over the 60 000 MNIST training images",
@@ -159,7 +160,9 @@ def main():
                        "updated": {**previous.get("updated", {}), **{name: today for name in chosen}}}
         RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     results = json.loads(RESULTS.read_text())
-    TABLE.write_text(markdown(results))
+    old = TABLE.read_text() if TABLE.is_file() else ""
+    by_hand = old[old.index(HAND):] if HAND in old else ""   # the page's last section is written by hand: kept
+    TABLE.write_text(markdown(results) + ("\n" + by_hand if by_hand else ""))
     print(TABLE.read_text())
 
 

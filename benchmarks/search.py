@@ -9,8 +9,8 @@ import json
 import time
 
 import numpy as np
-
 from common import side_by_side_ms
+
 from memlab.data import datasets as data
 from memlab.judging.search import SearchIndex
 
@@ -88,8 +88,8 @@ def scaling_figures(quick=False):
         index = SearchIndex(images, np.zeros(size, np.int64))
         build_s = time.perf_counter() - start
         flat = faiss_flat((images / np.float32(255)).reshape(size, -1))
-        times = side_by_side_ms({"memlab": lambda: index.search(query),
-                                 "faiss": lambda: flat.search(query.reshape(1, -1), 1)}, 10 if quick else 30)
+        times = side_by_side_ms({"memlab": lambda index=index: index.search(query),
+                                 "faiss": lambda flat=flat: flat.search(query.reshape(1, -1), 1)}, 10 if quick else 30)
         rows.append({"images": size, "memlab_ms": times["memlab"], "faiss_ms": times["faiss"],
                      "memlab_build_s": round(build_s, 2),
                      "memlab_memory_mb": round((index.pixels.nbytes + index.table.nbytes) / 2**20, 1),

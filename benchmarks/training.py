@@ -13,17 +13,17 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-
 from common import side_by_side_ms
-from memlab.models import checkpoint
+
 from memlab.data import datasets as data
-from memlab.judging import metrics
-from memlab.models import torch_models as models
-from memlab.models import registry
-from memlab.training import loop as training
 from memlab.data.pixels import uint8_to_unit, unit_to_model
+from memlab.judging import metrics
+from memlab.models import checkpoint, registry
+from memlab.models import torch_models as models
 from memlab.sampling.schedule import NoiseSchedule
+from memlab.training import loop as training
 from memlab.training.trainers import DiffusionTrainer
+
 
 def demo_unet():
     """The original demo's network: diffusers UNet2DModel, channels (32, 64, 64), attention in the
@@ -108,7 +108,7 @@ def one_image_figures(spec, check_every=100, samples=10):
         target = data.load(spec.dataset).images[model.subset_indices[0]]
         trained_s = start - clock["start"] - clock["checking"]
         for name, (sampler, sampler_steps) in samplers.items():
-            images = model.sample(samples, torch.Generator().manual_seed(0), sampler_steps, sampler=sampler)
+            images = model.sample(samples, 0, sampler_steps, sampler=sampler)
             copies = int((metrics.rmse_article(images, target) < metrics.PERFECT_COPY).sum())
             copies_seen[name] = f"{copies}/{samples} after {steps} steps"
             if copies >= 0.9 * samples and name not in reached:

@@ -3,29 +3,21 @@
 Train small DDPM and DCGAN models on MNIST and Fashion-MNIST, sample from them, and search
 the training set exhaustively for each sample's nearest image by RMSE.
 
-Where things live:
+Where things live, bottom layer first: each folder imports only those before it, and ``errors``,
+``memory`` or ``private_folder`` (its ``__init__`` says which):
 
-* data: ``idx`` (the IDX file reader), ``data`` (datasets and subsets), ``pixels`` (the pixel
-  convention), ``image_files`` (reading query images, writing sample grids);
-* models: ``schedule`` (noise schedule, DDPM and DDIM steps), ``unet`` / ``gan`` / ``classifier``
-  (the networks), ``configs`` (their settings and the schedule's, free of PyTorch so the dashboard
-  lists models before importing it), ``sampling`` (the loops), ``models`` (trained models behind one
-  interface, one record per kind of model), ``registry`` (every model's configuration);
-* training and saving: ``trainers`` (one step of each kind), ``training`` (the loop, resume),
-  ``checkpoint`` (atomic saves, verified loads), ``zoo`` (the shipped models; ``zoo.open(id)``, the one place a model's id is resolved);
-* is it a copy? ``judgement`` (the home of the question: ``sample_and_judge``, the one path from a seed
-  to a verdict, in four numbered steps), ``training_set`` (what a model saw, with its classifier and
-  baselines), ``nearest`` (search exactly what it saw), ``search`` (exact search; ``search_faiss``,
-  optional), ``metrics`` (RMSE on both scales, thresholds), ``baseline`` (how close unseen images already are),
-  ``criteria`` / ``audit`` (the memorization criteria), ``evaluate`` (a model's figures), ``plots``;
-* teaching: ``lessons`` (the lessons' computations), ``exercises`` (exercise checks),
-  ``own_image`` (train on your own drawing), ``widgets`` (every widget piece) and ``app`` (the
-  dashboard) — the only places that import ipywidgets; ``versions`` (the student version of the
-  lessons, made from the teacher's), ``links`` (the repository's address, the article and demo);
-* running it: ``cli`` (the ``memlab`` command), ``serve`` (Voila for many users; ``places``, ``kernel_socket``,
-  ``frames``, ``dashboard_kernel``, ``kernel_parent`` and ``fork_provisioner`` behind it), ``memory``
-  (freed memory back after each job),
-  ``private_folder`` (a learner's temporary folder), ``errors`` (one-line messages).
+* ``data``: the images: datasets, the IDX reader, the pixel convention, image files, the disk cache;
+* ``nets``: the networks (UNet, DCGAN, classifier) and their settings (``configs``, free of PyTorch);
+* ``sampling``: a seed to an image: noise, the schedule (DDPM, DDIM) and the loop, for either engine;
+* ``models``: the registry, checkpoints, the shipped files, and the PyTorch and ONNX Runtime engines;
+* ``training``: one step of each kind of model, and the resumable loop;
+* ``judging``: exact search, the images a model saw, nearest images, metrics, baseline, criteria;
+* ``zoo`` and ``judgement`` (modules): ``zoo.open(id)``, a shipped model; ``sample_and_judge``, a seed to a verdict;
+* ``analyses``: a whole model: evaluate, audit and curve, membership, extraction, their figures;
+* ``teaching``: the lessons' computations, exercise checks, your own image, student versions, links;
+* ``dashboard``: the app and its widgets, the only folder that imports ipywidgets;
+* ``server``: the public Voila server: places, guarded websockets, kernels forked from one parent;
+* modules beside them: ``cli`` (the ``memlab`` command), ``errors``, ``memory``, ``private_folder``.
 """
 
 import os

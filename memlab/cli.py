@@ -8,6 +8,7 @@ from memlab import zoo
 from memlab.data.datasets import DATASETS
 from memlab.errors import MemlabError
 from memlab.models.registry import MODELS, get_spec
+from memlab.sampling.schedule import SAMPLERS
 
 
 def cmd_train(args):
@@ -24,7 +25,9 @@ def cmd_sample(args):
     if args.n < 1:
         raise ValueError("--n must be at least 1.")
     model = zoo.open(args.model_id)
-    images = model.sample(args.n, args.seed, steps=args.steps if "steps" in model.options else None)
+    if not model.denoises and (args.sampler or args.steps):
+        raise ValueError(f"{model.label} is a GAN: it takes no --sampler and no --steps.")
+    images = model.sample(args.n, args.seed, sampler=args.sampler, steps=args.steps)
     print(f"wrote {save_grid(images, args.out)} ({args.n} samples of {args.model_id}, seed {args.seed})")
 
 
@@ -35,7 +38,8 @@ def cmd_search(args):
 
     saw = zoo.open(args.model).saw if args.model else whole_split(args.dataset)
     queries = load_queries(args.query)
-    nearest = find_nearest(queries, saw, args.k, "whole set" if args.whole_set else "same class")
+    classifier = zoo.open(args.model).classifier if args.model else zoo.classifier(args.dataset)
+    nearest = find_nearest(queries, saw, args.k, "whole set" if args.whole_set else "same class", classifier)
     found = {"scope": nearest.scope, "searched": nearest.what, **nearest.result.to_json(nearest.labels)}
     if args.json:
         print(json.dumps(found, indent=2))
@@ -52,7 +56,7 @@ def cmd_judge(args):
     from memlab.judgement import sample_and_judge
 
     model = zoo.open(args.model_id)
-    if "steps" not in model.options and (args.sampler or args.steps):
+    if not model.denoises and (args.sampler or args.steps):
         raise ValueError(f"{model.label} is a GAN: it takes no --sampler and no --steps.")
     j = sample_and_judge(model, args.seed, "whole set" if args.whole_set else "same class", k=args.k,
                          sampler=args.sampler, steps=args.steps)
@@ -74,7 +78,7 @@ def cmd_judge(args):
 def cmd_evaluate(args):
     from memlab.analyses.evaluate import evaluate, summary
 
-    figures = evaluate(args.model_id, args.n, args.seed, progress=not args.json)
+    figures = evaluate(zoo.open(args.model_id), args.n, args.seed, progress=not args.json)
     print(json.dumps(figures, indent=2) if args.json else summary(figures))
 
 
@@ -105,7 +109,7 @@ def _write_audit(result, out):
 def cmd_audit(args):
     from memlab.analyses.audit import audit
 
-    result = audit(args.model_id, args.n, args.seed, progress=not args.json)
+    result = audit(zoo.open(args.model_id), args.n, args.seed, progress=not args.json)
     summary = result.summary()
     written = _write_audit(result, args.out)
     if args.json:
@@ -134,7 +138,7 @@ def cmd_curve(args):
     out = Path(args.out)
     audits = []
     for model_id in trained:   # each model's own audit files too: out/MODEL_ID/
-        audits.append(audit(model_id, args.n, args.seed, progress=not args.json))
+        audits.append(audit(zoo.open(model_id), args.n, args.seed, progress=not args.json))
         _write_audit(audits[-1], out / model_id)
     result = curve_from(audits, missing)
     written = [_write_json(out / "curve.json", result), plots.save(plots.curve_figure(result), out / "curve.png")]
@@ -184,7 +188,6 @@ def prepare_exports():
 
 def prepare_datasets(datasets):
     """Build the search indexes and baselines once per machine, so no visitor's first click waits for them."""
-    from memlab.judging import baseline
     from memlab.data import disk_cache
     from memlab.data.datasets import check_dataset_name
 
@@ -192,7 +195,7 @@ def prepare_datasets(datasets):
         check_dataset_name(dataset)   # a typo is an error, not a dataset skipped
     for dataset in datasets:
         try:
-            seconds = baseline.prepare(dataset)
+            seconds = zoo.prepare(dataset)
         except MemlabError as err:    # e.g. no Fashion-MNIST here: its models will say so themselves
             print(f"{dataset}: not prepared ({err})")
             continue
@@ -221,7 +224,9 @@ def cmd_dashboard(args):
 
 
 def cmd_zoo(args):
-    print(zoo.card_table())
+    from memlab.models import store
+
+    print(store.card_table())
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -243,6 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("model_id")
     p.add_argument("--n", type=int, default=16, help="number of samples (default 16)")
     p.add_argument("--seed", type=int, default=0, help="the same seed gives the same images")
+    p.add_argument("--sampler", choices=list(SAMPLERS), help="diffusion sampler (default: the model's)")
     p.add_argument("--steps", type=int, help="sampler steps (diffusion; default: the model's)")
     p.add_argument("--out", required=True, help="PNG file to write")
     p.set_defaults(run=cmd_sample)
@@ -260,7 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "model saw, and say whether it is a copy", description=f"Models: {ids}")
     p.add_argument("model_id")
     p.add_argument("--seed", type=int, default=0, help="the same seed gives the same image")
-    p.add_argument("--sampler", choices=["ddim", "ddpm"], help="diffusion sampler (default: the model's)")
+    p.add_argument("--sampler", choices=list(SAMPLERS), help="diffusion sampler (default: the model's)")
     p.add_argument("--steps", type=int, help="sampler steps (diffusion; default: the model's)")
     p.add_argument("--whole-set", action="store_true", help="search every class, not only the predicted one")
     p.add_argument("--k", type=int, default=5, help="neighbours kept (default 5)")

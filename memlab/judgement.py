@@ -17,13 +17,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from memlab.judging import criteria
-from memlab.judging.baseline import likeness, typical_likeness
 from memlab.data.datasets import DATASETS
-from memlab.judging.metrics import verdict as threshold_verdict
-from memlab.judging.nearest import SCOPES, find_nearest
 from memlab.data.pixels import as_unit_images
+from memlab.judging import criteria
+from memlab.judging.baseline import baseline_distances, likeness, typical_likeness
+from memlab.judging.metrics import verdict as threshold_verdict
+from memlab.judging.nearest import find_nearest
 from memlab.judging.search import SearchResult
+from memlab.judging.training_set import TrainingSet
 
 NOT_LIKE_THE_DATA = "not like the dataset"
 NO_EVIDENCE = "no evidence of copying"
@@ -32,7 +33,7 @@ NO_EVIDENCE = "no evidence of copying"
 ORDINARY_SHARE = 0.01
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, kw_only=True)
 class Judgement:
     """What memlab concludes about one image, with its evidence (nothing needs fetching again)."""
 
@@ -126,28 +127,29 @@ def sample_and_judge(model, seed: int, scope: str = "same class", k: int = 5, sa
     # 1. sample one image
     image = model.sample(1, seed, sampler=sampler, steps=steps, on_step=on_step)
     # 2.-4. classify it once, search what the model saw, judge it against the baseline
-    (judgement,) = judge(image, model.saw, k, scope)
+    (judgement,) = judge(image, model.saw, model.classifier, k, scope)
     return judgement
 
 
-def judge(images, saw, k: int = 5, scope: str = "same class") -> list[Judgement]:
+def judge(images, saw: TrainingSet, classifier, k: int = 5, scope: str = "same class") -> list[Judgement]:
     """Steps 2-4 of ``sample_and_judge`` for images you already have: one ``Judgement`` per image.
+    (``model.judge(images)`` is this for the images a model saw.)
 
     Args:
         images: one image or a batch (see ``memlab.data.pixels.as_unit_images``).
-        saw: what to compare with: ``zoo.open(id)`` (exactly the images that model saw; its ``.saw``) or
+        saw: what to compare with: ``zoo.open(id).saw`` (exactly the images that model saw) or
             ``training_set.whole_split(dataset)`` (an upload, a test image).
+        classifier: what names each image's class (``model.classifier``, ``zoo.classifier(dataset)``).
         k: neighbours kept per image; scope: ``"same class"`` or ``"whole set"``.
     """
-    saw = getattr(saw, "saw", saw)
     images = as_unit_images(images)
     # 2. classify once: "same class" searches the class the classifier predicts
-    predicted = saw.classifier.predict(images)
+    predicted = classifier.predict(images)
     # 3. search exactly the training images it saw
-    nearest = find_nearest(images, saw, k, scope, predicted)
+    nearest = find_nearest(images, saw, k, scope, predicted=predicted)
     result = nearest.result
     # 4. judge against the baseline: where real unseen images sit, and whether it looks like the data at all
-    base = saw.baseline(scope)
+    base = baseline_distances(saw, scope, classifier)
     searched_whole_split = scope == "whole set" and saw.is_whole_split   # then step 3 searched it already
     measured = likeness(images, saw.dataset, result.rmse[:, 0] if searched_whole_split else None)
     reasons = criteria.unlike_the_data(measured, typical_likeness(saw.dataset, n=len(base)))
@@ -156,11 +158,14 @@ def judge(images, saw, k: int = 5, scope: str = "same class") -> list[Judgement]
         article, looks = float(result.rmse_article[q, 0]), reasons[q] is None
         row = SearchResult(result.indices[q:q + 1], result.labels[q:q + 1], result.rmse[q:q + 1])
         judgements.append(Judgement(
-            saw.dataset, saw.words, scope, int(nearest.searched_per_query[q]), int(result.indices[q, 0]),
-            float(result.rmse[q, 0]), article, threshold_verdict(article) if looks else NOT_LIKE_THE_DATA, looks,
-            float((base > article).mean()), len(base), int(nearest.labels[q]), float(nearest.confidences[q]),
-            reasons[q], bool(nearest.whole_set_fallback[q]), images[q], row,
-            np.stack([saw.image(i) for i in result.indices[q]])))
+            dataset=saw.dataset, searched_what=saw.words, scope=scope,
+            searched=int(nearest.searched_per_query[q]), nearest_index=int(result.indices[q, 0]),
+            rmse=float(result.rmse[q, 0]), rmse_article=article,
+            verdict=threshold_verdict(article) if looks else NOT_LIKE_THE_DATA, looks_like_data=looks,
+            closer_than=float((base > article).mean()), baseline_n=len(base),
+            predicted_label=int(nearest.labels[q]), confidence=float(nearest.confidences[q]),
+            unlike_reason=reasons[q], whole_set_fallback=bool(nearest.whole_set_fallback[q]),
+            image=images[q], neighbours=row, neighbour_images=np.stack([saw.image(i) for i in result.indices[q]])))
     return judgements
 
 

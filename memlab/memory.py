@@ -12,7 +12,7 @@ import ctypes
 import functools
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _malloc_trim():
     try:
         return ctypes.CDLL(None).malloc_trim    # glibc's, found in the running process

@@ -17,11 +17,9 @@ import time
 from pathlib import Path
 
 from memlab import cli
-
-from memlab.judging import criteria
-
 from memlab.analyses import plots
 from memlab.analyses.audit import CURVE_MODELS
+from memlab.judging import criteria
 from memlab.models.registry import GENERATORS, MODELS
 
 parser = argparse.ArgumentParser(description=__doc__)

@@ -6,7 +6,7 @@ Beside each lesson's total it gives its first code cell's time ("run the first c
 its slowest cell's, read from the timings nbclient records in each executed cell. ``--student`` times the student version
 (student/, no solutions) instead of the teacher's (notebooks/).
 
-Each notebook runs in a fresh kernel through the tests' runner (tests/notebook_runner.py: nbclient, one
+Each notebook runs in a fresh kernel through the tests' runner (tests/helpers/notebook_runner.py: nbclient, one
 kernel thread, a temporary folder), one after another, so the times do not overlap. Prints a Markdown
 table and the total; a lesson that fails is named with its error.
 """
@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests"))
+sys.path.insert(0, str(REPO / "tests" / "helpers"))
 
 from notebook_runner import NotebookFailed, run_notebook  # noqa: E402
 

@@ -20,7 +20,6 @@ from memlab.analyses.audit import CURVE_MODELS
 from memlab.analyses.extraction import extract
 from memlab.analyses.membership import membership
 from memlab.analyses.membership_plots import leakage_curve, roc_curves
-from memlab.models.registry import get_spec
 
 EXTRACT = ["mnist-diffusion-100", "mnist-diffusion-300", "mnist-diffusion-1000", "mnist-diffusion-3000",
            "mnist-diffusion-60000"]
@@ -87,7 +86,7 @@ short = ["| training images | perfect copies | near copies (unseen) | membership
 section = [MARK_START, "## Beyond copies: membership leakage against training-set size", "",
            "Copies are one way a model stores its training data. Membership inference asks a weaker question: "
            "can the model's denoising loss tell its training images from unseen ones? "
-           f"(`python scripts/membership_report.py`; details in [membership.md](membership.md).)", "",
+           "(`python scripts/membership_report.py`; details in [membership.md](membership.md).)", "",
            "![copying and membership leakage](audit/leakage.png)", "", *short, "",
            f"Copy shares: the curve above ({json.loads((folder / 'curve.json').read_text())['n']} samples). "
            f"Membership: {m} members (or all) against {m} unseen test images, loss at t = 100, seed {report['seed']}. "

@@ -4,7 +4,7 @@
     python scripts/update_links.py --check  # exit 1 if a file is not what this script writes
 
 Each block sits between two markers, ``<!-- NAME: written by scripts/update_links.py -->`` and
-``<!-- end of NAME -->``; tests/test_links.py runs the check.
+``<!-- end of NAME -->``; tests/fast/test_links.py runs the check.
 """
 
 import argparse
@@ -15,7 +15,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from memlab import links  # noqa: E402
+from memlab.teaching import links  # noqa: E402
 
 LESSONS = [("00 index", "00-index"), ("01 data and the question", "01-data-and-the-question"),
            ("02 training", "02-training"), ("03 sampling", "03-sampling"),
@@ -55,7 +55,7 @@ def rewritten(path: Path) -> str:
         pattern = re.compile(re.escape(start) + r"\n.*?\n" + re.escape(end), re.S)
         if not pattern.search(text):
             raise SystemExit(f"{path.relative_to(REPO)} has no block '{start}' ... '{end}'")
-        text = pattern.sub(lambda _: f"{start}\n{make()}\n{end}", text)
+        text = pattern.sub(lambda _, block=f"{start}\n{make()}\n{end}": block, text)
     return text
 
 

@@ -14,12 +14,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from memlab.judging import criteria
 from memlab import zoo
-from memlab.judging.baseline import unseen_images
 from memlab.analyses.evaluate import generate
+from memlab.judging import criteria
+from memlab.judging.baseline import unseen_images
 from memlab.judging.metrics import to_article
 from memlab.judging.nearest import find_nearest
+from memlab.models import store
 from memlab.models.registry import MODELS, get_spec
 
 QUANTILES = (0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99)
@@ -81,38 +82,36 @@ class Audit:
         }
 
 
-def _searched(images, saw, k) -> tuple["Searched", str]:
-    nearest = find_nearest(images, saw, k=k, scope=SCOPE)
+def _searched(images, model, k) -> tuple["Searched", str]:
+    nearest = find_nearest(images, model.saw, k=k, scope=SCOPE, classifier=model.classifier)
     result = nearest.result
     return Searched(images, result.indices, result.rmse, criteria.flags(result.rmse)), nearest.what
 
 
-def audit(model_id: str, n: int = 1000, seed: int = 0, progress: bool = True) -> Audit:
-    """Audit ``n`` samples of ``model_id`` (seeded) against ``n`` test images (seeded, at most 10 000),
+def audit(model, n: int = 1000, seed: int = 0, progress: bool = True) -> Audit:
+    """Audit ``n`` samples of ``model`` (seeded) against ``n`` test images (seeded, at most 10 000),
     both searched over the model's whole training set.
 
     Args:
-        model_id: a generator of the zoo.
+        model: a generator of the zoo (``zoo.open(id)``).
         n: samples to draw (and test images for the baseline).
         seed: seeds the samples and the choice of test images.
     """
-    spec = get_spec(model_id)
-    if spec.kind == "classifier":
-        raise ValueError(f"{model_id} is a classifier; audit a generator ({', '.join(CURVE_MODELS[:2])}, ...).")
+    if not model.is_generator:
+        raise ValueError(f"{model.id} is a classifier; audit a generator ({', '.join(CURVE_MODELS[:2])}, ...).")
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
         raise ValueError(f"--n must be a positive number of samples, got {n!r}.")
-    saw = zoo.open(model_id).saw
-    k = min(criteria.CARLINI_NEIGHBOURS, len(saw))
-    samples, searched = _searched(generate(zoo.load(model_id), n, seed, progress=progress), saw, k)
-    baseline, _ = _searched(unseen_images(spec.dataset, min(n, 10000), seed), saw, k)
-    return Audit(model_id, seed, searched, k, samples, baseline)
+    k = min(criteria.CARLINI_NEIGHBOURS, len(model.saw))
+    samples, searched = _searched(generate(model, n, seed, progress=progress), model, k)
+    baseline, _ = _searched(unseen_images(model.dataset, min(n, 10000), seed), model, k)
+    return Audit(model.id, seed, searched, k, samples, baseline)
 
 
 def curve_models(models=None) -> tuple[list, list]:
     """The curve's models (default: every MNIST diffusion model) sorted by training-set size, split
     into (trained, untrained)."""
     models = sorted(models or CURVE_MODELS, key=lambda m: get_spec(m).train_size)
-    return [m for m in models if zoo.is_trained(m)], [m for m in models if not zoo.is_trained(m)]
+    return [m for m in models if store.is_trained(m)], [m for m in models if not store.is_trained(m)]
 
 
 def curve_from(audits: list, missing=()) -> dict:
@@ -129,4 +128,4 @@ def curve(n: int = 1000, seed: int = 0, models=None, progress: bool = True) -> d
     """The share of memorized samples under each criterion against training-set size: one row per
     trained model, smallest training set first (untrained ones are listed under ``"missing"``)."""
     trained, missing = curve_models(models)
-    return curve_from([audit(m, n, seed, progress=progress) for m in trained], missing)
+    return curve_from([audit(zoo.open(m), n, seed, progress=progress) for m in trained], missing)

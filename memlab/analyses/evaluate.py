@@ -28,14 +28,13 @@ For N seeded samples of a model:
 import functools
 
 import numpy as np
-import torch
 from tqdm.auto import tqdm
 
-from memlab.data import datasets as data
 from memlab import zoo
+from memlab.data import datasets as data
 from memlab.judging.metrics import NEAR_COPY, PERFECT_COPY, copy_shares
 from memlab.judging.nearest import find_nearest
-from memlab.models.registry import get_spec
+from memlab.sampling import noise
 
 QUALITY_PASS = 0.4   # pass: Fréchet distance <= 0.4 x the one-picture scale (see the module docstring)
 
@@ -53,18 +52,19 @@ def frechet_distance(features_a: np.ndarray, features_b: np.ndarray) -> float:
     return float(((mu_a - mu_b) ** 2).sum() + np.trace(cov_a) + np.trace(cov_b) - 2 * trace_root)
 
 
-@functools.lru_cache(maxsize=2)
-def _test_features(dataset: str) -> np.ndarray:
+@functools.lru_cache(maxsize=4)
+def _test_features(dataset: str, engine: str) -> np.ndarray:
     """Classifier features of the 10 000 test images, computed once per dataset."""
-    return zoo.classifier(dataset).features(data.load(dataset, "test").images)
+    return zoo.classifier(dataset, engine).features(data.load(dataset, "test").images)
 
 
-def quality(images, dataset: str, seed: int = 0) -> dict:
+def quality(images, dataset: str, seed: int = 0, engine: str = "torch") -> dict:
     """The quality figure of a set of generated images (at least 2): Fréchet distance to the test set,
-    its floor (as many real training images, chosen by ``seed``), the one-picture scale and the verdict."""
+    its floor (as many real training images, chosen by ``seed``), the one-picture scale and the verdict.
+    ``engine``: what runs the classifier ("torch" or "onnx")."""
     if len(images) < 2:
         raise ValueError("The Fréchet distance needs at least 2 images (a covariance).")
-    classifier, test_features = zoo.classifier(dataset), _test_features(dataset)
+    classifier, test_features = zoo.classifier(dataset, engine), _test_features(dataset, engine)
     train = data.load(dataset, "train")
     real = train.images[np.random.default_rng(seed).choice(len(train), size=min(len(images), len(train)),
                                                            replace=False)]
@@ -78,27 +78,27 @@ def quality(images, dataset: str, seed: int = 0) -> dict:
 
 
 def generate(model, n: int, seed: int, batch: int = 250, progress: bool = True) -> np.ndarray:
-    """``n`` samples on 0..1, drawn in batches from one seeded generator."""
-    generator = torch.Generator().manual_seed(seed)
-    chunks = [model.sample(min(batch, n - start), generator)
+    """``n`` samples on 0..1 of ``model`` (``zoo.open(id)``, its default sampler), drawn in batches from the
+    one NumPy stream of ``seed`` (``memlab.sampling.noise``): ``n = 1`` gives the image ``memlab sample`` does."""
+    rng = noise.stream(seed)
+    chunks = [model.sample(min(batch, n - start), rng)
               for start in tqdm(range(0, n, batch), desc=f"sampling {model.id}", disable=not progress)]
     return np.concatenate(chunks)
 
 
-def evaluate(model_id: str, n: int = 1000, seed: int = 0, progress: bool = True) -> dict:
-    """Sample ``n`` images from ``model_id`` and compute the figures in the module docstring."""
-    spec = get_spec(model_id)
-    if spec.kind == "classifier":
-        raise ValueError(f"{model_id} is a classifier; its test accuracy is in its card (memlab zoo).")
+def evaluate(model, n: int = 1000, seed: int = 0, progress: bool = True) -> dict:
+    """Sample ``n`` images from ``model`` (``zoo.open(id)``) and compute the figures in the module docstring."""
+    if not model.is_generator:
+        raise ValueError(f"{model.id} is a classifier; its test accuracy is in its card (memlab zoo).")
     if not isinstance(n, int) or n < 2:
         raise ValueError("--n must be at least 2 (the Fréchet distance needs a covariance).")
-    samples = generate(zoo.load(model_id), n, seed, progress=progress)
-    nearest = find_nearest(samples, zoo.open(model_id).saw, k=1, scope="whole set")
+    samples = generate(model, n, seed, progress=progress)
+    nearest = find_nearest(samples, model.saw, k=1, scope="whole set", classifier=model.classifier)
     article = nearest.result.rmse_article[:, 0]
     class_share = np.bincount(nearest.labels, minlength=10) / n
     return {
-        "model": model_id, "n": n, "seed": seed,
-        **quality(samples, spec.dataset, seed),
+        "model": model.id, "n": n, "seed": seed,
+        **quality(samples, model.dataset, seed, model.engine),
         "searched": nearest.what, "scope": nearest.scope,
         **copy_shares(article),
         "nearest_rmse_article_median": float(np.median(article)),

@@ -24,12 +24,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from memlab import zoo
-from memlab.judging.baseline import unseen_images
-from memlab.data.disk_cache import load_or_compute
 from memlab.analyses.evaluate import generate
+from memlab.data.disk_cache import load_or_compute
+from memlab.data.pixels import as_unit_images
+from memlab.judging.baseline import unseen_images
 from memlab.judging.metrics import copy_shares
 from memlab.judging.nearest import find_nearest
-from memlab.data.pixels import as_unit_images
 from memlab.models.registry import get_spec
 
 GROUP_RMSE = 0.05   # 0-1 RMSE: two generations closer than this count as the same image
@@ -37,10 +37,11 @@ MIN_GROUP = 2       # generations in a group
 
 
 def open_generator(model_id: str):
-    """The generator ``model_id`` (diffusion or GAN; the one place this module resolves a model id)."""
-    if get_spec(model_id).kind == "classifier":
+    """The generator ``model_id`` (diffusion or GAN), resolved by ``zoo.open``."""
+    model = zoo.open(model_id)
+    if not model.is_generator:
         raise ValueError(f"{model_id} is a classifier; extraction needs a generator (a diffusion model or a GAN).")
-    return zoo.load(model_id)
+    return model
 
 
 def pairwise_rmse(images) -> np.ndarray:
@@ -114,7 +115,7 @@ class Extraction:
 def samples_of(model_id: str, n: int, seed: int, progress: bool = False) -> np.ndarray:
     """``n`` seeded samples (the model's default sampler); kept on disk, as sampling is the slow part."""
     model = open_generator(model_id)
-    key = {"model": model_id, "weights": model.card.get("weights_sha256"), "n": int(n), "seed": int(seed),
+    key = {"model": model_id, "weights": model.card.get("weights_sha256"), "n": int(n), "seed": int(seed), "noise": "numpy",
            "sampler": model.spec.default_sampler, "steps": model.spec.default_steps}
     return load_or_compute(f"samples-{model_id}", key,
                       lambda: {"samples": generate(model, n, seed, progress=progress)})["samples"]
@@ -135,12 +136,12 @@ def extract(model_id: str, n: int = 500, seed: int = 0, progress: bool = False) 
     samples = samples_of(model_id, n, seed, progress)
     found = groups(samples)
     medoids = np.array([medoid(samples, g) for g in found], dtype=np.int64)
-    saw = zoo.open(model_id).saw
-    nearest = find_nearest(samples, saw, k=1, scope="whole set").result
+    model = open_generator(model_id)
+    nearest = find_nearest(samples, model.saw, k=1, scope="whole set", classifier=model.classifier).result
     close = nearest.rmse[:, 0] < GROUP_RMSE
     unseen = unseen_images(spec.dataset, n, seed)
     null = groups(unseen)
-    unseen_nearest = find_nearest(unseen, saw, k=1, scope="whole set").result
+    unseen_nearest = find_nearest(unseen, model.saw, k=1, scope="whole set", classifier=model.classifier).result
     return Extraction(model_id, int(n), int(seed), samples, found, medoids,
                       nearest.indices[medoids, 0] if len(medoids) else np.zeros(0, np.int64),
                       nearest.rmse[medoids, 0] if len(medoids) else np.zeros(0),

@@ -33,13 +33,16 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from memlab.data import datasets as data
 from memlab import zoo
-from memlab.data.disk_cache import load_or_compute
-from memlab.judging.training_set import data_key
-from memlab.data.pixels import as_unit_images, unit_to_model
-from memlab.models.registry import MODELS, get_spec
 from memlab.analyses.roc import Roc, bootstrap, roc
+from memlab.data import datasets as data
+from memlab.data.disk_cache import load_or_compute
+from memlab.data.pixels import as_unit_images, unit_to_model
+from memlab.judging.training_set import data_key
+from memlab.models import store
+from memlab.models.registry import MODELS, get_spec
+from memlab.sampling.noise import normal, stream
+from memlab.sampling.schedule import NoiseSchedule
 
 TIMESTEP = 100           # t: low enough that the image still shows, high enough that the task is not trivial
 MEMBERS = 1000           # members scored by default (all of them for smaller training sets)
@@ -52,19 +55,19 @@ GAN_WORDS = ("A GAN has no denoising loss: its generator maps noise to an image 
 
 
 def open_model(model_id: str):
-    """The diffusion model ``model_id`` (the one place this module resolves a model id; switch to the
-    one-model object here when it exists). GANs and classifiers raise a ValueError that says why."""
-    spec = get_spec(model_id)
-    if spec.kind == "gan":
-        raise ValueError(GAN_WORDS.format(id=model_id))
-    if spec.kind != "diffusion":
+    """The PyTorch network of the diffusion model ``model_id``, resolved by ``zoo.open`` (the loss is computed
+    with PyTorch). GANs and classifiers raise a ValueError that says why."""
+    model = zoo.open(model_id, engine="torch")
+    if not model.is_generator:
         raise ValueError(f"{model_id} is a classifier, not a generator; membership inference here needs a "
                          f"diffusion model ({', '.join(diffusion_models()[:3])}, ...).")
-    return zoo.load(model_id)
+    if not model.denoises:
+        raise ValueError(GAN_WORDS.format(id=model_id))
+    return model.network
 
 
 def diffusion_models() -> list:
-    return [m for m, s in MODELS.items() if s.kind == "diffusion"]
+    return [m for m in MODELS if zoo.open(m).denoises]
 
 
 def reference_id(model_id: str) -> str | None:
@@ -72,9 +75,9 @@ def reference_id(model_id: str) -> str | None:
     predicts what ``model_id`` predicts (the noise; a loss on x_0 is on another scale). None for that
     model itself and for the one-image models, which predict x_0."""
     spec = get_spec(model_id)
-    ref = next((m for m, s in MODELS.items() if s.kind == "diffusion" and s.dataset == spec.dataset
-                and s.train_size == 60000 and s.schedule.prediction == spec.schedule.prediction), None)
-    return None if ref == model_id or ref is None or not zoo.is_trained(ref) else ref
+    ref = next((m for m in diffusion_models() if MODELS[m].dataset == spec.dataset and MODELS[m].train_size == 60000
+                and MODELS[m].schedule.prediction == spec.schedule.prediction), None)
+    return None if ref == model_id or ref is None or not store.is_trained(ref) else ref
 
 
 def training_rows(model) -> np.ndarray:
@@ -99,11 +102,9 @@ def denoising_loss(model, images, t: int = TIMESTEP, seed: int = 0, progress: bo
     steps = model.spec.schedule.num_train_timesteps
     if not isinstance(t, (int, np.integer)) or isinstance(t, bool) or not 0 <= t < steps:
         raise ValueError(f"The timestep t must be a whole number from 0 to {steps - 1}, got {t!r}.")
-    from memlab.sampling.schedule import NoiseSchedule
-
     schedule = NoiseSchedule(model.spec.schedule)
     x0_all = unit_to_model(torch.from_numpy(as_unit_images(images)))[:, None]        # (N, 1, 28, 28)
-    noise = torch.randn((1, 1, 28, 28), generator=torch.Generator().manual_seed(int(seed)))
+    noise = torch.from_numpy(normal(stream(int(seed)), (1, 1, 28, 28)))   # one draw, as every seed in memlab
     device = next(model.net.parameters()).device
     losses = []
     for start in tqdm(range(0, len(x0_all), BATCH), desc=f"loss of {model.id}", disable=not progress):
@@ -190,7 +191,7 @@ def losses_of(model_id: str, rows: dict, t: int, seed: int, progress: bool = Fal
     model = open_model(model_id)
     images = _set_images(model.spec.dataset, rows)
     key = {**data_key(model.spec.dataset), "model": model_id, "weights": model.card.get("weights_sha256"),
-           "t": int(t), "seed": int(seed), **{k: data.indices_sha256(v) for k, v in rows.items()}}
+           "t": int(t), "seed": int(seed), "noise": "numpy", **{k: data.indices_sha256(v) for k, v in rows.items()}}
 
     def compute():
         return {k: denoising_loss(model, v, t, seed, progress) if len(v) else np.zeros(0) for k, v in images.items()}

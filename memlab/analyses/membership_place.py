@@ -13,7 +13,6 @@ import numpy as np
 from memlab.analyses.membership import TIMESTEP, Membership, denoising_loss, membership, open_model
 from memlab.models.registry import get_spec
 
-
 PANEL_IMAGES = 200   # members and non-members behind the dashboard's distributions
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from memlab.judging import criteria
 from memlab.data import datasets as data
+from memlab.judging import criteria
 from memlab.judging.metrics import NEAR_COPY, PERFECT_COPY
 from memlab.models.registry import get_spec
 

@@ -14,17 +14,29 @@ import time
 import ipywidgets as w
 
 from memlab import zoo
-from memlab.errors import MemlabError
-from memlab.models.registry import MODELS
 from memlab.dashboard.widgets.browser_input import accept_only_input
-from memlab.dashboard.widgets.controls import MAX_SEED, MAX_STEPS, SCOPES, Message, Request, labelled, model_options, parse_seed, seed_box
-from memlab.dashboard.widgets.tiles import JudgementView
+from memlab.dashboard.widgets.controls import (
+    MAX_SEED,
+    MAX_STEPS,
+    SCOPES,
+    Message,
+    Request,
+    labelled,
+    model_options,
+    parse_seed,
+    seed_box,
+)
 from memlab.dashboard.widgets.jobs import Cancelled, Jobs
 from memlab.dashboard.widgets.membership import MembershipPanel
 from memlab.dashboard.widgets.step_through import StepThroughPanel
 from memlab.dashboard.widgets.style import no_null_tooltips, stylesheet
+from memlab.dashboard.widgets.tiles import JudgementView
 from memlab.dashboard.widgets.upload import UploadPanel
 from memlab.dashboard.widgets.warm import COMPUTE, Warmer
+from memlab.errors import MemlabError
+from memlab.models import store
+from memlab.models.engine import check_engine
+from memlab.models.registry import MODELS
 
 DEMO = "Nathan Reitinger's <a href='https://huggingface.co/spaces/nathanReitinger/modelProblems' target='_blank'>original Gradio demo</a> (eight models), which memlab reproduces, and his article <a href='https://towardsdatascience.com/do-machine-learning-models-store-protected-content-abec357c6b70' target='_blank'>“Do Machine Learning Models Store Protected Content?”</a> (Towards Data Science, 6 May 2024)"
 INTRO = ("<h1>Do generative models store copies of their training data?</h1>"
@@ -67,19 +79,22 @@ class App:
     """The dashboard. ``App().widget`` is what the Voila notebook displays.
 
     Args:
+        engine: what runs the networks, ``"torch"`` (PyTorch) or ``"onnx"`` (ONNX Runtime: the public
+            dashboard's light kernels, which never import PyTorch); every model is opened on it.
         background: run Generate and step-through in a background thread (the notebook); tests pass
             False to run them in the caller's thread.
         warm: build the chosen model's search index, classifier and baseline in the background (at start
             and whenever another model is chosen).
     """
 
-    def __init__(self, background: bool = True, warm: bool = True):
+    def __init__(self, engine: str = "torch", background: bool = True, warm: bool = True):
+        self.engine = check_engine(engine)
         accept_only_input()
         self.jobs = Jobs(background)
         self._create_controls()
         self._create_result()
         self.step_through = StepThroughPanel(self.request, self.jobs)
-        self.upload = UploadPanel()
+        self.upload = UploadPanel(self.engine)
         self.shown = None          # the Request of the result on screen
         self.results_shown = 0     # results drawn in this page so far
         self.judgement = None
@@ -94,7 +109,7 @@ class App:
         self.widget.add_class("memlab-app")
         self._on_model_change()
         no_null_tooltips(self.widget)
-        self.warmer = Warmer([self.model.value]).start() if warm else None
+        self.warmer = Warmer([self.model.value], self.engine).start() if warm else None
 
     # ---- building ----------------------------------------------------------------------
     def _create_controls(self):
@@ -149,12 +164,12 @@ class App:
         spec = MODELS.get(self.model.value)
         options = spec.options if spec is not None else ()
         return Request(self.model.value, self.sampler.value if "sampler" in options else None,
-                       self.steps.value if "steps" in options else None, seed, self.scope.value).check()
+                       self.steps.value if "steps" in options else None, seed, self.scope.value, self.engine).check()
 
     def _on_model_change(self):
         """A new model: its default settings, and nothing of the old model's results left on screen."""
         self.jobs.invalidate()
-        model = zoo.open(self.model.value)
+        model = zoo.open(self.model.value, self.engine)
         takes_steps = "steps" in model.options     # controls drawn from what the generator takes
         if takes_steps:
             self.steps.value, self.sampler.value = model.spec.default_steps, model.spec.default_sampler
@@ -203,7 +218,7 @@ class App:
             self.message.show(str(err), error=True)
             return self
         if not request.model.is_trained:
-            self.message.show(zoo.how_to_train(request.model_id), error=True)
+            self.message.show(store.how_to_train(request.model_id), error=True)
             return self
         if not self.jobs.start(request.describe(), lambda generation: self._generate(request, generation)):
             self.message.show(f"Still working on: {self.jobs.what}. Please wait for it to finish, then "
@@ -212,7 +227,7 @@ class App:
 
     def _generate(self, request: Request, generation: int):
         self.message.show(f"Working… {request.describe()}")
-        from memlab.judgement import sample_and_judge   # here, not at the top: see memlab.dashboard.widgets
+        from memlab.judgement import sample_and_judge  # here, not at the top: see memlab.dashboard.widgets
 
         start = said = time.perf_counter()
         done = 0

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-from memlab.errors import DataCorruptError, DataUnavailableError, unknown_name
 from memlab.data.idx import IdxError, read_idx
+from memlab.errors import DataCorruptError, DataUnavailableError, unknown_name
 
 DEBIAN_FASHION = Path("/usr/share/datasets/fashion-mnist")
 
@@ -211,7 +211,7 @@ def subset_indices(total: int, size: int, seed: int) -> np.ndarray:
                          f"{total}; choose a size from 1 to {total}.")
     if size == total:
         return np.arange(total, dtype=np.int64)
-    import torch   # here, not at the top: reading the data needs no PyTorch
+    import torch  # here, not at the top: reading the data needs no PyTorch
 
     generator = torch.Generator().manual_seed(seed)
     chosen = torch.randperm(total, generator=generator)[:size]

@@ -6,18 +6,19 @@ not memorization.
 """
 
 import functools
-import time
 from dataclasses import dataclass
 
 import numpy as np
 
 from memlab.data import datasets as data
 from memlab.data.disk_cache import load_or_compute
-from memlab.judging.metrics import copy_shares
-from memlab.judging.nearest import SCOPES, find_nearest
 from memlab.data.pixels import as_unit_images
+from memlab.judging.metrics import copy_shares
+from memlab.judging.nearest import find_nearest
 from memlab.judging.search import SKETCH_DIMS
 from memlab.judging.training_set import TrainingSet, data_key, whole_split
+from memlab.models import store
+from memlab.models.registry import classifier_id
 
 QUANTILES = (0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9)
 BASELINE_N = 2000   # unseen test images in the baseline
@@ -31,28 +32,29 @@ def unseen_images(dataset: str, n: int, seed: int = 0) -> np.ndarray:
     return test.images[np.sort(np.random.default_rng(seed).choice(len(test), size=int(n), replace=False))]
 
 
-def baseline_distances(saw, scope: str = "same class", n: int = BASELINE_N, seed: int = 0) -> np.ndarray:
+def baseline_distances(saw: TrainingSet, scope: str, classifier, n: int = BASELINE_N,
+                       seed: int = 0) -> np.ndarray:
     """Article-scale RMSE from ``n`` seeded test images to their nearest training image in ``saw``.
 
     Args:
-        saw: a ``TrainingSet`` (``training_set.whole_split(dataset)``) or a model (``zoo.open(id)``:
-            exactly the images it saw).
+        saw: the training images searched: ``zoo.open(id).saw`` (exactly what a model saw) or
+            ``training_set.whole_split(dataset)``.
         scope: ``"same class"`` or ``"whole set"``.
+        classifier: what picks the class a test image is searched in (``model.classifier``).
 
     The test images go through exactly the search a generated sample goes through (``find_nearest`` with
     the same training set and scope: the class the classifier *predicts*, never the true label), so a
     sample and the baseline are always measured alike. Kept in memory and on disk (read-only).
     """
-    saw = getattr(saw, "saw", saw)
     key = (scope, int(n), int(seed))
     if key not in saw.baselines:
-        saw.baselines[key] = _baseline_distances(saw, scope, int(n), int(seed))
+        saw.baselines[key] = _baseline_distances(saw, scope, classifier, int(n), int(seed))
     return saw.baselines[key]
 
 
-def _baseline_distances(saw: TrainingSet, scope, n, seed) -> np.ndarray:
+def _baseline_distances(saw: TrainingSet, scope, classifier, n, seed) -> np.ndarray:
     def compute():
-        nearest = find_nearest(unseen_images(saw.dataset, n, seed), saw, k=1, scope=scope)
+        nearest = find_nearest(unseen_images(saw.dataset, n, seed), saw, k=1, scope=scope, classifier=classifier)
         return {"distances": nearest.result.rmse_article[:, 0]}
 
     # kept on disk for every later kernel: naming the class of 2 000 images alone takes ~0.7 s
@@ -65,10 +67,7 @@ def _baseline_distances(saw: TrainingSet, scope, n, seed) -> np.ndarray:
 
 def _classifier_sha(dataset: str) -> str | None:
     """The weights sha256 of the classifier that picks "same class" (checked against the file on loading)."""
-    from memlab import zoo
-    from memlab.models.registry import classifier_id
-
-    card = zoo.card(classifier_id(dataset))
+    card = store.card(classifier_id(dataset))
     return card and card.get("weights_sha256")
 
 
@@ -103,27 +102,6 @@ def typical_likeness(dataset: str, n: int = BASELINE_N, seed: int = 0) -> Likene
     arrays = load_or_compute(f"look-{dataset}", key,
                              lambda: vars(likeness(unseen_images(dataset, n, seed), dataset)))
     return Likeness(**arrays)
-
-
-def prepare(dataset: str) -> dict[str, float]:
-    """Build (or load) everything a first judgement on ``dataset`` needs: the index of its whole train split,
-    the baseline in both scopes and the typical likeness; kept on disk (``memlab.data.disk_cache``), so that every
-    later kernel on this machine finds them. Returns the seconds each part took."""
-    from memlab import zoo
-    from memlab.models.registry import GENERATORS, MODELS
-
-    subsets = [m for m in GENERATORS if MODELS[m].dataset == dataset and not MODELS[m].saw_whole_split
-               and zoo.is_trained(m)]     # each searches its own training images: a baseline of its own
-    seconds, start = {}, time.perf_counter()
-    for what, build in [("search index", lambda: whole_split(dataset)),
-                        *[(f"baseline ({scope})", lambda scope=scope: baseline_distances(whole_split(dataset), scope))
-                          for scope in SCOPES],
-                        ("typical likeness", lambda: typical_likeness(dataset)),
-                        (f"{len(subsets)} small models' baselines",
-                         lambda: [baseline_distances(zoo.open(m), scope) for m in subsets for scope in SCOPES])]:
-        build()
-        seconds[what], start = time.perf_counter() - start, time.perf_counter()
-    return seconds
 
 
 def summarize(distances: np.ndarray) -> dict:

@@ -26,30 +26,33 @@ class Nearest:
     what: str                  # plain words, e.g. "the 300 MNIST training images of MNIST-diffusion-..."
 
 
-def find_nearest(queries, saw, k: int = 1, scope: str = "same class", predicted=None) -> Nearest:
+def find_nearest(queries, saw, k: int = 1, scope: str = "same class", classifier=None, predicted=None) -> Nearest:
     """The ``k`` nearest training images of each query among ``saw``, by exact RMSE search.
 
     Args:
         queries: images (see ``memlab.data.pixels.as_unit_images``).
-        saw: what to search: ``zoo.open(id).saw`` (exactly a model's training images) or
-            ``training_set.whole_split(dataset)``.
+        saw: what to search, a ``TrainingSet``: ``zoo.open(id).saw`` (exactly a model's training images)
+            or ``training_set.whole_split(dataset)``.
         k: neighbours per query (at most the number of images searched).
         scope: ``"whole set"`` searches every training image; ``"same class"`` only those of the class the
             classifier predicts for the query. The same-class rule: where the predicted class has fewer
             than ``k`` images among those searched (absent, in a small subset), that query is searched
             over the whole set instead, and ``whole_set_fallback`` says so.
-        predicted: ``(labels, confidences)`` already computed by ``saw.classifier.predict(queries)``
-            (a caller that needs them too classifies once); computed here when not given.
+        classifier: what names each query's class (``model.classifier``, or ``zoo.classifier(dataset)``).
+        predicted: ``(labels, confidences)`` already computed by ``classifier.predict(queries)`` (a caller
+            that needs them too classifies once); computed here when not given.
     """
     if scope not in SCOPES:
         raise ValueError(f"scope must be one of {SCOPES}, got {scope!r}.")
     if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k < 1:
         raise ValueError(f"k must be a positive integer, got {k!r}.")
-    saw = getattr(saw, "saw", saw)       # a model (zoo.open) stands for what it saw
     queries = as_unit_images(queries)
     index = saw.index
     k = min(int(k), len(index))
-    labels, confidences = predicted if predicted is not None else saw.classifier.predict(queries)
+    if predicted is None and classifier is None:
+        raise ValueError("find_nearest needs the classifier that names each query's class (classifier=...) "
+                         "or its predictions (predicted=...).")
+    labels, confidences = predicted if predicted is not None else classifier.predict(queries)
     class_size = np.array([len(index.rows_of_class.get(int(c), ())) for c in labels], dtype=np.int64)
     same = (class_size >= k) if scope == "same class" else np.zeros(len(queries), bool)
     result = index.search(queries, k=k, classes=labels) if same.all() else index.search(queries, k=k)

@@ -26,8 +26,8 @@ import numpy as np
 
 from memlab.data import datasets as data
 from memlab.data.disk_cache import read_rows
-from memlab.judging.metrics import to_article
 from memlab.data.pixels import as_unit_images
+from memlab.judging.metrics import to_article
 
 PIXELS = 28 * 28
 # Principal directions in the sketch. More directions: a tighter bound, fewer exact scores, a larger

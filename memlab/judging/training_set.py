@@ -1,8 +1,8 @@
 """What a model saw: the training images a sample is searched among, and what makes its verdict fair.
 
-A ``TrainingSet`` holds the search index of exactly those images, the classifier that picks "same class"
-and the natural baseline per search scope (real unseen test images searched the same way). There are
-two kinds, both made once per kernel and shared:
+A ``TrainingSet`` holds the search index of exactly those images and, once computed, the natural baseline
+per search scope (real unseen test images searched the same way: ``memlab.judging.baseline``). There
+are two kinds, both made once per kernel and shared:
 
 * ``whole_split("mnist")``: the whole train split. An upload is compared with it, and every model trained
   on all 60 000 images saw exactly it, so they share this one object (one index, one baseline).
@@ -19,7 +19,7 @@ from memlab.data.disk_cache import fingerprint, load_or_compute, read_rows
 from memlab.judging.search import SKETCH_DIMS, SearchIndex
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def data_key(dataset: str) -> dict:
     """What a dataset's derived arrays depend on: the sha256 of its train and test images and labels."""
     train, test = data.load(dataset, "train"), data.load(dataset, "test")
@@ -59,25 +59,12 @@ class TrainingSet:
         """What the baseline's disk-cache key records about the subset (None: the whole split)."""
         return None if self.subset is None else data.indices_sha256(self.subset)
 
-    @property
-    def classifier(self):
-        """The dataset's classifier (shared by every training set of the dataset)."""
-        from memlab import zoo
-
-        return zoo.classifier(self.dataset)
-
-    def baseline(self, scope: str) -> np.ndarray:
-        """Article-scale RMSE of the baseline's unseen test images to their nearest image here (read-only)."""
-        from memlab.judging.baseline import baseline_distances
-
-        return baseline_distances(self, scope=scope)
-
     def image(self, dataset_index: int) -> np.ndarray:
         """Training image ``dataset_index`` of the dataset, as (28, 28) uint8."""
         return read_rows(data.load(self.dataset, "train").images, [int(dataset_index)])[0]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def whole_split(dataset: str) -> TrainingSet:
     """The whole train split, its search index's sketch built once per machine (``memlab.data.disk_cache``)."""
     check_dataset_name(dataset)

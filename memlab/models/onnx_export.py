@@ -28,7 +28,7 @@ import warnings
 import torch
 from torch import nn
 
-from memlab import zoo
+from memlab.models import store
 from memlab.models.onnx_models import export_path
 from memlab.models.registry import MODELS
 
@@ -61,7 +61,7 @@ def export(model_id: str, force: bool = False):
     path = export_path(model_id)
     if path.is_file() and not force:
         return path
-    model = zoo.load(model_id)
+    model = store.load(model_id)
     net, inputs, input_names, output_names = exportable(model)
     batch = torch.export.Dim("batch")
     with warnings.catch_warnings():
@@ -88,7 +88,7 @@ def export_all(force: bool = False) -> dict[str, float]:
     seconds each export took, for the models exported now."""
     seconds = {}
     for model_id in MODELS:
-        if zoo.is_trained(model_id) and (force or not export_path(model_id).is_file()):
+        if store.is_trained(model_id) and (force or not export_path(model_id).is_file()):
             start = time.perf_counter()
             export(model_id, force=True)
             seconds[model_id] = time.perf_counter() - start

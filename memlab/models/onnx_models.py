@@ -9,7 +9,7 @@ fraction of that. The classes here offer exactly the interface of the PyTorch mo
 * ``OnnxGAN.sample(n, seed)`` (one pass: nothing else to choose);
 * ``OnnxClassifier.predict(images)`` -> (labels, confidences) and ``.features(images)``.
 
-The sampling loop is ``memlab.sampling.loop_numpy`` over ``memlab.sampling.schedule_numpy``, and a seed's noise comes
+The sampling loop is ``memlab.sampling.loop`` over ``memlab.sampling.schedule``, and a seed's noise comes
 from ``memlab.sampling.noise``, as in the PyTorch models: one seed, one image, in either engine.
 
 Exports live in the disk cache folder (``memlab.data.disk_cache.cache_dir()``), named by the weights'
@@ -26,13 +26,13 @@ import numpy as np
 import onnxruntime as ort
 
 from memlab.data import disk_cache
-from memlab.sampling import noise
-from memlab import zoo
-from memlab.errors import CheckpointError
 from memlab.data.pixels import as_unit_images, model_to_unit, unit_to_model
+from memlab.errors import CheckpointError
+from memlab.models import store
 from memlab.models.registry import get_spec
-from memlab.sampling.loop_numpy import sample_diffusion, sample_gan
-from memlab.sampling.schedule_numpy import NumpySchedule
+from memlab.sampling import noise
+from memlab.sampling.loop import sample_diffusion, sample_gan
+from memlab.sampling.schedule import NoiseSchedule
 
 EXPORT_FORMAT = 1   # bump when what an export holds changes (input names, outputs): old files are then ignored
 
@@ -43,9 +43,9 @@ def export_path(model_id: str) -> Path:
     Raises:
         CheckpointError: the model is not trained (it has no card, so no weights to export).
     """
-    card = zoo.card(model_id)
+    card = store.card(model_id)
     if card is None:
-        raise CheckpointError(zoo.how_to_train(model_id))
+        raise CheckpointError(store.how_to_train(model_id))
     return disk_cache.cache_dir() / "onnx" / f"{model_id}-{card['weights_sha256'][:16]}-v{EXPORT_FORMAT}.onnx"
 
 
@@ -105,26 +105,22 @@ class OnnxModel:
 
 
 class OnnxDiffusion(OnnxModel):
-    options = ("sampler", "steps")   # what sample() lets a caller choose
-
     def sample(self, n, seed=None, steps=None, sampler=None, on_step=None) -> np.ndarray:
         """``n`` images on 0..1, shape (n, 28, 28); see ``memlab.models.torch_models.DiffusionModel.sample``.
 
         ``on_step(t, x_t, x0)`` is called after every step with (n, 28, 28) arrays on 0..1."""
-        def predict(x, t):
-            return self._run(x=x, t=t)[0]
+        def predict(x, t: int):
+            return self._run(x=x, t=np.full((len(x),), t, dtype=np.int64))[0]
 
         step_hook = None if on_step is None else (
             lambda t, x_t, x0: on_step(t, model_to_unit(x_t)[:, 0], model_to_unit(x0)[:, 0]))
-        x = sample_diffusion(predict, NumpySchedule(self.spec.schedule), n, noise.stream(seed),
+        x = sample_diffusion(predict, NoiseSchedule(self.spec.schedule), n, noise.stream(seed),
                              steps or self.spec.default_steps, sampler or self.spec.default_sampler,
                              on_step=step_hook)
         return model_to_unit(x)[:, 0]
 
 
 class OnnxGAN(OnnxModel):
-    options = ()   # one forward pass: nothing to choose
-
     def sample(self, n, seed=None) -> np.ndarray:
         """``n`` images on 0..1, shape (n, 28, 28): one pass, so no steps, sampler or on_step to take."""
         x = sample_gan(lambda z: self._run(z=z)[0], self.spec.network.noise_dim, n, noise.stream(seed))
@@ -151,7 +147,7 @@ CLASSES = {"diffusion": OnnxDiffusion, "gan": OnnxGAN, "classifier": OnnxClassif
 
 @functools.lru_cache(maxsize=16)
 def _open(model_id: str, path: str):
-    spec, card = get_spec(model_id), zoo.card(model_id)
+    spec, card = get_spec(model_id), store.card(model_id)
     model = CLASSES[spec.kind](spec, card, path)
     stored = model.session.get_modelmeta().custom_metadata_map.get("weights_sha256")
     if stored != card["weights_sha256"]:   # a file under the right name, made from other weights

@@ -6,8 +6,8 @@ here, and every shipped checkpoint records the spec it was trained with.
 
 from dataclasses import asdict, dataclass, field
 
-from memlab.nets.configs import ClassifierConfig, GANConfig, ScheduleConfig, UNetConfig
 from memlab.errors import unknown_name
+from memlab.nets.configs import ClassifierConfig, GANConfig, ScheduleConfig, UNetConfig
 
 
 @dataclass(frozen=True)

@@ -1,16 +1,16 @@
-"""Trained models behind one small interface, so the app and the CLI treat them alike.
+"""Trained models on PyTorch behind one small interface, so the app and the CLI treat them alike.
 
 * every generator has ``sample(n, seed, steps=None, sampler=None, on_step=None) -> (n, 28, 28)``
-  float32 on 0..1, and ``options``: the names of the arguments it uses (a GAN ignores all three);
+  float32 on 0..1 (a GAN takes no steps, sampler or on_step);
 * the classifier has ``predict(images) -> (labels, confidences)`` and ``features(images)``.
 
-``memlab.models.onnx_models`` offers the same interface on ONNX Runtime (no PyTorch). A ``seed`` (an int or a
-``numpy.random.Generator``) draws its noise from the NumPy stream of ``memlab.sampling.noise``, so both engines
-give the same image for it. Passing a ``torch.Generator`` instead (as ``seed`` or ``generator=``) still
-works and draws with PyTorch, as before: the images lessons and tests recorded for it do not change.
+``memlab.models.onnx_models`` offers the same interface on ONNX Runtime (no PyTorch). Both run the one
+sampling loop of ``memlab.sampling.loop`` and draw a seed's noise from ``memlab.sampling.noise``: the
+network is the only thing that differs, so both engines give the same image for a seed.
 
-``KINDS`` holds one record per kind of model (its network, config, trainer, interface and name);
-``from_payload`` builds the right model from a checkpoint dict (see ``memlab.models.checkpoint``).
+``KINDS`` holds one record per kind of model (its network, config, interface and name; what one
+training step means is ``memlab.training.trainers.TRAINERS``); ``from_payload`` builds the right model
+from a checkpoint dict (see ``memlab.models.checkpoint``).
 """
 
 from dataclasses import dataclass
@@ -18,15 +18,14 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from memlab.sampling import noise
-from memlab.nets.classifier import Classifier, ClassifierConfig
-from memlab.nets.gan import GANConfig, Generator
 from memlab.data.pixels import as_unit_images, model_to_unit, unit_to_model
 from memlab.models.registry import ModelSpec, TrainConfig
+from memlab.nets.classifier import Classifier, ClassifierConfig
+from memlab.nets.gan import GANConfig, Generator
+from memlab.nets.unet import UNet, UNetConfig
+from memlab.sampling import noise
 from memlab.sampling.loop import sample_diffusion, sample_gan
 from memlab.sampling.schedule import DEFAULT_SPACING, NoiseSchedule, ScheduleConfig
-from memlab.training.trainers import ClassifierTrainer, DiffusionTrainer, GANTrainer
-from memlab.nets.unet import UNet, UNetConfig
 
 
 class TrainedModel:
@@ -46,47 +45,46 @@ class TrainedModel:
         return self
 
 
-def _noise_source(seed, generator):
-    """What a sampler draws from: the ``torch.Generator`` given (either way, the old calls), else the
-    NumPy stream of ``seed`` (``memlab.sampling.noise``)."""
-    if generator is not None:
-        return generator
-    if isinstance(seed, torch.Generator):   # sample(n, torch.Generator().manual_seed(s)), as lessons do
-        return seed
-    return noise.stream(seed)
-
-
-def _unit(x: torch.Tensor) -> np.ndarray:
-    """(N, 1, 28, 28) on -1..1 -> (N, 28, 28) float32 on 0..1, as NumPy."""
-    return model_to_unit(x)[:, 0].cpu().numpy()
+def _unit(x: np.ndarray) -> np.ndarray:
+    """(N, 1, 28, 28) on -1..1 -> (N, 28, 28) float32 on 0..1."""
+    return model_to_unit(x)[:, 0]
 
 
 class DiffusionModel(TrainedModel):
-    options = ("sampler", "steps")   # what sample() lets a caller choose
-
     def sample(self, n, seed=None, steps=None, sampler=None, on_step=None, eta=0.0,
-               spacing=DEFAULT_SPACING, generator=None) -> np.ndarray:
+               spacing=DEFAULT_SPACING) -> np.ndarray:
         """``n`` images on 0..1, shape (n, 28, 28).
 
         Args:
-            seed: an int or ``numpy.random.Generator`` (or a ``torch.Generator``, see the module doc).
+            seed: an int or a ``numpy.random.Generator`` (``memlab.sampling.noise``).
             steps, sampler: default to the spec's ``default_steps`` and ``default_sampler``.
             on_step: ``on_step(t, x_t, x0)`` after every step, both (n, 28, 28) NumPy arrays on 0..1.
             eta, spacing: see ``memlab.sampling.loop.sample_diffusion``.
         """
+        device = next(self.net.parameters()).device
+
+        @torch.no_grad()
+        def predict(x: np.ndarray, t: int) -> np.ndarray:
+            x = torch.from_numpy(x).to(device)
+            return self.net(x, torch.full((len(x),), t, device=device, dtype=torch.long)).float().cpu().numpy()
+
         step_hook = None if on_step is None else lambda t, x_t, x0: on_step(t, _unit(x_t), _unit(x0))
-        x = sample_diffusion(self.net, NoiseSchedule(self.spec.schedule), n, _noise_source(seed, generator),
+        x = sample_diffusion(predict, NoiseSchedule(self.spec.schedule), n, noise.stream(seed),
                              steps or self.spec.default_steps, sampler or self.spec.default_sampler,
                              eta, step_hook, spacing)
         return _unit(x)
 
 
 class GANModel(TrainedModel):
-    options = ()   # one forward pass: nothing to choose
-
-    def sample(self, n, seed=None, generator=None) -> np.ndarray:
+    def sample(self, n, seed=None) -> np.ndarray:
         """``n`` images on 0..1, shape (n, 28, 28): one pass, so no steps, sampler or on_step to take."""
-        return _unit(sample_gan(self.net, n, _noise_source(seed, generator)))
+        device = next(self.net.parameters()).device
+
+        @torch.no_grad()
+        def generate(z: np.ndarray) -> np.ndarray:
+            return self.net(torch.from_numpy(z).to(device)).float().cpu().numpy()
+
+        return _unit(sample_gan(generate, self.spec.network.noise_dim, n, noise.stream(seed)))
 
 
 class ClassifierModel(TrainedModel):
@@ -113,15 +111,14 @@ class Kind:
 
     config: type          # the network's frozen config dataclass, e.g. UNetConfig
     network: type         # the nn.Module built from it: network(config) (what is shipped and sampled from)
-    trainer: type         # what one training step means (memlab.training.trainers)
     model: type           # the trained model's interface (above)
     architecture: str     # what the model card calls the network
 
 
 KINDS = {
-    "diffusion": Kind(UNetConfig, UNet, DiffusionTrainer, DiffusionModel, "UNet (memlab.nets.unet)"),
-    "gan": Kind(GANConfig, Generator, GANTrainer, GANModel, "DCGAN generator (memlab.nets.gan)"),
-    "classifier": Kind(ClassifierConfig, Classifier, ClassifierTrainer, ClassifierModel, "CNN (memlab.nets.classifier)"),
+    "diffusion": Kind(UNetConfig, UNet, DiffusionModel, "UNet (memlab.nets.unet)"),
+    "gan": Kind(GANConfig, Generator, GANModel, "DCGAN generator (memlab.nets.gan)"),
+    "classifier": Kind(ClassifierConfig, Classifier, ClassifierModel, "CNN (memlab.nets.classifier)"),
 }
 
 

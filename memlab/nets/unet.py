@@ -8,8 +8,8 @@ Sized to train on two CPU cores: the default has about 0.8 M parameters (801 921
 import math
 
 import torch
-from torch import nn
 import torch.nn.functional as F
+from torch import nn
 
 from memlab.nets.configs import UNetConfig
 

@@ -72,8 +72,9 @@ def share_search_indexes() -> list[str]:
     not read. Only what is stored is opened (``memlab dashboard`` runs ``memlab prepare`` before starting
     the server); a model whose entries are not (or whose data is missing) is skipped, and each kernel
     opens it itself as before. Returns the models opened."""
-    from memlab.data import disk_cache
     from memlab import zoo
+    from memlab.data import disk_cache
+    from memlab.judging.baseline import baseline_distances
     from memlab.judging.nearest import SCOPES
     from memlab.models.registry import GENERATORS
 
@@ -81,11 +82,11 @@ def share_search_indexes() -> list[str]:
     for model_id in GENERATORS:
         try:
             with disk_cache.only_what_is_stored():
-                model = zoo.open(model_id)
+                model = zoo.open(model_id, "onnx")   # the engine of the dashboard's kernels (notebooks/dashboard.ipynb)
                 if not model.is_trained:
                     continue
-                for scope in SCOPES:
-                    model.saw.baseline(scope)
+                for scope in SCOPES:   # read from the disk cache only: no classifier is needed to read them
+                    baseline_distances(model.saw, scope, classifier=None)
         except Exception:                  # not prepared, no data, a broken file: the kernel's business
             continue
         opened.append(model_id)
@@ -94,8 +95,8 @@ def share_search_indexes() -> list[str]:
 
 def forget_shared_indexes():
     """In a kernel whose data or cache folders are not this process's: drop what was opened from them."""
-    from memlab.judging import training_set
     from memlab import zoo
+    from memlab.judging import training_set
     zoo.open.cache_clear()
     training_set.whole_split.cache_clear()     # (memlab.data.datasets's own cache is keyed by the folder)
     training_set.data_key.cache_clear()

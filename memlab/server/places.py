@@ -206,8 +206,8 @@ class PlacesKernelManager(AsyncMappingKernelManager):
         and delete its process's private folders."""
         kernel = super().remove_kernel(kernel_id)
         place = self._places.pop(kernel_id, None)
-        from memlab.server import kernel_socket
         from memlab import private_folder
+        from memlab.server import kernel_socket
 
         kernel_socket.close_sockets(kernel_id)
         if place is not None and place.pid is not None:

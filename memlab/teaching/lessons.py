@@ -17,8 +17,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 import torch
 
-from memlab.models import registry
 from memlab.data.pixels import as_unit_images, model_to_unit, unit_to_model
+from memlab.models import registry
+from memlab.sampling.noise import normal, stream
 from memlab.sampling.schedule import NoiseSchedule
 
 
@@ -48,7 +49,7 @@ def forward_frames(image, timesteps, seed: int = 0, schedule: NoiseSchedule | No
     Returns (len(timesteps), 28, 28) on 0..1 (clipped for display: x_t itself can leave -1..1)."""
     schedule = schedule or NoiseSchedule()
     x0 = unit_to_model(torch.from_numpy(as_unit_images(image, "image")[:1]))[:, None]   # (1, 1, 28, 28)
-    noise = torch.randn(x0.shape, generator=torch.Generator().manual_seed(seed))
+    noise = torch.from_numpy(normal(stream(seed), x0.shape))   # a seed's noise, as everywhere in memlab
     t = torch.as_tensor(list(timesteps), dtype=torch.long)
     x_t = schedule.add_noise(x0.expand(len(t), -1, -1, -1), noise.expand(len(t), -1, -1, -1), t)
     return model_to_unit(x_t.clamp(-1, 1))[:, 0].numpy()
@@ -56,7 +57,7 @@ def forward_frames(image, timesteps, seed: int = 0, schedule: NoiseSchedule | No
 
 def signal_and_noise(schedule: NoiseSchedule | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The weights of x_0 and of eps in x_t for every t: sqrt(abar_t) and sqrt(1 - abar_t)."""
-    abar = (schedule or NoiseSchedule()).alphas_cumprod.double().numpy()
+    abar = (schedule or NoiseSchedule()).alphas_cumprod.astype(np.float64)
     return np.sqrt(abar), np.sqrt(1 - abar)
 
 
@@ -84,7 +85,7 @@ class Trajectory:
 
 
 def reverse_trajectory(model, sampler: str = "ddim", steps: int = 50, seed: int = 0) -> Trajectory:
-    """Sample one image from a diffusion ``model`` (``memlab.zoo.load(...)``) and keep every step."""
+    """Sample one image from a diffusion ``model`` (``zoo.open(id)``) and keep every step."""
     timesteps, frames, estimates = [], [], []
 
     def keep(t, x_t, pred_x0):   # called after every step, with (1, 28, 28) NumPy images on 0..1
@@ -92,5 +93,5 @@ def reverse_trajectory(model, sampler: str = "ddim", steps: int = 50, seed: int 
         frames.append(x_t[0])
         estimates.append(pred_x0[0])
 
-    final = model.sample(1, torch.Generator().manual_seed(seed), steps=steps, sampler=sampler, on_step=keep)
+    final = model.sample(1, seed, steps=steps, sampler=sampler, on_step=keep)
     return Trajectory(sampler, timesteps, np.stack(frames), np.stack(estimates), final[0])

@@ -25,11 +25,11 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from memlab import zoo
+from memlab.data.pixels import SIZE, as_unit_images
 from memlab.errors import MemlabError
 from memlab.judging.metrics import rmse, to_article, verdict
-from memlab.data.pixels import SIZE, as_unit_images
-from memlab.private_folder import PrivateFolder
 from memlab.models.registry import MODELS, get_spec
+from memlab.private_folder import PrivateFolder
 
 if TYPE_CHECKING:   # PyTorch and the search load on first use, so the panel draws before them
     from memlab.judgement import Judgement
@@ -195,8 +195,8 @@ class OwnImageRun:
 
     def _train(self, image, on_progress):
         from memlab.models import checkpoint
-        from memlab.training import loop as training   # here, not at the top: the dashboard draws this panel
-        from memlab.models.torch_models import from_payload     # before PyTorch is imported (see memlab.dashboard.widgets)
+        from memlab.models.torch_models import from_payload  # before PyTorch is imported (see memlab.dashboard.widgets)
+        from memlab.training import loop as training  # here, not at the top: the dashboard draws this panel
 
         image = check_image(image)
         start, last = time.monotonic(), [0.0]
@@ -218,11 +218,9 @@ class OwnImageRun:
 
     def samples(self, model, image) -> list[SampleVerdict]:
         """One sample per seed, each measured against ``image`` on both scales."""
-        import torch
-
         image, found = check_image(image), []
         for seed in self.seeds:
-            sample = model.sample(1, torch.Generator().manual_seed(seed), self.sample_steps)[0]
+            sample = model.sample(1, seed, self.sample_steps)[0]
             distance = float(rmse(sample, image)[0])
             found.append(SampleVerdict(seed, sample, distance, float(to_article(distance)),
                                        verdict(float(to_article(distance)))))
@@ -230,9 +228,7 @@ class OwnImageRun:
 
     def compare(self, image) -> "Judgement":
         """``image`` searched among every training image of the 60 000-image model."""
-        from memlab.judgement import judge
-
-        return judge(check_image(image), zoo.open(COMPARE_WITH[self.dataset]), k=1, scope="whole set")[0]
+        return zoo.open(COMPARE_WITH[self.dataset]).judge(check_image(image), k=1, scope="whole set")[0]
 
     def train_and_judge(self, image, on_progress=None) -> OwnImageResult:
         """Train, sample every seed, compare: everything the panel shows, in one call."""

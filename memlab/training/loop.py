@@ -18,11 +18,12 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from memlab.models import checkpoint
 from memlab.data import datasets as data
 from memlab.data.pixels import as_unit_images, uint8_to_unit, unit_to_model
+from memlab.models import checkpoint
 from memlab.models.registry import ModelSpec
 from memlab.models.torch_models import KINDS
+from memlab.training.trainers import TRAINERS
 
 FP16_ABOVE_BYTES = 8_000_000  # shipped weights larger than this in float32 are stored as float16
 
@@ -172,7 +173,7 @@ def train(spec: ModelSpec, out_dir="runs", steps=None, max_minutes=None, resume=
     out = Path(out_dir) / spec.id
     total = steps or spec.train.steps
     torch.manual_seed(spec.train.seed)  # network initialisation
-    run = Run(spec, out, device, KINDS[spec.kind].trainer(spec, device, total),
+    run = Run(spec, out, device, TRAINERS[spec.kind](spec, device, total),
               torch.Generator().manual_seed(spec.train.seed))
     if resume:
         saved = checkpoint.load(out / "checkpoint.pt", expect_id=spec.id)

@@ -17,11 +17,11 @@ import torch
 import torch.nn.functional as F
 
 from memlab.data import datasets as data
-from memlab.nets.classifier import Classifier
 from memlab.data.pixels import uint8_to_unit, unit_to_model
+from memlab.nets.classifier import Classifier
 from memlab.nets.gan import Discriminator, Generator
-from memlab.sampling.schedule import NoiseSchedule
 from memlab.nets.unet import UNet
+from memlab.sampling.schedule import NoiseSchedule
 
 
 def cosine_decay(optimizer, train_cfg, total_steps):
@@ -166,3 +166,7 @@ class ClassifierTrainer(Trainer):
 
     def parts(self):
         return {"net": self.net, "opt": self.opt, "sched": self.sched}
+
+
+# What one training step means, per kind of model (``ModelSpec.kind``)
+TRAINERS = {"diffusion": DiffusionTrainer, "gan": GANTrainer, "classifier": ClassifierTrainer}

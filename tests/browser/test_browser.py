@@ -70,7 +70,7 @@ def test_three_sessions_at_once_each_get_their_own_result(browser, dashboard_url
     from memlab import zoo
     def training_class(model_id, dataset):   # the class name of a one-image model's training image
         image_set = data.load(dataset, "train")
-        return image_set.classes[image_set.labels[zoo.load(model_id).subset_indices[0]]]
+        return image_set.classes[image_set.labels[zoo.open(model_id).subset_indices[0]]]
 
     wanted = {"MNIST-diffusion-oneImage (1 image)":
               ["perfect copy", "nearest of 1 training image",

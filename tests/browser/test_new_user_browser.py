@@ -106,7 +106,9 @@ def test_the_model_list_and_the_seed_box_stay_inside_their_column(page, width):
 
 def test_upload_buttons_read_a_plain_label(page):
     page.set_viewport_size({"width": 1280, "height": 900})
-    for button in page.locator(".widget-upload").all():
+    buttons = page.locator(".widget-upload")
+    expect(buttons).to_have_count(3, timeout=SLOW)   # the upload search, your own image, the membership test
+    for button in buttons.all():
         label = button.evaluate("b => getComputedStyle(b, '::after').content")
         shown = button.evaluate("b => getComputedStyle(b).fontSize")   # the button's own "… (0)" text
         assert "Choose an image…" in label and shown == "0px", (label, shown)

@@ -10,12 +10,12 @@ by the code that uses them (``controls.Request.check``, ``image_files.image_from
 """
 
 import ipywidgets as w
-from traitlets import TraitError
 from ipywidgets.widgets.widget_bool import _Bool
 from ipywidgets.widgets.widget_float import _Float
 from ipywidgets.widgets.widget_int import _Int
 from ipywidgets.widgets.widget_selection import _MultipleSelection, _Selection
 from ipywidgets.widgets.widget_selectioncontainer import _SelectionContainer
+from traitlets import TraitError
 
 # (kind of widget, the traits a person changes in it). Every other widget (labels, images, buttons,
 # layouts, styles, containers) takes nothing from a page; a button's click arrives as its own message.

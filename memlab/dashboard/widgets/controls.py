@@ -8,13 +8,14 @@ from dataclasses import dataclass
 import ipywidgets as w
 
 from memlab import zoo
+from memlab.dashboard.widgets.style import UPLOAD_LABEL
 from memlab.judging.nearest import SCOPES
 from memlab.models.registry import GENERATORS
-from memlab.dashboard.widgets.style import UPLOAD_LABEL
+from memlab.sampling.schedule import SAMPLERS
 
 MAX_SEED = 2**31 - 1
 MAX_STEPS = 250          # the Steps slider's end: DDPM's 250 steps take about a minute and a half on a CPU
-SAMPLERS = ("ddim", "ddpm")
+
 # The original demo's eight models; the other generators are extra points of the memorization curve.
 DEMO_MODELS = ("mnist-diffusion-1", "mnist-diffusion-300", "mnist-diffusion-3000", "mnist-diffusion-60000",
                "mnist-gan-60000", "mnist-gan-60000-nodropout", "fashion-diffusion-1", "fashion-diffusion-60000")
@@ -107,6 +108,7 @@ class Request:
     steps: int | None     # reverse diffusion steps; None for a GAN
     seed: int
     scope: str            # "same class" or "whole set"
+    engine: str = "torch"  # what runs the network: "torch" or "onnx" (the public dashboard's)
 
     def check(self) -> "Request":
         """This request, if every value is one the controls can give; else a ValueError that says which.
@@ -130,8 +132,8 @@ class Request:
 
     @property
     def model(self):
-        """``zoo.open(model_id)``: the model, resolved once per kernel."""
-        return zoo.open(self.model_id)
+        """``zoo.open(model_id, engine)``: the model, resolved once per kernel."""
+        return zoo.open(self.model_id, self.engine)
 
     def describe(self) -> str:
         how = (f"{self.sampler.upper()} sampler, {self.steps} step{'s' if self.steps != 1 else ''}"

@@ -12,8 +12,8 @@ import numpy as np
 from IPython.display import display
 from matplotlib.figure import Figure
 
-from memlab.teaching.lessons import forward_frames, signal_and_noise
 from memlab.dashboard.widgets.lesson_figure import FigureWidget
+from memlab.teaching.lessons import forward_frames, signal_and_noise
 
 SAMPLER_COLOURS = {"ddpm": "#c05600", "ddim": "#1f5fbf"}
 

@@ -6,7 +6,7 @@ run headless (CI, nbconvert) the same cell still leaves the current figure as a 
 sentence as text, because the display bundle carries both beside the widget.
 """
 
-from __future__ import annotations   # the type names below need no matplotlib at import
+from __future__ import annotations  # the type names below need no matplotlib at import
 
 import html
 import io

@@ -11,14 +11,14 @@ import html
 import ipywidgets as w
 import numpy as np
 
-from memlab.data import datasets as data
 from memlab import zoo
-from memlab.data.image_files import image_from_bytes
-from memlab.models.registry import MODELS
 from memlab.dashboard.widgets.controls import Message, labelled, model_label, upload_button, uploaded_file
-from memlab.dashboard.widgets.tiles import tile_html
 from memlab.dashboard.widgets.jobs import Jobs
 from memlab.dashboard.widgets.lesson_figure import figure_png
+from memlab.dashboard.widgets.tiles import tile_html
+from memlab.data import datasets as data
+from memlab.data.image_files import image_from_bytes
+from memlab.models.registry import MODELS
 
 SOURCES = [("one of its training images", "member"), ("an unseen test image", "unseen"), ("your upload", "upload")]
 MODELS_WITH_A_LOSS = [m for m, s in MODELS.items() if s.kind == "diffusion" and s.dataset == "mnist"]

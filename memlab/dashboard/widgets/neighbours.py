@@ -11,11 +11,11 @@ from matplotlib.cm import ScalarMappable
 from matplotlib.colors import LinearSegmentedColormap, Normalize
 from matplotlib.figure import Figure
 
-from memlab.data import datasets as data
-from memlab.judgement import SCOPES, judge
-from memlab.judging.metrics import to_article, verdict
-from memlab.dashboard.widgets.tiles import VERDICT_COLOURS, difference_map, verdict_html
 from memlab.dashboard.widgets.lesson_figure import FigureWidget
+from memlab.dashboard.widgets.tiles import VERDICT_COLOURS, difference_map, verdict_html
+from memlab.data import datasets as data
+from memlab.judgement import SCOPES
+from memlab.judging.metrics import to_article, verdict
 
 DIFFERENCE_COLOURS = ["black", "red", "yellow"]   # the colours of images.difference_map, 0 -> 0.5 -> 1
 
@@ -60,17 +60,15 @@ class NeighbourBrowser(FigureWidget):
 
     Args:
         samples: (N, 28, 28) images on 0..1 (e.g. a model's seeded samples).
-        saw: what to search: ``zoo.open(id)`` (exactly that model's training images) or
-            ``training_set.whole_split(dataset)``.
+        model: whose training images to search: ``zoo.open(id)`` (exactly the images it saw).
         k: neighbours shown.
         main: mark it as the lesson's main widget (CSS class ``memlab-main-widget``).
     """
 
-    def __init__(self, samples, saw, k: int = 4, main: bool = False):
-        self.samples, self.k = np.asarray(samples), k
-        self.made_by = getattr(saw, "label", None) or saw.dataset     # a model's label, or the dataset
-        self.saw = getattr(saw, "saw", saw)
-        self.train_images = data.load(self.saw.dataset, "train").images
+    def __init__(self, samples, model, k: int = 4, main: bool = False):
+        self.samples, self.k, self.model = np.asarray(samples), k, model
+        self.made_by = model.label
+        self.train_images = data.load(model.dataset, "train").images
         self.sample_slider = w.IntSlider(value=0, min=0, max=len(self.samples) - 1, description="sample",
                                          continuous_update=False)
         self.scope = w.ToggleButtons(options=SCOPES, value=SCOPES[0], description="search")
@@ -79,7 +77,7 @@ class NeighbourBrowser(FigureWidget):
 
     def draw(self):
         index, scope = self.sample_slider.value, self.scope.value
-        (judgement,) = judge(self.samples[index], self.saw, self.k, scope)
+        (judgement,) = self.model.judge(self.samples[index], self.k, scope)
         how = "whole set, too few of its class" if judgement.whole_set_fallback else scope
         searched = f"{judgement.searched:,} training images compared" + (
             f", class {judgement.class_name}" if how == "same class" else "")

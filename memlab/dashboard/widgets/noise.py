@@ -11,12 +11,13 @@ import html
 import ipywidgets as w
 from matplotlib.figure import Figure
 
+from memlab import zoo
+from memlab.dashboard.widgets.lesson_figure import FigureWidget
+from memlab.dashboard.widgets.tiles import VERDICT_COLOURS, verdict_html
 from memlab.data import datasets as data
 from memlab.judgement import judge
 from memlab.judging.training_set import whole_split
 from memlab.teaching.lessons import add_grey_noise
-from memlab.dashboard.widgets.tiles import VERDICT_COLOURS, verdict_html
-from memlab.dashboard.widgets.lesson_figure import FigureWidget
 
 
 def noise_figure(original, noisy, nearest, judgement, sigma: float) -> Figure:
@@ -61,7 +62,7 @@ class NoiseSlider(FigureWidget):
     def draw(self):
         original = self.train.images[self.index]
         noisy = add_grey_noise(original, self.sigma.value, self.seed)
-        (self.judgement,) = judge(noisy, whole_split(self.dataset), scope="whole set")
+        (self.judgement,) = judge(noisy, whole_split(self.dataset), zoo.classifier(self.dataset), scope="whole set")
         nearest = self.judgement.nearest_image
         same = "the very image we started from" if self.judgement.nearest_index == self.index else \
             "a different training image"

@@ -17,12 +17,12 @@ import ipywidgets as w
 import numpy as np
 from ipycanvas import Canvas, hold_canvas
 
-from memlab.errors import MemlabError
-from memlab.data.image_files import image_from_bytes
-from memlab.teaching.own_image import BRUSH, PAD, OwnImageRun, Drawing, TrainingCancelled
-from memlab.data.pixels import SIZE
 from memlab.dashboard.widgets.controls import upload_button, uploaded_file
 from memlab.dashboard.widgets.tiles import VERDICT_COLOURS, distance_text, png
+from memlab.data.image_files import image_from_bytes
+from memlab.data.pixels import SIZE
+from memlab.errors import MemlabError
+from memlab.teaching.own_image import BRUSH, PAD, Drawing, OwnImageRun, TrainingCancelled
 
 # Named, not linked: the public dashboard serves no notebook but itself (a link there answered 403),
 # and in JupyterLab this panel already sits inside lesson 06.

@@ -11,8 +11,8 @@ import ipywidgets as w
 import numpy as np
 
 from memlab.dashboard.widgets.controls import Message, labelled
-from memlab.dashboard.widgets.tiles import VERDICT_COLOURS, tile_html, tile_row
 from memlab.dashboard.widgets.jobs import Cancelled
+from memlab.dashboard.widgets.tiles import VERDICT_COLOURS, tile_html, tile_row
 from memlab.dashboard.widgets.warm import COMPUTE
 
 EXPLAIN = ("A diffusion model starts from pure noise and removes a little of it at each <b>step</b>. "
@@ -73,7 +73,7 @@ class StepThroughPanel:
         return self
 
     def _run(self, request, generation):
-        from memlab.judgement import judge, sample_and_judge  # here, not at the top: see memlab.dashboard.widgets
+        from memlab.judgement import sample_and_judge  # here, not at the top: see memlab.dashboard.widgets
 
         self.progress.max, self.progress.value, self.progress.layout.display = request.steps, 0, ""
         self.message.show(f"Working… 0 of {request.steps} steps.")
@@ -91,7 +91,7 @@ class StepThroughPanel:
                 # the one path, keeping every step on the way; then each step's guess x_0 is judged too
                 sample_and_judge(request.model, request.seed, request.scope, k=1, sampler=request.sampler,
                                  steps=request.steps, on_step=on_step)
-                judgements = judge(np.stack([x0 for _, _, x0 in raw]), request.model, k=1, scope=request.scope)
+                judgements = request.model.judge(np.stack([x0 for _, _, x0 in raw]), k=1, scope=request.scope)
         except Cancelled:           # the model changed: its panel is already cleared
             return
         except Exception as err:   # shown here, never as a traceback

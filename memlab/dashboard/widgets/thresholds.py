@@ -8,8 +8,8 @@ import ipywidgets as w
 import numpy as np
 from matplotlib.figure import Figure
 
-from memlab.judging.metrics import ARTICLE_PER_UNIT, NEAR_COPY, PERFECT_COPY
 from memlab.dashboard.widgets.lesson_figure import FigureWidget
+from memlab.judging.metrics import ARTICLE_PER_UNIT, NEAR_COPY, PERFECT_COPY
 
 DEMO_THRESHOLDS = ((PERFECT_COPY, "perfect copy", "#b00020"), (NEAR_COPY, "near copy", "#e07000"))
 # The slider starts between the demo's two thresholds, on its grid (10 ** -2.5): starting on 0.006 drew

@@ -9,10 +9,10 @@ import ipywidgets as w
 import numpy as np
 from matplotlib.figure import Figure
 
+from memlab.dashboard.widgets.lesson_figure import FigureWidget
 from memlab.data import datasets as data
 from memlab.judging.criteria import CRITERIA
 from memlab.models.registry import get_spec
-from memlab.dashboard.widgets.lesson_figure import FigureWidget
 
 CRITERION_WORDS = {"perfect_copy": "perfect copy (fixed threshold)", "near_copy": "near copy (fixed threshold)",
                    "nearest_ratio": "nearest/second ratio < 1/3", "calibrated_distance": "calibrated distance < 1"}

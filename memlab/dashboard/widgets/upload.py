@@ -9,11 +9,11 @@ import html
 
 import ipywidgets as w
 
+from memlab.dashboard.widgets.controls import Message, labelled, upload_button, uploaded_file
+from memlab.dashboard.widgets.tiles import JudgementView
 from memlab.data.datasets import DATASET_NAMES
 from memlab.data.image_files import image_from_bytes
 from memlab.judging.nearest import SCOPES
-from memlab.dashboard.widgets.controls import Message, labelled, upload_button, uploaded_file
-from memlab.dashboard.widgets.tiles import JudgementView
 
 DATASETS = [("MNIST digits", "mnist"), ("Fashion-MNIST clothes", "fashion")]
 
@@ -21,7 +21,8 @@ DATASETS = [("MNIST digits", "mnist"), ("Fashion-MNIST clothes", "fashion")]
 class UploadPanel:
     """``UploadPanel().widget`` is the section; ``search(content, name)`` is what an upload calls."""
 
-    def __init__(self):
+    def __init__(self, engine: str = "torch"):
+        self.engine = engine                            # what runs the classifier that picks "same class"
         self.upload = upload_button()
         self.upload.add_class("memlab-search-upload")   # what tests and a page's script find it by
         self.dataset = w.ToggleButtons(options=DATASETS, tooltips=["Search the 60,000 MNIST training digits",
@@ -75,6 +76,7 @@ class UploadPanel:
         return self
 
     def _search_again(self):
+        from memlab import zoo
         from memlab.judgement import judge  # here, not at the top: see memlab.dashboard.widgets
         from memlab.judging.training_set import whole_split
 
@@ -85,7 +87,9 @@ class UploadPanel:
         self.status.value = (f"<div class='memlab-help'>Searching the {DATASET_NAMES[self.dataset.value]} training images for "
                              f"<b>{html.escape(name)}</b>…</div>")
         try:
-            (judgement,) = judge(image, whole_split(self.dataset.value), k=5, scope=self.scope.value)
+            dataset = self.dataset.value
+            (judgement,) = judge(image, whole_split(dataset), zoo.classifier(dataset, self.engine), k=5,
+                                 scope=self.scope.value)
         except Exception as err:   # e.g. the dataset is missing offline: say so here
             self.message.show(str(err), error=True)
             return

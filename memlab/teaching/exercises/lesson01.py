@@ -2,11 +2,11 @@
 
 import numpy as np
 
-from memlab.judging import metrics
-from memlab.teaching.lessons import add_grey_noise
 from memlab.data.pixels import as_unit_images
+from memlab.judging import metrics
 from memlab.teaching.exercises import feedback
 from memlab.teaching.exercises.answers import as_number, matches
+from memlab.teaching.lessons import add_grey_noise
 
 MAX_SIGMA = 80
 

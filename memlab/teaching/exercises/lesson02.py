@@ -31,12 +31,12 @@ def check_forward(answer, x0, noise, t: int):
         if matches(value, wrong):
             return feedback(False, "", hint)
     return feedback(False, "", "Take abar = schedule.alphas_cumprod[t], then "
-                               "abar.sqrt() * x0 + (1 - abar).sqrt() * noise.")
+                               "np.sqrt(abar) * x0 + np.sqrt(1 - abar) * noise.")
 
 
 def half_signal_step(schedule: NoiseSchedule | None = None) -> int:
     """The first timestep t at which the image's weight sqrt(abar_t) falls below one half."""
-    abar = (schedule or NoiseSchedule()).alphas_cumprod.double().numpy()
+    abar = (schedule or NoiseSchedule()).alphas_cumprod.astype(np.float64)
     return int(np.argmax(np.sqrt(abar) < 0.5))
 
 
@@ -46,7 +46,7 @@ def check_half_signal(answer):
     if not isinstance(value, float):
         return value
     schedule = NoiseSchedule()
-    truth, abar = half_signal_step(schedule), schedule.alphas_cumprod.double().numpy()
+    truth, abar = half_signal_step(schedule), schedule.alphas_cumprod.astype(np.float64)
     if value == truth:
         return feedback(True, f"From t = {truth} on, less than half of each pixel's value is the image "
                               f"(sqrt(alpha-bar) = {np.sqrt(abar[truth]):.4f}); by t = 999 it is "

@@ -1,7 +1,6 @@
 """Checks for lesson 03 (sampling). Each returns a ``Feedback`` with a hint; none raises."""
 
 import numpy as np
-import torch
 
 from memlab.judging import metrics
 from memlab.sampling.schedule import NoiseSchedule
@@ -18,7 +17,7 @@ def check_ddim_step(answer, pred_x0, eps, prev_t: int):
     value = as_array(answer, pred_x0.shape)
     if not isinstance(value, np.ndarray):
         return value
-    abar = NoiseSchedule().alphas_cumprod.double().numpy()
+    abar = NoiseSchedule().alphas_cumprod.astype(np.float64)
     prev = abar[prev_t] if prev_t >= 0 else 1.0
     expected = np.sqrt(prev) * pred_x0 + np.sqrt(1 - prev) * eps
     if matches(value, expected):
@@ -31,13 +30,13 @@ def check_ddim_step(answer, pred_x0, eps, prev_t: int):
     if matches(value, prev * pred_x0 + (1 - prev) * eps):
         return feedback(False, "", "The weights are square roots: sqrt(alpha-bar_prev) and sqrt(1 − alpha-bar_prev).")
     return feedback(False, "", "abar_prev = schedule.alphas_cumprod[prev_t]; then "
-                               "abar_prev.sqrt() * pred_x0 + (1 - abar_prev).sqrt() * eps.")
+                               "np.sqrt(abar_prev) * pred_x0 + np.sqrt(1 - abar_prev) * eps.")
 
 
 def settle_distances(model, seed: int = 0) -> dict:
     """RMSE (0-1) between the DDIM image at each of ``STEP_CHOICES`` steps and at 50 steps, same seed."""
     def draw(steps):
-        return model.sample(1, torch.Generator().manual_seed(seed), steps=steps, sampler="ddim")
+        return model.sample(1, seed, steps=steps, sampler="ddim")
 
     reference = draw(50)
     return {steps: float(metrics.rmse(draw(steps), reference)[0]) for steps in STEP_CHOICES}

@@ -3,9 +3,8 @@
 import numpy as np
 
 from memlab.data import datasets as data
-from memlab.judging import metrics
-from memlab.judgement import judge
 from memlab.data.pixels import as_unit_images
+from memlab.judging import metrics
 from memlab.teaching.exercises import feedback
 from memlab.teaching.exercises.answers import as_number
 
@@ -60,15 +59,15 @@ def check_nearest_index(answer, query, seen, scored=None):
                                "train.images[seen], then map the position back with seen[position].")
 
 
-def closer_in_whole_set(samples, saw) -> np.ndarray:
-    """Which samples have a nearer training image in the whole set than in their predicted class.
-    ``saw``: ``zoo.open(id)`` or a ``training_set.TrainingSet``."""
-    same = judge(samples, saw, k=1, scope="same class")
-    whole = judge(samples, saw, k=1, scope="whole set")
+def closer_in_whole_set(samples, model) -> np.ndarray:
+    """Which samples have a nearer training image in the whole set than in their predicted class, among
+    the images ``model`` (``zoo.open(id)``) saw."""
+    same = model.judge(samples, k=1, scope="same class")
+    whole = model.judge(samples, k=1, scope="whole set")
     return np.array([w.rmse < s.rmse - 1e-12 for s, w in zip(same, whole)])
 
 
-def check_closer_in_whole_set(answer, samples, saw):
+def check_closer_in_whole_set(answer, samples, model):
     """Exercise 2: the number of a sample whose nearest training image is closer in the whole set than in
     the class the classifier predicts (the same-class search missed it)."""
     value = _whole_number(answer, "the sample's number")
@@ -76,10 +75,10 @@ def check_closer_in_whole_set(answer, samples, saw):
         return value
     if value >= len(samples):
         return feedback(False, "", f"There are only {len(samples)} samples, numbered 0 to {len(samples) - 1}.")
-    closer = closer_in_whole_set(samples, saw)
+    closer = closer_in_whole_set(samples, model)
     if closer[value]:
-        (same,) = judge(samples[value], saw, k=1, scope="same class")
-        (whole,) = judge(samples[value], saw, k=1, scope="whole set")
+        (same,) = model.judge(samples[value], k=1, scope="same class")
+        (whole,) = model.judge(samples[value], k=1, scope="whole set")
         its_class = data.DATASETS[whole.dataset][1][whole.neighbours.labels[0, 0]]
         return feedback(True, f"Sample {value}: the classifier says {same.class_name}, and the nearest image of "
                               f"that class is at {same.rmse_article:.5f}; the whole set has #{whole.nearest_index} "

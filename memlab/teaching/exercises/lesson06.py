@@ -2,8 +2,7 @@
 
 import numpy as np
 
-from memlab.teaching.exercises import Feedback
-from memlab.teaching.exercises import feedback
+from memlab.teaching.exercises import Feedback, feedback
 from memlab.teaching.exercises.answers import BLANK
 
 # Exercise 1: which measurement answers which question? Each question is a case with numbers to reason

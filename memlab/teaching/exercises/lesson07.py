@@ -2,10 +2,9 @@
 
 import numpy as np
 
-from memlab.teaching.exercises import Feedback
-from memlab.teaching.exercises import feedback
-from memlab.teaching.exercises.answers import BLANK, as_number
 from memlab.analyses.roc import roc
+from memlab.teaching.exercises import Feedback, feedback
+from memlab.teaching.exercises.answers import BLANK, as_number
 
 
 def tpr_at_one_percent(member_scores, non_member_scores) -> float:
