@@ -123,7 +123,7 @@ def open(model_id: str, engine: str = engines.DEFAULT) -> ShippedModel:   # noqa
     return _open(model_id, engines.check_engine(engine))
 
 
-open.cache_clear = _open.cache_clear
+open.cache_clear, open.cache_info = _open.cache_clear, _open.cache_info
 
 
 def classifier(dataset: str, engine: str = engines.DEFAULT):

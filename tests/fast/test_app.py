@@ -7,10 +7,10 @@ import time
 import numpy as np
 import pytest
 from PIL import Image
+from shown_html import shown
 
 from memlab.dashboard.app import App
 from memlab.dashboard.widgets.controls import parse_seed
-from shown_html import shown
 
 pytest.importorskip("ipywidgets")
 
@@ -196,12 +196,11 @@ class Watch:
             traceback.print_stack(file=sys.stderr)
         return None
 sys.meta_path.insert(0, Watch())
-from memlab import zoo
 from memlab.dashboard.app import App
 from memlab.dashboard.widgets.warm import Warmer
-zoo.use_engine("onnx")                     # as notebooks/dashboard.ipynb does
-app = App(background=False, warm=False)   # what the notebook's cell builds, before its warm-up starts
-app.warmer = Warmer([app.model.value]).start()   # as App() does when warm=True
+# ONNX Runtime, as notebooks/dashboard.ipynb's App(engine="onnx"): what its cell builds, before its warm-up starts
+app = App(engine="onnx", background=False, warm=False)
+app.warmer = Warmer([app.model.value], "onnx").start()   # as App(engine="onnx") does when warm=True
 app.generate()                             # at once, while the warm-up is still importing
 app.warmer.wait(120)
 print("verdict:", app.verdict)
@@ -219,6 +218,10 @@ print("torch imported:", "torch" in sys.modules)
     assert run.returncode == 0, run.stderr[-2000:]
     lines = run.stdout.splitlines()
     assert "verdict: perfect copy" in lines     # the default model is the one-image model
-    assert "mnist-gan-60000 answered: True " in lines and "fashion-diffusion-60000 answered: True " in lines
+    # each answered, and its message (the live region) says the verdict, with no error (issue 37)
+    for model_id in ("mnist-gan-60000", "fashion-diffusion-60000"):
+        answer = next(line for line in lines if line.startswith(f"{model_id} answered:"))
+        assert answer.startswith(f"{model_id} answered: True <div class='memlab-message'>Done in "), answer
+        assert "Verdict: " in answer and "Could not" not in answer, answer
     assert "steps kept: 5" in lines
     assert "torch imported: False" in lines, run.stderr[-3000:]

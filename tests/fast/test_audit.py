@@ -5,12 +5,13 @@ import json
 import numpy as np
 import pytest
 
+from memlab import cli, zoo
 from memlab.analyses import audit
 
-from memlab import cli
+
 @pytest.fixture(scope="module")
 def one_image():
-    return audit.audit("mnist-diffusion-1", n=10, seed=0, progress=False)
+    return audit.audit(zoo.open("mnist-diffusion-1"), n=10, seed=0, progress=False)
 
 
 def test_one_image_model_is_all_copies_and_its_baseline_none(one_image):
@@ -25,15 +26,16 @@ def test_one_image_model_is_all_copies_and_its_baseline_none(one_image):
 
 
 def test_the_same_seed_gives_the_same_audit(one_image):
-    again = audit.audit("mnist-diffusion-1", n=10, seed=0, progress=False)
+    again = audit.audit(zoo.open("mnist-diffusion-1"), n=10, seed=0, progress=False)
     np.testing.assert_array_equal(again.samples.images, one_image.samples.images)
     np.testing.assert_array_equal(again.baseline.neighbours, one_image.baseline.neighbours)
 
 
 def test_audit_searches_the_models_own_training_subset():
-    result = audit.audit("mnist-diffusion-300", n=8, seed=1, progress=False)
-    from memlab import zoo
-    subset = set(zoo.load("mnist-diffusion-300").subset_indices.tolist())
+    model = zoo.open("mnist-diffusion-300")
+    result = audit.audit(model, n=8, seed=1, progress=False)
+    subset = set(model.network.subset_indices.tolist())
+    assert subset == set(model.subset_indices.tolist())    # the weights' record and the card's agree
     assert result.neighbours_searched == 50
     assert set(result.samples.neighbours.ravel()) <= subset and set(result.baseline.neighbours.ravel()) <= subset
     assert (np.diff(result.samples.rmse, axis=1) >= 0).all()

@@ -60,7 +60,7 @@ def test_search_json_layout_on_real_test_images(tmp_path, mnist_test):
 def test_search_a_png_over_a_models_training_subset(tmp_path, mnist):
     from memlab import zoo
 
-    subset = zoo.load("mnist-diffusion-300").subset_indices
+    subset = zoo.open("mnist-diffusion-300").subset_indices
     png = tmp_path / "digit.png"
     Image.fromarray(mnist.images[subset[5]]).save(png)
     assert main(["search", str(png), "--model", "mnist-diffusion-300", "--whole-set", "--k", "1"]) == 0

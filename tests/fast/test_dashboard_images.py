@@ -7,11 +7,12 @@ from PIL import Image
 
 pytest.importorskip("ipywidgets")
 
+from shown_html import shown  # noqa: E402
+
 from memlab import zoo  # noqa: E402
+from memlab.dashboard.widgets.tiles import JudgementView, difference_map, png, scaled, tile_html, verdict_html  # noqa: E402
 from memlab.judgement import judge  # noqa: E402
 from memlab.judging.training_set import whole_split  # noqa: E402
-from memlab.dashboard.widgets.tiles import JudgementView, difference_map, png, scaled, tile_html, verdict_html  # noqa: E402
-from shown_html import shown  # noqa: E402
 
 
 def test_png_is_enlarged_and_difference_map_is_black_where_equal(mnist):
@@ -36,10 +37,10 @@ def test_a_tile_has_the_same_size_whatever_its_caption(mnist, caption):
 def test_a_strip_says_when_fewer_neighbours_exist_than_were_asked_for(mnist):
     view = JudgementView("generated", k=5)        # one view, filled twice, as the dashboard does
 
-    (j,) = judge(mnist.images[0], zoo.open("mnist-diffusion-1"), k=5, scope="whole set")
+    (j,) = zoo.open("mnist-diffusion-1").judge(mnist.images[0], k=5, scope="whole set")
     page = shown(view.show(j))
     assert "only 1 exists" in page.heading and len(page.pictures) == 3 + 1
-    (j,) = judge(mnist.images[0], whole_split("mnist"), k=5)
+    (j,) = judge(mnist.images[0], whole_split("mnist"), zoo.classifier("mnist"), k=5)
     page = shown(view.show(j))
     result = j.neighbours
     assert "only" not in page.heading and len(page.pictures) == 3 + 5
@@ -49,14 +50,14 @@ def test_a_strip_says_when_fewer_neighbours_exist_than_were_asked_for(mnist):
 
 
 def test_every_picture_has_words_for_a_screen_reader_and_html_in_a_caption_is_escaped(mnist):
-    (j,) = judge(mnist.images[0], whole_split("mnist"), k=2)
+    (j,) = judge(mnist.images[0], whole_split("mnist"), zoo.classifier("mnist"), k=2)
     page = shown(JudgementView("<b>yours</b>", k=2).show(j))
     assert page.captions[0] == "<b>yours</b>" and all(page.alts)
     assert page.alts[3].startswith("training image number 1 by distance: ")
 
 
 def test_the_verdict_panel_shows_both_scales_the_baseline_and_what_made_the_image(mnist):
-    (j,) = judge(mnist.images[0], whole_split("mnist"), k=5, scope="whole set")
+    (j,) = judge(mnist.images[0], whole_split("mnist"), zoo.classifier("mnist"), k=5, scope="whole set")
     text = verdict_html(j, "an unseen test image")
     assert j.verdict in text and f"{j.rmse:.4f}" in text and f"{j.rmse_article:.5f}" in text
     assert j.sentence() in text and "whole set" in text and "Made by: an unseen test image" in text
@@ -65,6 +66,6 @@ def test_the_verdict_panel_shows_both_scales_the_baseline_and_what_made_the_imag
 
 def test_noise_is_not_called_novel():
     noise = np.random.default_rng(0).random((28, 28))
-    (j,) = judge(noise, zoo.open("mnist-diffusion-60000"))
+    (j,) = zoo.open("mnist-diffusion-60000").judge(noise)
     text = verdict_html(j, hint="Try more steps.")
     assert "novel" not in text and "does not look like" in text and "Try more steps." in text

@@ -10,17 +10,12 @@ import textwrap
 import numpy as np
 import pytest
 
-from memlab.judging import baseline
-
+from memlab import zoo
 from memlab.data import datasets as data
-
 from memlab.data import disk_cache
-
-from memlab.judging import training_set
+from memlab.judging import baseline, training_set
 from memlab.judging.nearest import find_nearest
 from memlab.judging.search import SearchIndex
-
-from conftest import share_onnx_exports
 
 
 @pytest.fixture
@@ -128,7 +123,7 @@ def test_scoring_scattered_training_images_maps_none_of_them(cache):
         judgement = sample_and_judge(zoo.open("mnist-gan-60000"), 0, "whole set")
         print(mapped_kb(), judgement.searched)
     """)
-    for run in ("fills the cache (building reads every image)", "measured: maps the cache"):
+    for _purpose in ("fills the cache (building reads every image)", "measured: maps the cache"):
         result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600)
         assert result.returncode == 0, result.stderr
     mapped_kb, searched = map(int, result.stdout.split())
@@ -207,26 +202,13 @@ def test_a_cached_index_searches_exactly_like_a_fresh_one(cache, mnist, mnist_te
 def test_the_stored_baseline_is_the_one_computed_now(cache):
     training_set.whole_split.cache_clear()
     try:
-        stored = baseline.baseline_distances(training_set.whole_split("mnist"), n=300, scope="same class")
+        classifier = zoo.classifier("mnist")
+        stored = baseline.baseline_distances(training_set.whole_split("mnist"), "same class", classifier, n=300)
         training_set.whole_split.cache_clear()                       # a new kernel: nothing in memory
-        again = baseline.baseline_distances(training_set.whole_split("mnist"), n=300, scope="same class")
+        again = baseline.baseline_distances(training_set.whole_split("mnist"), "same class", classifier, n=300)
         computed = find_nearest(baseline.unseen_images("mnist", 300), training_set.whole_split("mnist"), k=1,
-                                scope="same class").result.rmse_article[:, 0]
+                                scope="same class", classifier=classifier).result.rmse_article[:, 0]
         assert np.array_equal(again, computed) and np.array_equal(stored, computed)
         assert len(list(cache.glob("baseline-mnist-*"))) == 1
     finally:
         training_set.whole_split.cache_clear()
-
-
-@pytest.mark.slow   # exports every model to ONNX and builds both datasets: ~2 min
-def test_memlab_prepare_fills_the_cache_and_names_a_typo(cache, onnx_exports):
-    share_onnx_exports(cache, onnx_exports)   # the exports are shared with tests/test_onnx.py (once a session)
-    env = {**os.environ, "MEMLAB_CACHE": str(cache)}
-    result = subprocess.run([sys.executable, "-m", "memlab", "prepare", "mnist"], env=env,
-                            capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stderr
-    assert "mnist: search index" in result.stdout and str(cache) in result.stdout
-    assert {p.name.split("-")[0] for p in cache.glob("*-*")} >= {"index", "baseline", "look"}
-    typo = subprocess.run([sys.executable, "-m", "memlab", "prepare", "mnst"], env=env,
-                          capture_output=True, text=True, timeout=120)
-    assert typo.returncode == 2 and "Unknown dataset 'mnst'" in typo.stderr

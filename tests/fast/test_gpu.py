@@ -1,5 +1,5 @@
-"""On a GPU, with the CPU generator every caller passes: sampling and training run, and the same seed gives
-the same images as on the CPU (the noise is drawn on the generator's device, then moved).
+"""On a GPU: sampling and training run, and the same seed gives the same images as on the CPU (a seed's
+noise is drawn from its NumPy stream, ``memlab.sampling.noise``, then moved to the network's device).
 
 Skipped where PyTorch sees no CUDA device (CI, laptops). On a lent GPU machine (the `device` tool):
     bash scripts/device_test_gpu.sh
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from memlab import zoo
+from memlab.models import store
 from memlab.models.registry import get_spec
 from memlab.training.loop import train
 
@@ -18,13 +18,13 @@ pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a C
 
 @pytest.fixture
 def on_gpu():
-    """A model moved to the GPU for one test, and back to the CPU after (the zoo caches its models).
+    """A model moved to the GPU for one test, and back to the CPU after (the store caches its models).
     TF32 is off meanwhile, so the GPU computes in float32 as the CPU does."""
     moved, tf32 = [], torch.backends.cudnn.allow_tf32
     torch.backends.cudnn.allow_tf32 = False
 
     def move(model_id):
-        model = zoo.load(model_id)
+        model = store.load(model_id)
         model.to("cuda")
         moved.append(model)
         return model
@@ -37,23 +37,22 @@ def on_gpu():
 
 @pytest.mark.parametrize("sampler, eta", [("ddpm", 0.0), ("ddim", 0.0), ("ddim", 1.0)])
 def test_diffusion_sampling_on_the_gpu_matches_the_cpu(sampler, eta, on_gpu):
-    cpu = zoo.load("mnist-diffusion-60000").sample(8, torch.Generator().manual_seed(0), 20, sampler=sampler, eta=eta)
-    gpu = on_gpu("mnist-diffusion-60000").sample(8, torch.Generator().manual_seed(0), 20, sampler=sampler,
-                                                 eta=eta)
+    cpu = store.load("mnist-diffusion-60000").sample(8, 0, 20, sampler=sampler, eta=eta)
+    gpu = on_gpu("mnist-diffusion-60000").sample(8, 0, 20, sampler=sampler, eta=eta)
     assert gpu.shape == cpu.shape == (8, 28, 28)
     # the same noise on both devices; only the order of floating-point sums differs
     assert np.abs(gpu - cpu).mean() < 0.02, f"mean |GPU - CPU| pixel {np.abs(gpu - cpu).mean():.4f}"
 
 
 def test_one_image_model_copies_its_image_on_the_gpu(on_gpu):
-    images = on_gpu("mnist-diffusion-1").sample(4, torch.Generator().manual_seed(0), 50, sampler="ddpm")
-    cpu = zoo.load("mnist-diffusion-1").sample(1, torch.Generator().manual_seed(0), 50, sampler="ddim")
+    images = on_gpu("mnist-diffusion-1").sample(4, 0, 50, sampler="ddpm")
+    cpu = store.load("mnist-diffusion-1").sample(1, 0, 50, sampler="ddim")
     assert np.abs(images - cpu[0]).mean() < 0.05
 
 
 def test_gan_sampling_on_the_gpu_matches_the_cpu(on_gpu):
-    cpu = zoo.load("mnist-gan-60000").sample(8, torch.Generator().manual_seed(0))
-    gpu = on_gpu("mnist-gan-60000").sample(8, torch.Generator().manual_seed(0))
+    cpu = store.load("mnist-gan-60000").sample(8, 0)
+    gpu = on_gpu("mnist-gan-60000").sample(8, 0)
     assert np.abs(gpu - cpu).max() < 0.01
 
 

@@ -16,9 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from memlab.data import image_files
-
 from memlab import private_folder
+from memlab.data import image_files
 from memlab.server.frames import MAX_OFFSETS, FrameError, check_frame, make_frame, split_frame
 from memlab.server.kernel_socket import SESSION_ENDED, hidden_from_page
 
@@ -135,7 +134,8 @@ def test_every_value_is_checked_in_the_kernel():
     assert good.check() is good
     for wrong, words in [(dict(steps=1000), "Steps must be"), (dict(steps=0), "Steps must be"),
                          (dict(sampler="magic"), "sampler"), (dict(model_id="../../etc"), "model"),
-                         (dict(seed=-1), "seed"), (dict(scope="everything"), "search")]:
+                         (dict(seed=-1), "seed"), (dict(scope="everything"), "search"),
+                         (dict(engine="cuda"), "engine must be one of")]:
         with pytest.raises(ValueError, match=words):
             Request(**{**good.__dict__, **wrong}).check()
     with pytest.raises(ValueError, match="GAN"):

@@ -4,13 +4,11 @@ import dataclasses
 
 import numpy as np
 import pytest
-import torch
-
-from memlab.data import datasets as data
 
 from memlab import zoo
-from memlab.judging.baseline import unseen_images
+from memlab.data import datasets as data
 from memlab.judgement import NOT_LIKE_THE_DATA, judge
+from memlab.judging.baseline import unseen_images
 from memlab.judging.training_set import whole_split
 
 
@@ -22,53 +20,15 @@ def unseen_elsewhere(dataset, n=1000):
     return test.images[rows]
 
 
-def non_images(dataset):
-    rng = np.random.default_rng(3)
-    digits = data.load(dataset, "test").images[:100].reshape(100, -1)
-    old_one_step = zoo.load(f"{dataset}-diffusion-60000").sample(10, torch.Generator().manual_seed(0), 1,
-                                                                 spacing="leading")   # pure noise as x_0
-    return {"uniform noise": rng.random((50, 28, 28)).astype(np.float32),
-            "blank": np.zeros((1, 28, 28), np.uint8),
-            "shuffled pixels": rng.permuted(digits, axis=1).reshape(100, 28, 28),
-            "1-step DDIM, old leading spacing": old_one_step}
-
-
-@pytest.mark.parametrize("dataset", ["mnist", "fashion"])
-def test_noise_blank_and_pure_noise_samples_do_not_look_like_the_dataset(dataset):
-    for kind, images in non_images(dataset).items():
-        if kind == "shuffled pixels" and dataset == "fashion":
-            continue   # measured below: most, not all, shuffled garments are caught
-        judgements = judge(images, whole_split(dataset), scope="whole set")
-        unlike = [j for j in judgements if not j.looks_like_data]
-        assert len(unlike) == len(judgements), (kind, [j.rmse for j in judgements if j.looks_like_data])
-        assert all(j.verdict == NOT_LIKE_THE_DATA and "does not look like the dataset" in j.sentence()
-                   for j in unlike)
-
-
-def test_shuffled_fashion_pictures_are_mostly_caught():
-    images = non_images("fashion")["shuffled pixels"]
-    judgements = judge(images, whole_split("fashion"), scope="whole set")
-    assert np.mean([not j.looks_like_data for j in judgements]) >= 0.5
-
-
 @pytest.mark.parametrize("dataset", ["mnist", "fashion"])
 def test_at_least_99_percent_of_1000_real_unseen_images_look_like_the_dataset(dataset):
-    judgements = judge(unseen_elsewhere(dataset), whole_split(dataset))
+    judgements = judge(unseen_elsewhere(dataset), whole_split(dataset), zoo.classifier(dataset))
     assert np.mean([j.looks_like_data for j in judgements]) >= 0.99
     assert all(j.verdict != NOT_LIKE_THE_DATA for j in judgements if j.looks_like_data)
 
 
-@pytest.mark.parametrize("model_id, n", [("mnist-gan-60000", 1000), ("mnist-gan-60000-nodropout", 1000),
-                                         ("mnist-diffusion-60000", 100), ("fashion-diffusion-60000", 100)])
-def test_at_least_99_percent_of_the_60000_image_models_samples_look_like_the_dataset(model_id, n):
-    model = zoo.open(model_id)
-    samples = model.sample(n, 1)
-    judgements = judge(samples, model)
-    assert np.mean([j.looks_like_data for j in judgements]) >= 0.99
-
-
 def test_a_training_image_is_a_perfect_copy_placed_among_real_images(mnist):
-    (j,) = judge(mnist.images[7], zoo.open("mnist-diffusion-60000"), k=3)
+    (j,) = zoo.open("mnist-diffusion-60000").judge(mnist.images[7], k=3)
     assert j.looks_like_data and j.verdict == "perfect copy" and j.nearest_index == 7 and j.rmse == 0
     assert j.closer_than == 1.0 and j.baseline_n == 2000 and j.scope == "same class"
     assert j.predicted_label == mnist.labels[7] and j.searched == (mnist.labels == j.predicted_label).sum()
@@ -86,29 +46,30 @@ def test_a_training_image_is_a_perfect_copy_placed_among_real_images(mnist):
 def test_a_same_class_search_that_had_to_search_every_class_says_so(mnist):
     # mnist-diffusion-10 saw 10 images, at most two of a class: five neighbours "of the same class" do not
     # exist, so the search compares all ten, and the words must not say "same class only"
-    subset = zoo.card("mnist-diffusion-10")["subset_indices"]
-    (j,) = judge(mnist.images[subset[0]], zoo.open("mnist-diffusion-10"), k=5)
+    model = zoo.open("mnist-diffusion-10")
+    subset = model.card["subset_indices"]
+    (j,) = model.judge(mnist.images[subset[0]], k=5)
     assert j.scope == "same class" and j.whole_set_fallback and j.searched == 10
     assert j.search_words().startswith("every class") and "all 10 of its training images" in j.search_words()
     assert f"class {j.class_name}" in j.search_words()
-    (one,) = judge(mnist.images[subset[0]], zoo.open("mnist-diffusion-10"), k=1)
+    (one,) = model.judge(mnist.images[subset[0]], k=1)
     assert not one.whole_set_fallback and one.search_words() == "same class only" and one.searched < 10
-    (whole,) = judge(mnist.images[subset[0]], zoo.open("mnist-diffusion-10"), k=5, scope="whole set")
+    (whole,) = model.judge(mnist.images[subset[0]], k=5, scope="whole set")
     assert not whole.whole_set_fallback and whole.search_words() == "whole set (every class)"
 
 
 def test_an_unknown_scope_is_refused():
     with pytest.raises(ValueError, match="scope must be one of"):
-        judge(np.zeros((28, 28), np.uint8), whole_split("mnist"), scope="class")
+        judge(np.zeros((28, 28), np.uint8), whole_split("mnist"), zoo.classifier("mnist"), scope="class")
 
 
 def test_a_copy_by_the_threshold_that_unseen_images_often_reach_is_no_evidence(mnist_test):
     """An unseen test digit the demo's threshold calls a "near copy": the headline says it is no evidence
     of copying, and the demo's word stays visible beside it; a real copy keeps its headline."""
-    from memlab.judgement import NO_EVIDENCE
     from memlab.dashboard.widgets.tiles import verdict_html
+    from memlab.judgement import NO_EVIDENCE
 
-    judgements = judge(mnist_test.images[:60], whole_split("mnist"))
+    judgements = judge(mnist_test.images[:60], whole_split("mnist"), zoo.classifier("mnist"))
     near = next(j for j in judgements if j.verdict == "near copy")
     assert near.as_close_share >= 0.01 and near.headline == NO_EVIDENCE
     panel = verdict_html(near, "your upload")
@@ -122,5 +83,5 @@ def test_no_class_is_named_for_an_image_unlike_the_dataset():
     from memlab.dashboard.widgets.tiles import verdict_html
 
     noise = np.random.default_rng(0).integers(0, 256, (28, 28)).astype(np.uint8)
-    (j,) = judge(noise, whole_split("mnist"))
+    (j,) = judge(noise, whole_split("mnist"), zoo.classifier("mnist"))
     assert j.verdict == NOT_LIKE_THE_DATA and "Predicted class" not in verdict_html(j)

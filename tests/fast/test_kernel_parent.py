@@ -11,14 +11,14 @@ import time
 
 import psutil
 import pytest
-
 from kernel_client import local_kernel, start_local_kernel
-from memlab.server import fork_provisioner
-from memlab.server.dashboard_kernel import DashboardKernelSpecs, ForkedDashboardKernelSpecs
 from servers import REPO, is_forked_kernel, smaps_mb, wait_until
 
-DASHBOARD = ("from memlab import zoo; zoo.use_engine('onnx'); from memlab.dashboard.app import App; "
-             "app = App(background=False); app.warmer.wait(); app.generate(); print(app.results_shown)")
+from memlab.server import fork_provisioner
+from memlab.server.dashboard_kernel import DashboardKernelSpecs, ForkedDashboardKernelSpecs
+
+DASHBOARD = ("from memlab.dashboard.app import App; "   # as notebooks/dashboard.ipynb builds it: ONNX Runtime
+             "app = App(engine='onnx', background=False); app.warmer.wait(); app.generate(); print(app.results_shown)")
 
 
 def run(client, code: str) -> str:
@@ -70,7 +70,7 @@ def test_forked_kernels_share_the_memory_of_what_they_imported():
 def test_the_parent_reads_training_sets_from_the_disk_cache_and_computes_nothing(tmp_path):
     empty = tmp_path / "cache"
     empty.mkdir()
-    opened = subprocess.run([sys.executable, "-c", "from memlab import kernel_parent; "
+    opened = subprocess.run([sys.executable, "-c", "from memlab.server import kernel_parent; "
                              "print(kernel_parent.share_search_indexes())"],
                             env={**os.environ, "MEMLAB_CACHE": str(empty)}, capture_output=True, text=True,
                             timeout=120, check=True)
@@ -78,17 +78,18 @@ def test_the_parent_reads_training_sets_from_the_disk_cache_and_computes_nothing
     assert list(empty.iterdir()) == [], "the parent built what memlab prepare should have"
 
 
-IN_KERNEL = ("import json; from memlab import zoo; opened = zoo.open.cache_info().currsize; "
-             "saw = zoo.open('mnist-diffusion-60000').saw; "
+IN_KERNEL = ("import json; from memlab import zoo; opened = zoo._open.cache_info().currsize; "
+             "saw = zoo.open('mnist-diffusion-60000', 'onnx').saw; "
              "print(json.dumps({'opened': opened, 'baselines': len(saw.baselines), "
              "'table': str(getattr(saw.index.table, 'filename', None))}))")
 
 
 def test_forked_kernels_find_the_training_sets_open(tmp_path, monkeypatch):
     cache = tmp_path / "cache"     # holding the MNIST index and baselines only
-    subprocess.run([sys.executable, "-c", "from memlab.judging.training_set import whole_split; "
-                    "from memlab.judging.nearest import SCOPES; saw = whole_split('mnist'); "
-                    "[saw.baseline(scope) for scope in SCOPES]"],
+    subprocess.run([sys.executable, "-c", "from memlab import zoo; from memlab.judging.baseline import "
+                    "baseline_distances; from memlab.judging.nearest import SCOPES; "
+                    "from memlab.judging.training_set import whole_split; saw = whole_split('mnist'); "
+                    "[baseline_distances(saw, scope, zoo.classifier('mnist')) for scope in SCOPES]"],
                    env={**os.environ, "MEMLAB_CACHE": str(cache)}, check=True, timeout=300)
     fork_provisioner.PARENT.stop()
     monkeypatch.setenv("MEMLAB_CACHE", str(cache))      # the server's environment, given to the parent
@@ -101,7 +102,7 @@ def test_forked_kernels_find_the_training_sets_open(tmp_path, monkeypatch):
     # a kernel given other folders than the parent's opens its own (here: none yet)
     with local_kernel(ForkedDashboardKernelSpecs(), env={**os.environ, "MEMLAB_CACHE": str(tmp_path / "other")}) as (
             client, pid):
-        assert run(client, "from memlab import zoo; print(zoo.open.cache_info().currsize)") == "0"
+        assert run(client, "from memlab import zoo; print(zoo._open.cache_info().currsize)") == "0"
 
 
 def test_kernels_end_with_a_killed_parent_and_the_next_kernel_gets_a_new_parent():

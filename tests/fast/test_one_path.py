@@ -8,14 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from memlab import judgement
-
-from memlab.judging import nearest
-
-from memlab.models import registry
-
-from memlab import zoo
+from memlab import judgement, zoo
 from memlab.judging.search import SearchIndex
+from memlab.models import engine, registry, store
 
 pytest.importorskip("ipywidgets")
 PACKAGE = Path(judgement.__file__).parent
@@ -36,8 +31,10 @@ def counted(monkeypatch):
 
     count(registry, "get_spec")
     count(zoo, "get_spec", "get_spec")                 # zoo's own reference to it
-    count(zoo, "weights_path")
-    count(zoo, "load")
+    count(store, "get_spec", "get_spec")               # and the file store's
+    count(store, "weights_path")
+    count(store, "load")                               # the PyTorch network, from its file
+    count(engine, "network", "load")                   # a network on either engine
     count(zoo.ShippedModel, "__init__", "resolve")
     count(SearchIndex, "search")
     classifier = zoo.classifier("mnist")
@@ -100,5 +97,5 @@ def test_no_function_but_the_judgement_samples_and_judges_by_itself():
             if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 calls = _calls(function)
                 assert not ("sample" in calls and calls & {"judge", "find_nearest"}), (path, function.name)
-    for caller in ("app.py", "widgets/step_through.py", "cli.py"):
+    for caller in ("dashboard/app.py", "dashboard/widgets/step_through.py", "cli.py"):
         assert "sample_and_judge" in _calls(ast.parse((PACKAGE / caller).read_text())), caller

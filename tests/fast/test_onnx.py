@@ -1,13 +1,13 @@
 """The ONNX Runtime engine against the PyTorch one, on the real shipped weights and real test images.
 
 Exports are written once per test session into a temporary cache folder (``MEMLAB_CACHE``). One
-model of each kind (and of each diffusion prediction type) is checked by default; the network check
-of the other shipped models is marked ``slow`` (each export takes 5-15 s on two busy cores).
+model of each kind (and of each diffusion prediction type) is checked here; the network check of the
+other shipped models is in tests/slow/test_onnx_slow.py (each export takes 5-15 s on two busy cores).
 """
 
 import gc
-import os
 import json
+import os
 import subprocess
 import sys
 import weakref
@@ -15,54 +15,23 @@ import weakref
 import numpy as np
 import pytest
 import torch
-
-from memlab.data import datasets as data
-
-from memlab.models import onnx_export
-
-from memlab.models import onnx_models
+from onnx_fixtures import cache, engines, one_thread  # noqa: F401 (fixtures)
 
 from memlab import zoo
+from memlab.data import datasets as data
 from memlab.errors import CheckpointError
+from memlab.models import onnx_models, store
 from memlab.models.registry import MODELS
 
-from conftest import share_onnx_exports
-
-FAST = ["mnist-diffusion-60000", "mnist-diffusion-1", "mnist-gan-60000", "mnist-classifier"]
-TRAINED = [m for m in MODELS if zoo.is_trained(m)]
+FAST = ["mnist-diffusion-60000", "mnist-diffusion-1", "mnist-gan-60000", "mnist-classifier"]   # the others: slow/
+TRAINED = [m for m in MODELS if store.is_trained(m)]
 PIXEL = 1 / 255   # "the same image": no pixel differs by a grey level
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Both engines on one thread, as the dashboard runs them: PyTorch's default two threads on two
-    busy cores made a 50-step sample take 10-40 s instead of 1 s."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
-@pytest.fixture(scope="session")
-def cache(tmp_path_factory, onnx_exports):
-    with pytest.MonkeyPatch.context() as patch:
-        folder = tmp_path_factory.mktemp("cache")
-        share_onnx_exports(folder, onnx_exports)   # exported once per test session (tests/conftest.py)
-        patch.setenv("MEMLAB_CACHE", str(folder))
-        yield folder
-
-
-@pytest.fixture(scope="session")
-def engines(cache):
-    """engines(model_id) -> (the PyTorch model, the ONNX Runtime model), exported on first use."""
-    def both(model_id):
-        onnx_export.export(model_id)
-        return zoo.load(model_id), onnx_models.open_onnx(model_id)
-    return both
-
-
-@pytest.mark.parametrize("model_id", [pytest.param(m, marks=[] if m in FAST else [pytest.mark.slow])
-                                      for m in TRAINED])
+@pytest.mark.parametrize("model_id", [m for m in TRAINED if m in FAST])
 def test_the_exported_network_computes_what_pytorch_computes(engines, model_id):
     torch_model, onnx_model = engines(model_id)
     rng = np.random.default_rng(0)
@@ -113,16 +82,21 @@ def test_the_seed_matters_and_a_numpy_generator_is_a_seed(engines):
     first = onnx_model.sample(1, 0, 5)
     assert np.abs(first - onnx_model.sample(1, 1, 5)).max() > 0.1
     assert np.array_equal(first, onnx_model.sample(1, np.random.default_rng(0), 5))
-    # the old call, a torch.Generator, still works and draws with PyTorch
-    old = torch_model.sample(1, torch.Generator().manual_seed(0), 5)
-    assert np.array_equal(old, torch_model.sample(1, generator=torch.Generator().manual_seed(0), steps=5))
+    # PyTorch draws from the same NumPy stream: an int and a NumPy generator are the same seed there too
+    assert np.array_equal(torch_model.sample(1, 0, 5), torch_model.sample(1, np.random.default_rng(0), 5))
+    assert np.abs(torch_model.sample(1, 0, 5) - first).max() < PIXEL
+    # a torch.Generator is no seed any more (it would draw other noise than ONNX Runtime): refused, not ignored
+    with pytest.raises(TypeError, match="seed must be an int or a numpy.random.Generator"):
+        torch_model.sample(1, torch.Generator().manual_seed(0), 5)
+    with pytest.raises(TypeError, match="generator"):
+        torch_model.sample(1, generator=torch.Generator().manual_seed(0), steps=5)
 
 
 def test_a_gan_sample_is_the_same_in_both_engines(engines):
     torch_model, onnx_model = engines("mnist-gan-60000")
     a, b = torch_model.sample(4, 3), onnx_model.sample(4, 3)
     assert b.shape == (4, 28, 28) and np.abs(a - b).max() < PIXEL
-    assert torch_model.options == onnx_model.options == ()
+    assert zoo.open("mnist-gan-60000").options == zoo.open("mnist-gan-60000", "onnx").options == ()
     for model in (torch_model, onnx_model):   # one pass: a GAN takes no steps (nothing is swallowed)
         with pytest.raises(TypeError):
             model.sample(4, 3, steps=10)
@@ -139,7 +113,7 @@ def test_the_classifiers_agree_on_1000_test_images(engines):
 
 def test_the_runtime_imports_no_pytorch(engines):
     engines("mnist-diffusion-1")       # exported into the session's cache, opened below
-    code = ("import sys; from memlab import onnx_models; m = onnx_models.open_onnx('mnist-diffusion-1'); "
+    code = ("import sys; from memlab.models import onnx_models; m = onnx_models.open_onnx('mnist-diffusion-1'); "
             "m.sample(1, 0, 2); import json; print(json.dumps('torch' in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert json.loads(out.stdout.strip().splitlines()[-1]) is False, out.stderr
@@ -147,9 +121,9 @@ def test_the_runtime_imports_no_pytorch(engines):
 
 def test_an_export_of_other_weights_is_never_used(engines, monkeypatch):
     engines("mnist-diffusion-1")
-    real_card, real_export = zoo.card("mnist-diffusion-1"), onnx_models.export_path("mnist-diffusion-1")
+    real_card, real_export = store.card("mnist-diffusion-1"), onnx_models.export_path("mnist-diffusion-1")
     # 1. the checkpoint changed: its sha256 names another file, which does not exist yet
-    monkeypatch.setattr(zoo, "card", lambda model_id: {**real_card, "weights_sha256": "0" * 64})
+    monkeypatch.setattr(store, "card", lambda model_id: {**real_card, "weights_sha256": "0" * 64})
     with pytest.raises(CheckpointError, match="memlab prepare"):
         onnx_models.open_onnx("mnist-diffusion-1")
     # 2. a file under that name made from other weights (its metadata says so) is refused too
@@ -184,12 +158,12 @@ def test_warming_a_model_costs_a_new_kernel_well_under_a_cpu_second(engines, cac
     """The dashboard's warm-up opens what a click reads (network, index, classifier, baselines) and searches
     nothing: measured in a fresh process on a machine whose cache is filled (the first run fills it)."""
     engines("mnist-diffusion-60000"), engines("mnist-classifier")
-    code = ("import json, os, sys, time; from memlab import zoo; zoo.use_engine('onnx'); "
-            "from memlab.dashboard.widgets import warm; warm.import_engine(); start = time.process_time(); "
-            "warm.warm_model('mnist-diffusion-60000'); "
-            "print(json.dumps([time.process_time() - start, 'mnist-diffusion-60000' in warm._warmed, "
+    code = ("import json, os, sys, time; "
+            "from memlab.dashboard.widgets import warm; warm.import_engine('onnx'); start = time.process_time(); "
+            "warm.warm_model('mnist-diffusion-60000', 'onnx'); "
+            "print(json.dumps([time.process_time() - start, ('mnist-diffusion-60000', 'onnx') in warm._warmed, "
             "'torch' in sys.modules]))")
-    for run in ("fills the cache", "a new kernel"):
+    for _purpose in ("fills the cache", "a new kernel"):
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
         cpu_s, warmed, torch_imported = json.loads(out.stdout.strip().splitlines()[-1])
     assert warmed and not torch_imported
@@ -207,7 +181,7 @@ def test_onnx_runtime_reports_nothing_and_leaves_no_device_id(engines, tmp_path)
     under ~/.cache/Microsoft: a kernel that runs a model through memlab leaves neither. The same run with
     the operator's explicit ORT_DISABLE_TELEMETRY=0 shows that this check sees the telemetry when it is on."""
     engines("mnist-diffusion-1")
-    code = "from memlab import onnx_models; onnx_models.open_onnx('mnist-diffusion-1').sample(1, 0, 2)"
+    code = "from memlab.models import onnx_models; onnx_models.open_onnx('mnist-diffusion-1').sample(1, 0, 2)"
 
     def telemetry_files(home, **env):
         environment = {k: v for k, v in os.environ.items() if k not in NOT_A_SERVER}

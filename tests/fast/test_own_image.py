@@ -1,6 +1,6 @@
 """Your own image (memlab.teaching.own_image and its panel), without a browser: the sketch, the refusals, cancel,
-reproducible samples, private folders that go away with the run or the process, and (slow) the real
-recipe handing a drawn picture back."""
+reproducible samples, and private folders that go away with the run or the process (the real recipe handing
+a drawn picture back: tests/slow/test_own_image_slow.py)."""
 
 import gc
 import io
@@ -18,11 +18,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from memlab.teaching import own_image
-from memlab.errors import MemlabError
 from memlab.data.image_files import image_from_bytes
-from memlab.teaching.own_image import BUSY, EMPTY, OwnImageRun, Drawing, TrainingCancelled
+from memlab.errors import MemlabError
 from memlab.nets.unet import UNetConfig
+from memlab.teaching import own_image
+from memlab.teaching.own_image import EMPTY, Drawing, OwnImageRun, TrainingCancelled
 
 REPO = Path(__file__).resolve().parents[2]
 TINY = UNetConfig(base_channels=8, channel_mults=(1, 2), attention_at_bottom=False, time_dim=16)
@@ -254,15 +254,3 @@ def test_the_panel_shows_a_sample_grid_and_the_comparison_sentence():
         assert "Trained in" in panel.status.value and "perfect copies" in panel.status.value
     finally:
         panel.close()
-
-
-@pytest.mark.slow
-def test_the_real_recipe_hands_a_drawn_picture_back():
-    """The registry's one-image recipe, unshortened, on a drawn 7: every seed gives a perfect copy."""
-    run = OwnImageRun()
-    try:
-        result = run.train_and_judge(seven())
-        assert result.steps == 1000 and result.perfect_copies == len(result.samples) == 8
-        assert "gave it back in 8 of 8 samples" in result.sentence()
-    finally:
-        run.close()

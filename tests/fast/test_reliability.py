@@ -1,5 +1,5 @@
-"""Faults and repeat use: a training process killed mid-save, determinism across processes, and
-memory over many Generate clicks (real models, real data, real subprocesses)."""
+"""Faults and repeat use: a training process killed mid-save and determinism across processes (real models,
+real data, real subprocesses). Memory over many Generate clicks: tests/slow/test_reliability_slow.py."""
 
 import json
 import subprocess
@@ -9,10 +9,11 @@ import textwrap
 import numpy as np
 import pytest
 import torch
-
 from conftest import tiny_spec
+
 from memlab.models import checkpoint
 from memlab.training import loop as training
+
 DYING_TRAINER = textwrap.dedent("""
     # Train a spec, but SIGKILL this process halfway through writing its second resumable checkpoint.
     import io, json, os, signal, sys
@@ -79,32 +80,3 @@ def test_same_model_seed_and_steps_give_the_same_image_in_every_process(model_id
     here = model.sample(3, 11, steps=20 if model.options else None)
     np.testing.assert_array_equal(first, here)
     assert not np.array_equal(first[0], first[1])      # and different images within one call
-
-
-def resident_mb():
-    with open("/proc/self/status") as f:
-        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS")) / 1024
-
-
-def test_fifty_generate_clicks_keep_memory_flat():
-    pytest.importorskip("ipywidgets")
-    from memlab.dashboard.app import App
-
-    app = App(warm=False)   # Generate runs in a background thread, as in the dashboard's kernel
-    app.model.value = "mnist-diffusion-300"
-    app.steps.value = 10
-
-    def click(seed):
-        app.seed.value = str(seed)
-        app.generate()
-        app.jobs.wait(timeout=120)
-        assert app.message.value == "" and app.shown.seed == seed, app.message.value
-
-    for seed in range(5):   # warm up: models, indexes and the baseline load on the first clicks
-        click(seed)
-    start = resident_mb()
-    for seed in range(5, 55):
-        click(seed)
-    end = resident_mb()
-    print(f"kernel RSS over 50 Generate clicks: {start:.0f} MB -> {end:.0f} MB")
-    assert end - start < 25, (start, end)

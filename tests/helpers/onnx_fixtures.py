@@ -1,0 +1,36 @@
+"""Fixtures of the engine tests (tests/fast/test_onnx.py, tests/slow/test_onnx_slow.py): both engines on one
+thread, and the shipped models exported once per test session into a temporary cache folder."""
+
+import pytest
+import torch
+from conftest import share_onnx_exports
+
+from memlab.models import onnx_export, onnx_models, store
+
+
+@pytest.fixture(scope="module")
+def one_thread():
+    """Both engines on one thread, as the dashboard runs them: PyTorch's default two threads on two
+    busy cores made a 50-step sample take 10-40 s instead of 1 s."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="session")
+def cache(tmp_path_factory, onnx_exports):
+    with pytest.MonkeyPatch.context() as patch:
+        folder = tmp_path_factory.mktemp("cache")
+        share_onnx_exports(folder, onnx_exports)   # exported once per test session (tests/conftest.py)
+        patch.setenv("MEMLAB_CACHE", str(folder))
+        yield folder
+
+
+@pytest.fixture(scope="session")
+def engines(cache):
+    """engines(model_id) -> (the PyTorch model, the ONNX Runtime model), exported on first use."""
+    def both(model_id):
+        onnx_export.export(model_id)
+        return store.load(model_id), onnx_models.open_onnx(model_id)
+    return both
