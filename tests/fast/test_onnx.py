@@ -15,7 +15,7 @@ import weakref
 import numpy as np
 import pytest
 import torch
-from onnx_fixtures import cache, engines, one_thread  # noqa: F401 (fixtures)
+from onnx_fixtures import assert_same_network, cache, engines, one_thread  # noqa: F401 (fixtures)
 
 from memlab import zoo
 from memlab.data import datasets as data
@@ -33,22 +33,7 @@ pytestmark = pytest.mark.usefixtures("one_thread")
 
 @pytest.mark.parametrize("model_id", [m for m in TRAINED if m in FAST])
 def test_the_exported_network_computes_what_pytorch_computes(engines, model_id):
-    torch_model, onnx_model = engines(model_id)
-    rng = np.random.default_rng(0)
-    kind = MODELS[model_id].kind
-    with torch.no_grad():
-        if kind == "diffusion":
-            x, t = rng.standard_normal((3, 1, 28, 28), dtype=np.float32), np.array([999, 500, 0])
-            expected = torch_model.net(torch.from_numpy(x), torch.from_numpy(t)).numpy()
-            got = onnx_model.session.run(None, {"x": x, "t": t})[0]
-        elif kind == "gan":
-            z = rng.standard_normal((3, MODELS[model_id].network.noise_dim), dtype=np.float32)
-            expected = torch_model.net(torch.from_numpy(z)).numpy()
-            got = onnx_model.session.run(None, {"z": z})[0]
-        else:
-            images = rng.random((3, 28, 28), dtype=np.float32)
-            expected, got = torch_model.features(images), onnx_model.features(images)
-    np.testing.assert_allclose(got, expected, atol=1e-4, rtol=0)
+    assert_same_network(engines, model_id)
 
 
 def test_one_image_at_a_time_works_too(engines):

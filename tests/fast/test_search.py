@@ -3,22 +3,9 @@ brute-force comparisons are in tests/slow/test_search_slow.py)."""
 
 import numpy as np
 import pytest
-from search_reference import brute_force
+from search_reference import brute_force, index, queries  # noqa: F401 (fixtures)
 
 from memlab.judging.search import SearchIndex
-
-
-@pytest.fixture(scope="module")
-def index(mnist):
-    return SearchIndex(mnist.images, mnist.labels)
-
-
-@pytest.fixture(scope="module")
-def queries(mnist_test, mnist):
-    rng = np.random.default_rng(0)
-    test = mnist_test.images[:150].astype(np.float32) / 255
-    noisy = np.clip(mnist.images[:50] / 255 + rng.normal(0, 0.05, (50, 28, 28)), 0, 1).astype(np.float32)
-    return np.concatenate([test, noisy])   # unseen images, and near-copies of training images
 
 
 def test_result_does_not_depend_on_block_size(index, queries):

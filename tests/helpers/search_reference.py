@@ -1,6 +1,9 @@
 """The reference the exact search is checked against: every distance computed, nothing pruned."""
 
 import numpy as np
+import pytest
+
+from memlab.judging.search import SearchIndex
 
 
 def brute_force(train_images, train_labels, queries, k, classes=None):
@@ -15,3 +18,16 @@ def brute_force(train_images, train_labels, queries, k, classes=None):
         rows.append(order)
         dists.append(np.sqrt(d2[order] / 784))
     return np.array(rows), np.array(dists)
+
+
+@pytest.fixture(scope="module")
+def index(mnist):
+    return SearchIndex(mnist.images, mnist.labels)
+
+
+@pytest.fixture(scope="module")
+def queries(mnist_test, mnist):
+    rng = np.random.default_rng(0)
+    test = mnist_test.images[:150].astype(np.float32) / 255
+    noisy = np.clip(mnist.images[:50] / 255 + rng.normal(0, 0.05, (50, 28, 28)), 0, 1).astype(np.float32)
+    return np.concatenate([test, noisy])   # unseen images, and near-copies of training images

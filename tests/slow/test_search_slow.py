@@ -4,7 +4,7 @@ with a float64 reference over 60 000 images, seconds to a minute of CPU)."""
 
 import numpy as np
 import pytest
-from search_reference import brute_force
+from search_reference import brute_force, index, queries  # noqa: F401 (fixtures)
 
 from memlab.data import datasets as data
 from memlab.judging.search import SearchIndex
@@ -46,19 +46,6 @@ def test_search_equals_brute_force_on_thousands_of_real_queries(dataset):
     index = SearchIndex(train.images, train.labels)
     result = index.search(queries, k=3)
     np.testing.assert_array_equal(result.indices, brute_force_fast(train.images, queries, 3))
-
-
-@pytest.fixture(scope="module")
-def index(mnist):
-    return SearchIndex(mnist.images, mnist.labels)
-
-
-@pytest.fixture(scope="module")
-def queries(mnist_test, mnist):
-    rng = np.random.default_rng(0)
-    test = mnist_test.images[:150].astype(np.float32) / 255
-    noisy = np.clip(mnist.images[:50] / 255 + rng.normal(0, 0.05, (50, 28, 28)), 0, 1).astype(np.float32)
-    return np.concatenate([test, noisy])   # unseen images, and near-copies of training images
 
 
 def test_whole_set_search_equals_brute_force(index, mnist, queries):
