@@ -16,7 +16,6 @@ import ipywidgets as w
 from memlab import zoo
 from memlab.dashboard.widgets.browser_input import accept_only_input
 from memlab.dashboard.widgets.controls import (
-    MAX_SEED,
     MAX_STEPS,
     SCOPES,
     Message,
@@ -39,12 +38,20 @@ from memlab.models.engine import check_engine
 from memlab.models.registry import MODELS
 
 DEMO = "Nathan Reitinger's <a href='https://huggingface.co/spaces/nathanReitinger/modelProblems' target='_blank'>original Gradio demo</a> (eight models), which memlab reproduces, and his article <a href='https://towardsdatascience.com/do-machine-learning-models-store-protected-content-abec357c6b70' target='_blank'>“Do Machine Learning Models Store Protected Content?”</a> (Towards Data Science, 6 May 2024)"
+# The intro is short (WCAG 3.1.5, plain words: under 40 words a 15-year-old reads at once); the details, and
+# every term they use, sit behind "How does this work?" (a native <details>: a keyboard and a screen reader
+# open it without any script).
 INTRO = ("<h1>Do generative models store copies of their training data?</h1>"
-         "<p>Pick a model and press <b>Generate</b>: memlab draws one image and searches <i>every</i> "
-         "training image that model saw for the nearest one. Distances are RMSE, shown on two scales: "
-         "0–1 pixels, and the <b>article's scale</b> (grey levels / 4095) used by " + DEMO + ", whose "
-         "thresholds give the verdicts <i>perfect copy</i> (&lt; 0.0009) and <i>near copy</i> (&lt; 0.006). "
-         "Every verdict is also compared with real test images the model never saw.</p>")
+         "<p>Pick a model and press <b>Generate</b>. memlab draws a new image, finds the closest picture "
+         "the model was trained on, and says if it is a copy.</p>"
+         "<details class='memlab-details'><summary>How does this work?</summary>"
+         "<p>memlab searches <i>every</i> training image the model saw for the nearest one. The distance is the "
+         "<b>RMSE</b> (root mean square error: the typical difference between the two pictures' pixels), "
+         "shown on two scales: 0 to 1 for a pixel's brightness, and the <b>article's scale</b> (grey levels "
+         "divided by 4095) used by " + DEMO + ". On that scale, below 0.0009 is a <i>perfect copy</i> and "
+         "below 0.006 a <i>near copy</i>.</p>"
+         "<p>Being close can be ordinary resemblance, so every verdict is also compared with real test "
+         "images the model never saw.</p></details>")
 HINT_MORE_STEPS = "Try more steps (50 is a good start): with too few, the sampler stops while the image is still noise."
 
 
@@ -72,7 +79,13 @@ def _own_image_panel():
         from memlab.dashboard.widgets.own_image import OwnImagePanel
     except ImportError:   # its drawing pad needs ipycanvas
         return None
-    return OwnImagePanel()
+    panel = OwnImagePanel()
+    # Its preview picture takes the caption beside it as alt text (the page's script, issue 37): marked here,
+    # so the panel's preview code stays as it is.
+    preview = getattr(panel, "preview", None)
+    if preview is not None:
+        preview.add_class("memlab-own-preview")
+    return panel
 
 
 class App:
@@ -127,20 +140,20 @@ class App:
         self.generate_button.on_click(lambda _: self.generate())
         self.seed_message, self.message = Message(), Message()
         self.diffusion_settings = w.VBox([
-            labelled("Sampler", self.sampler),
-            labelled("Steps", self.steps, "How many times the sampler removes noise, from pure noise to "
-                     "the image. More: slower, usually cleaner. With very few steps most models give noise "
-                     "or a blur; a model that memorized one image can give its copy even in one step.")])
+            labelled("Sampler", self.sampler, "DDIM: the same seed always gives the same image. DDPM: adds "
+                     "fresh noise at every step, as the original paper did."),
+            labelled("Steps", self.steps, "How many times the sampler removes noise. More: slower, usually "
+                     "cleaner; with very few, most models give noise.")])
         self.gan_note = w.HTML("<div class='memlab-help'>A GAN draws its image in one pass: no sampler, no "
                                "steps.</div>")
         self.inputs = w.VBox([
-            labelled("Model", self.model, "In brackets: how many training images the model learned from. "
-                     "The original demo's eight models come first, then extra ones for the memorization curve."),
+            labelled("Model", self.model, "In brackets: how many training images it learned from. The "
+                     "original demo's eight models come first."),
             self.diffusion_settings, self.gan_note,
-            labelled("Seed", self.seed, f"A whole number from 0 to {MAX_SEED:,}: the same seed and settings "
-                     "give the same image."), self.seed_message,
-            labelled("Search", self.scope, "Same class: compare only with training images of the class the "
-                     "classifier sees in the sample. Whole set: compare with all of them."),
+            labelled("Seed", self.seed, "A whole number: the same seed and settings give the same image."),
+            self.seed_message,
+            labelled("Search", self.scope, "Same class: only training images of the class the classifier sees "
+                     "in the sample. Whole set: all of them."),
             self.generate_button, self.message], layout=w.Layout(width="100%"))
         self.inputs.add_class("memlab-inputs")
         self.model.observe(lambda _: self._on_model_change(), names="value")
@@ -266,10 +279,13 @@ class App:
         self.results_shown += 1
         # The title last: when it changes, the result under it is on the page. ``data-result`` numbers the
         # results, so the page changes even when the same settings give the same image (tests wait for it).
-        self.result_title.value = (f"<div class='memlab-result-title' data-result='{self.results_shown}'>"
-                                   f"<b>Result:</b> {html.escape(request.describe())}. Took {took(seconds)}.</div>")
+        # A heading (WCAG 1.3.1), so a screen reader's heading list finds the result.
+        self.result_title.value = (f"<h2 class='memlab-result-title' data-result='{self.results_shown}'>"
+                                   f"<b>Result:</b> {html.escape(request.describe())}. Took {took(seconds)}.</h2>")
         self.shown, self.judgement, self.verdict = request, judgement, judgement.verdict
         self.result.remove_class("memlab-stale")
         self.placeholder.layout.display = "none"
         self.result.layout.display = ""
-        self.message.clear()
+        # The verdict in the live region that said "Working…", so a screen reader hears it (WCAG 4.1.3).
+        self.message.show(f"Done in {took(seconds)}. Verdict: {judgement.headline}. The result is shown with "
+                          "the image, its nearest training image and the reasons.")

@@ -20,7 +20,8 @@ def test_panel_places_a_training_image_of_the_100_image_model_as_a_member():
     assert panel.placement is not None and "training image #" in panel.tile.value
     p = panel.placement
     assert p.score <= p.threshold and "the test says 'in its training set'" in panel.sentence.value
-    assert panel.figure.value[:4] == b"\x89PNG"
+    assert panel.figure_png[:4] == b"\x89PNG"
+    assert "alt='Histogram of the denoising loss" in panel.figure.value   # the figure's numbers in words
     panel.source.value = "unseen"
     assert panel.placement.score > panel.placement.threshold and "Not low enough" in panel.sentence.value
 

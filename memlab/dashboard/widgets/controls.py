@@ -22,11 +22,18 @@ DEMO_MODELS = ("mnist-diffusion-1", "mnist-diffusion-300", "mnist-diffusion-3000
 
 
 def labelled(label: str, control, help_text: str = "") -> w.VBox:
-    """``control`` under a bold ``label``, with an optional grey help line under it."""
+    """``control`` under a bold ``label``, with an optional grey help line under it.
+
+    ipywidgets 8 ties no label to a slider or a row of toggle buttons, so the group is marked
+    ``memlab-labelled``: the page's script (memlab/static/voila/templates/memlab/index.html.j2, "issue 37")
+    names the control by this label (``aria-labelledby``) and its help line (``aria-describedby``), as a
+    ``<label for>`` would (WCAG 4.1.2)."""
     parts = [w.HTML(f"<div class='memlab-label'>{label}</div>"), control]
     if help_text:
         parts.append(w.HTML(f"<div class='memlab-help'>{help_text}</div>"))
-    return w.VBox(parts, layout=w.Layout(width="100%"))
+    group = w.VBox(parts, layout=w.Layout(width="100%"))
+    group.add_class("memlab-labelled")
+    return group
 
 
 def model_label(model) -> str:
@@ -60,7 +67,7 @@ def parse_seed(text: str) -> int:
 def seed_box(value: int = 0) -> w.Text:
     """A text box for the seed: checked in Python (``parse_seed``), so 1.5 or -3 give a message."""
     return w.Text(value=str(value), placeholder="a whole number, e.g. 0", continuous_update=False,
-                  layout=w.Layout(width="100%"))
+                  layout=w.Layout(width="100%"))   # its name: the "Seed" label above it (``labelled``)
 
 
 def upload_button(**layout) -> w.FileUpload:
@@ -88,12 +95,19 @@ def uploaded_file(files, default_name: str = "your image") -> tuple[bytes, str]:
 
 
 class Message(w.HTML):
-    """A line of feedback that sits next to the control it is about."""
+    """A line of feedback that sits next to the control it is about.
+
+    It is a polite live region (``memlab-live``: the page's script gives it ``aria-live="polite"`` when it
+    is drawn, before any text arrives), so a screen reader reads each new line out (WCAG 4.1.3)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.add_class("memlab-live")
 
     def show(self, text: str, error: bool = False):
         style = "memlab-message-error" if error else "memlab-message"
         prefix = "<b>Could not do that:</b> " if error else ""
-        self.value = f"<div class='{style}' role='status'>{prefix}{html.escape(text)}</div>"
+        self.value = f"<div class='{style}'>{prefix}{html.escape(text)}</div>"
 
     def clear(self):
         self.value = ""

@@ -6,6 +6,7 @@ The computation is ``memlab.analyses.membership.place``; the first look at a mod
 background (seconds; then kept on disk), every later picture costs one forward pass.
 """
 
+import base64
 import html
 
 import ipywidgets as w
@@ -38,9 +39,11 @@ class MembershipPanel:
         self.source = w.ToggleButtons(options=SOURCES, value="member")
         self.another = w.Button(description="Another picture", tooltip="Draw another image from the same set")
         self.upload = upload_button()
-        self.message, self.sentence, self.figure = Message(), w.HTML(), w.Image(format="png")
-        # hidden while it has no picture: an empty image is drawn as a broken-image icon
-        self.figure.layout = w.Layout(max_width="min(100%, 560px)", height="auto", display="none")
+        # The figure is an <img> with its numbers in words as alt text (WCAG 1.1.1; an ipywidgets Image has no
+        # alt); hidden while it has no picture. ``figure_png`` keeps the PNG for tests.
+        self.message, self.sentence, self.figure = Message(), w.HTML(), w.HTML(layout=w.Layout(display="none"))
+        self.figure_png = b""
+        self.sentence.add_class("memlab-live")    # the answer is read out when it arrives (WCAG 4.1.3)
         self.tile = w.HTML()
         self.counter, self.uploaded, self.placement, self.warm = 0, None, None, set()
         self.model.observe(lambda _: (self.jobs.invalidate(), self.refresh()), names="value")
@@ -82,14 +85,19 @@ class MembershipPanel:
         else:
             self.source.value = "upload"   # its observer scores the upload
 
-    def picture(self) -> tuple[np.ndarray, str] | None:
-        """The picture the controls point at, and words for it; None for an upload not made yet."""
+    def selection(self) -> tuple:
+        """What the controls point at now: (model id, source, counter, upload)."""
+        return self.model.value, self.source.value, self.counter, self.uploaded
+
+    def picture(self, selection=None) -> tuple[np.ndarray, str] | None:
+        """The picture the controls (or ``selection``) point at, and words for it; None for an upload not
+        made yet."""
         from memlab.analyses.membership import open_model, training_rows
 
-        model_id, source = self.model.value, self.source.value
+        model_id, source, counter, _ = selection or self.selection()
         if source == "upload":
             return self.uploaded and (self.uploaded[0], f"your upload “{html.escape(self.uploaded[1])}”")
-        rng = np.random.default_rng(self.counter)
+        rng = np.random.default_rng(counter)
         if source == "member":
             rows = training_rows(open_model(model_id))
             row = int(rows[rng.integers(len(rows))])
@@ -99,22 +107,38 @@ class MembershipPanel:
         return test[row], f"unseen test image #{row}"
 
     def refresh(self):
-        """Score the current picture (the first time for a model: in the background)."""
-        model_id = self.model.value
+        """Score the current picture (the first time for a model: in the background). A click while a
+        picture is being scored needs no second job: the running one scores what the controls show when it
+        ends (``_score``)."""
         self.message.clear()
-        if not self.jobs.start("scoring", lambda generation: self._score(model_id, generation)):
-            self.message.show(f"Still {self.jobs.what}; try again in a moment.")
+        self.jobs.start("scoring", lambda generation: self._score())
 
-    def _score(self, model_id, generation):
+    def _score(self):
+        """Score what the controls show, again and again until what was scored is still what they show.
+
+        The controls move while a picture is scored (a model's first look takes seconds): shown without this
+        check, "training image #36044" sat beside "an unseen test image" (issue 37, defect 10)."""
+        while True:
+            wanted = self.selection()
+            answer = self._score_one(wanted)
+            if self.selection() != wanted:
+                continue                     # the learner chose something else meanwhile: score that instead
+            if answer is not None:
+                self._draw(wanted, *answer)
+            return
+
+    def _score_one(self, wanted):
+        """(image, words, placement) for the selection ``wanted``; None (and a message) when there is none."""
         from memlab.analyses.membership_place import place
 
+        model_id = wanted[0]
         try:
-            chosen = self.picture()
+            chosen = self.picture(wanted)
             if chosen is None:
-                self.tile.value, self.sentence.value, self.figure.value = "", "", b""
+                self.tile.value, self.sentence.value, self.figure.value = "", "", ""
                 self.figure.layout.display = "none"
                 self.message.show("Upload a picture (PNG or JPEG) to score it.")
-                return
+                return None
             image, words = chosen
             if model_id not in self.warm:
                 self.message.show(f"Scoring 200 training and 200 unseen images with {model_id} (the first time for a "
@@ -123,15 +147,32 @@ class MembershipPanel:
             self.warm.add(model_id)
         except Exception as err:   # a message beside the controls, never a traceback
             self.message.show(str(err), error=True)
-            return
-        if not self.jobs.current(generation) or model_id != self.model.value:
-            return
+            return None
+        return image, words, placement
+
+    def _draw(self, wanted, image, words, placement):
         from memlab.analyses.membership_plots import placement_figure
 
-        picture = figure_png(placement_figure(placement), dpi=90)
+        self.figure_png = figure_png(placement_figure(placement), dpi=90)
         self.placement = placement
         self.message.clear()
         self.tile.value = tile_html(image, words, f"the picture placed: {html.unescape(words)}")
-        self.figure.value = picture
+        sentence = placement.sentence() + self._known_answer(wanted[1], placement)
+        alt = ("Histogram of the denoising loss of 200 training images and 200 unseen images, with this "
+               f"picture's loss marked. {sentence}")
+        encoded = base64.b64encode(self.figure_png).decode()
+        self.figure.value = (f"<img src='data:image/png;base64,{encoded}' alt='{html.escape(alt)}' "
+                             "style='max-width:min(100%, 560px);height:auto'>")
         self.figure.layout.display = ""
-        self.sentence.value = f"<p>{html.escape(placement.sentence(), quote=False)}</p>"   # last: the answer is whole
+        self.sentence.value = f"<p>{html.escape(sentence, quote=False)}</p>"   # last: the answer is whole
+
+    @staticmethod
+    def _known_answer(source: str, placement) -> str:
+        """What the panel knows and the test does not: whether the picture really was a training image."""
+        flagged = placement.score <= placement.threshold
+        if source == "unseen" and flagged:
+            return (" Here the test is wrong: this picture is an unseen test image, never in the training set "
+                    "(a false alarm, as for 1 % of unseen images).")
+        if source == "member" and not flagged:
+            return " Here the test misses: this picture was one of its training images."
+        return ""

@@ -34,20 +34,33 @@ class StepThroughPanel:
         self.button.on_click(lambda _: self.run())
         self.message = Message()
         self.progress = w.IntProgress(value=0, min=0, max=1, layout=w.Layout(width="100%", display="none"))
-        self.slider = w.IntSlider(value=1, min=1, max=1, disabled=True, continuous_update=True,
-                                  layout=w.Layout(width="100%"))
-        self.slider.observe(lambda _: self._show_step(), names="value")
+        self.slider = self._new_slider(1)
+        self.slider.disabled = True
         self.explain = w.HTML()
         self.tiles = w.HTML(layout=w.Layout(display="none"))   # three tiles, drawn again at every step shown
         self.frames = []     # (t, x_t, predicted x_0, Judgement of x_0, nearest training image)
         self.made_by = ""
+        self.step_group = labelled("Step", self.slider, "Drag, or use the arrow keys, Home and End, to move "
+                                   "through the steps.")
         inputs = w.VBox([w.HTML(f"<div class='memlab-help'>{EXPLAIN}</div>"), self.button, self.message,
-                         self.progress, labelled("Step", self.slider, "Drag to move through the steps.")])
+                         self.progress, self.step_group])
         inputs.add_class("memlab-inputs")
         results = w.VBox([self.explain, self.tiles])
         results.add_class("memlab-results")
         self.widget = w.Box([inputs, results])
         self.widget.add_class("memlab-columns")
+
+    def _new_slider(self, steps: int) -> w.IntSlider:
+        """A Step slider from 1 to ``steps``. Made new for each run: a slider whose end moved after it was
+        drawn answered End with its old end, step 1 (issue 37, defect 6)."""
+        slider = w.IntSlider(value=steps, min=1, max=steps, continuous_update=True, layout=w.Layout(width="100%"))
+        slider.observe(lambda _: self._show_step(), names="value")
+        return slider
+
+    def _replace_slider(self, steps: int):
+        old, self.slider = self.slider, self._new_slider(steps)
+        self.step_group.children = [self.slider if child is old else child for child in self.step_group.children]
+        old.close()
 
     def clear(self):
         """Forget the steps shown (the model changed)."""
@@ -103,9 +116,10 @@ class StepThroughPanel:
             return
         self.frames = [(t, xt, x0, j, j.nearest_image) for (t, xt, x0), j in zip(raw, judgements)]
         self.made_by = request.describe()
-        self.message.clear()
-        self.slider.max, self.slider.disabled = len(self.frames), False
-        self.slider.value = len(self.frames)
+        # said in the live region that said "Working…", so a screen reader hears that the steps are there
+        self.message.show(f"Done: {len(self.frames)} steps. Move the Step slider (arrow keys, Home, End) to "
+                          "see each one.")
+        self._replace_slider(len(self.frames))
         self._show_step()
 
     def _show_step(self):

@@ -54,6 +54,31 @@ CSS = """
 .memlab-own-inputs .memlab-own-train > .jupyter-button { flex: 1 1 0; }
 """
 
+# WCAG 2.1 AA (issue 37). Colours are picked for their contrast on white (#FFFFFF), computed with WCAG's
+# formula (tests/browser/test_keyboard.py computes the focus ring's again from the page):
+# * focus (2.4.7, 1.4.11): a 3 px #1A4F8B ring, 8.8:1 on white, drawn 2 px outside the control so it sits
+#   on the page's white even around the blue Generate button (ipywidgets' own: 1 px #64B5F6, 2.2:1);
+# * links (1.4.1): underlined, #0B57D0 (6.5:1), never only a colour;
+# * toggle buttons (1.4.11): the chosen one dark blue with white text (8.8:1) and a check mark, the others
+#   white with a grey #767676 border (4.5:1): "chosen" is told by more than a shade of grey (1.62:1 before);
+# * "Run step by step" (1.4.3): white on #00707C (5.9:1; ipywidgets' "info" #0097A7 gave 3.5:1);
+# * grey help text #555 (7.5:1); the verdict's colour always comes with its words.
+CSS += """
+.memlab-app :focus-visible, .memlab-app .jupyter-button:focus, .memlab-app select:focus,
+.memlab-app input:focus, .memlab-app .noUi-handle:focus, .memlab-app canvas:focus, .memlab-app summary:focus {
+  outline: 3px solid #1A4F8B !important; outline-offset: 2px; }
+.memlab-app a { color: #0B57D0; text-decoration: underline; }
+.memlab-app a:hover, .memlab-app a:focus { color: #062E6F; text-decoration-thickness: 3px; }
+.memlab-app .widget-toggle-button { background: #FFFFFF; border: 1px solid #767676; color: #1F1F1F; }
+.memlab-app .widget-toggle-button.mod-active { background: #1A4F8B; border-color: #1A4F8B; color: #FFFFFF;
+                                               box-shadow: none; }
+.memlab-app .widget-toggle-button.mod-active::before { content: "✓ "; content: "✓ " / ""; }   /* not in its name */
+.memlab-app .jupyter-button.mod-info { background: #00707C; color: #FFFFFF; }
+.memlab-app .memlab-results { overflow: visible; }
+.memlab-app .memlab-details summary { cursor: pointer; color: #0B57D0; text-decoration: underline; }
+.memlab-app h2.memlab-result-title { font-size: 1em; font-weight: normal; margin: 0.3em 0; }
+"""
+
 # ipywidgets writes the number of files a FileUpload holds after its label ("Upload (0)"): the button's
 # own text is made invisible and its label drawn again, alone (the "/ ''" keeps it out of the button's
 # accessible name, which the hidden text already gives; the first line is for browsers without it).
