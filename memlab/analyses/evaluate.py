@@ -12,7 +12,7 @@ For N seeded samples of a model:
     the same picture scores at least this, however good that picture (its covariance is zero).
 
   **Pass**: Fréchet distance <= ``QUALITY_PASS`` (0.4) x the one-picture scale. Measured with
-  N = 1 000 (``python scripts/zoo_report.py``; noise etc. by ``tests/test_evaluate_quality.py``):
+  N = 1 000 (``python scripts/zoo_report.py``; noise etc. by ``tests/fast/test_evaluate_quality.py``):
   the shipped 60 000-image models score 0.03-0.16 of the scale (MNIST diffusion 0.03, the GANs 0.12
   and 0.16, Fashion diffusion 0.06); uniform noise, a blank picture and shuffled-pixel test images
   score 0.99-12 (the closest to passing: shuffled Fashion-MNIST images, 0.99). 0.4 sits between the

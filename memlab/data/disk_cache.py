@@ -160,7 +160,7 @@ def read_rows(array: np.ndarray, rows) -> np.ndarray:
     Read through the map, each row would map into this process the file's pages around it too: Linux
     maps as much of its page cache as it holds there (~400 kB a row, measured), so a dashboard kernel
     that had scored a few hundred scattered training images counted ~70 MB of images it never read in
-    its memory (RSS and PSS; ``tests/test_disk_cache.py``, ``python benchmarks/kernel.py``). Read with ``os.preadv``, a row costs its
+    its memory (RSS and PSS; ``tests/fast/test_disk_cache.py``, ``python benchmarks/kernel.py``). Read with ``os.preadv``, a row costs its
     own bytes, and ~4 us: a click reads tens of rows. A batch (the audit, thousands of queries) reads
     many more, most pages anyway, 40x faster through the map.
     """

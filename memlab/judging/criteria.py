@@ -93,7 +93,7 @@ def unlike_the_data(look, typical) -> list:
     """Why each image does not look like the dataset ("far", "empty" or "unstructured"), or None when it does.
 
     ``look`` and ``typical`` are ``memlab.judging.baseline.Look``s: the images', and those of the natural
-    baseline's real unseen test images (2 000). Measured on MNIST and Fashion-MNIST (tests/test_judgement.py):
+    baseline's real unseen test images (2 000). Measured on MNIST and Fashion-MNIST (tests/fast/test_judgement.py):
 
     * "far": farther from every training image than ANY of the real unseen images is (the largest of
       theirs, no margin). Catches uniform noise, a white picture and pure-noise sampler output.

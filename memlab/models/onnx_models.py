@@ -14,7 +14,7 @@ from ``memlab.sampling.noise``, as in the PyTorch models: one seed, one image, i
 
 Exports live in the disk cache folder (``memlab.data.disk_cache.cache_dir()``), named by the weights'
 sha256 from the model card: after a checkpoint changes, its old export is simply never found.
-Nothing this module imports imports PyTorch (``tests/test_onnx.py`` checks).
+Nothing this module imports imports PyTorch (``tests/fast/test_onnx.py`` checks).
 """
 
 import functools

@@ -4,7 +4,7 @@ ipykernel imports debugpy in every kernel (about 100 modules), so that JupyterLa
 notebook. Nobody debugs a dashboard tab (``memlab.server.kernel_socket`` refuses a page's debug requests
 anyway), and one kernel per visitor pays for it: a kernel without it starts with 0.25-0.29 instead of
 0.36-0.37 CPU-s and holds 28 instead of 35 MB of anonymous memory (`python benchmarks/kernel.py`, 6 Dec
-2026, this project's 2 cores; `tests/test_dashboard_kernel.py` checks that the debugger is gone). Lessons and JupyterLab keep the ordinary kernel.
+2026, this project's 2 cores; `tests/fast/test_dashboard_kernel.py` checks that the debugger is gone). Lessons and JupyterLab keep the ordinary kernel.
 
 ``memlab.server.serve`` starts Voila with ``ForkedDashboardKernelSpecs``: the notebook's Python kernel is
 ``python -m memlab.server.dashboard_kernel -f CONNECTION_FILE``, forked by ``memlab.server.kernel_parent`` with its

@@ -3,7 +3,7 @@ the article and demo it reproduces.
 
 A fork changes ``REPOSITORY`` (and ``BRANCH`` if needed), then runs ``python scripts/update_links.py``,
 which rewrites every Binder badge and nbgitpuller link in README.md and docs/teaching.md from here;
-``tests/test_links.py`` fails while one of them points elsewhere.
+``tests/fast/test_links.py`` fails while one of them points elsewhere.
 """
 
 from urllib.parse import quote

@@ -13,7 +13,7 @@ solution, and a model answer under every "Think!" box and every list of discussi
 
 So "Run All" in the student version runs no solution: every check answers "Not yet." and the student's
 variables are theirs. ``student/`` is committed (Binder, nbgitpuller and the index open it);
-``tests/test_versions.py`` fails when it is not what this module makes from ``notebooks/``.
+``tests/notebooks/test_versions.py`` fails when it is not what this module makes from ``notebooks/``.
 
 Why not nbgrader itself: nbgrader 0.9.6 (PyPI, read 2026-12-05) fits JupyterLab 4, but it brings
 Notebook 7, SQLAlchemy and Alembic, its ``generate_assignment`` step wants a course folder and a gradebook

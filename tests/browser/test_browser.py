@@ -1,5 +1,5 @@
 """The dashboard in a real browser: headless Chromium (Debian's) driven by Playwright against a real
-Voila server on loopback (tests/dashboard_browser.py). Screenshots at a phone's, a laptop's and a
+Voila server on loopback (tests/helpers/dashboard_browser.py). Screenshots at a phone's, a laptop's and a
 projector's width go to test-artifacts/."""
 
 import pytest

@@ -1,6 +1,6 @@
 """binder/, environment.yml and pyproject.toml ask for the same packages; the Jupyter settings agree
 everywhere they are installed; binder/fetch_data.py passes good data and fails loudly on bad data.
-(The full Binder build is replayed in tests/test_binder_replay.py.)"""
+(The full Binder build is replayed in tests/replay/test_binder_replay.py.)"""
 
 import json
 import os

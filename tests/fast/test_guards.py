@@ -1,6 +1,6 @@
 """The public dashboard's guards, without a server (fast): the frame check, what a page may change in a
 widget, the checked request, the upload's limits, the private folders' clean-up. The same guards
-against a real server and browser: tests/test_public_server.py."""
+against a real server and browser: tests/server/test_public_server.py."""
 
 import io
 import json

@@ -1,6 +1,6 @@
 """Lesson 07 on the real datasets and shipped models: what the notebook computes, that its widget moves,
 and that its exercise checks answer wrong answers with the right hint. The notebook runs once per session
-in quick mode (tests/notebook_runner.py); its shape is checked in tests/test_notebooks.py."""
+in quick mode (tests/helpers/notebook_runner.py); its shape is checked in tests/notebooks/test_notebooks.py."""
 
 import numpy as np
 import pytest

@@ -1,6 +1,6 @@
 """What lessons 01-03 produce, read from their executed notebooks (quick mode), and their exercise checks.
 
-The notebooks run once per session (tests/notebook_runner.py); these tests read values from their live
+The notebooks run once per session (tests/helpers/notebook_runner.py); these tests read values from their live
 kernels and move their widgets there, as a student would in JupyterLab.
 """
 

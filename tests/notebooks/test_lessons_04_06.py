@@ -1,8 +1,8 @@
 """Lessons 04-06 on the real datasets and shipped models: what each notebook computes, that its main widget
 moves, and that every exercise check answers a wrong answer with the right hint (never an exception).
 
-The notebooks run once per session in quick mode (tests/notebook_runner.py); the structure every lesson
-shares (objectives, exercises, hidden solutions, summary) is checked in tests/test_notebooks.py.
+The notebooks run once per session in quick mode (tests/helpers/notebook_runner.py); the structure every lesson
+shares (objectives, exercises, hidden solutions, summary) is checked in tests/notebooks/test_notebooks.py.
 """
 
 import json

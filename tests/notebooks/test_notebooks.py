@@ -10,7 +10,7 @@ The shape a lesson must have (/work/shared/STYLE.md items 9-13, issue 14):
 * at least two exercises: a markdown cell with "Your turn", followed (before the next "Your turn") by a
   code cell that calls a check (``check...(``) after its worked solution, written between nbgrader's
   ``### BEGIN SOLUTION`` and ``### END SOLUTION``; run as it is (the instructor version) the check says
-  "Correct" (the student version, without the solutions, is tested in tests/test_versions.py);
+  "Correct" (the student version, without the solutions, is tested in tests/notebooks/test_versions.py);
 * a summary and discussion questions in the last markdown cells;
 * no ``assert`` in any cell: what a lesson must produce is checked here and in tests/test_lessons_*.py.
 """

@@ -6,7 +6,7 @@ from memlab.teaching.exercises import Feedback, feedback
 from memlab.teaching.exercises.answers import BLANK
 
 # Exercise 1: which measurement answers which question? Each question is a case with numbers to reason
-# about, not a definition to match word for word (tests/test_lessons_04_06.py checks that matching words
+# about, not a definition to match word for word (tests/notebooks/test_lessons_04_06.py checks that matching words
 # gets at most one right).
 QUESTIONS = {
     "A": "A generated digit is 0.0005 (article scale) from training image #4. A lawyer asks: is it that very "
