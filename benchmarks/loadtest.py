@@ -37,6 +37,7 @@ import concurrent.futures
 import sys
 import time
 import urllib.error
+import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -45,7 +46,7 @@ sys.path.insert(0, str(REPO / "tests" / "helpers"))          # the real-server h
 
 import psutil  # noqa: E402
 from classroom import fetch, percentile, presses, reading_pause_s, reading_pauses, save_run, student_arguments  # noqa: E402
-from kernel_client import KernelClient, find_widget, open_page, results_shown  # noqa: E402
+from kernel_client import KernelClient, find_widget, open_page, page_cookie, results_shown  # noqa: E402
 from process_meter import ProcessTreeMeter  # noqa: E402
 from servers import CHROMIUM, CHROMIUM_ARGS, MARK_RESULTS_JS, NEW_RESULT_JS, free_port, kernels, pss_mb, rss_mb, server  # noqa: E402
 
@@ -155,7 +156,9 @@ def protocol_student(number, url, files, args, log):
             raise
         for path in files:                                   # what the browser fetches to draw the page
             fetch(url + path, args.open_timeout)
-        fetch(f"{url}/api/kernels/{kernel_id}", args.open_timeout)
+        kernel_url = f"{url}/api/kernels/{kernel_id}"          # with its page's secret (memlab.server.page_secret)
+        urllib.request.urlopen(urllib.request.Request(kernel_url, headers=page_cookie(kernel_id)),
+                               timeout=args.open_timeout).close()
         client = KernelClient(url, kernel_id, timeout=args.open_timeout)
         states = client.widget_states()                      # what the page asks for to draw the widgets
         generate = find_widget(states, "ButtonModel", description="Generate")

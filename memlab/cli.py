@@ -330,7 +330,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--starts-per-minute", type=int, help="most dashboard pages one client address may open "
                    "in a minute (default 10; 0: no limit)")
     p.add_argument("--behind-proxy", action="store_true", help="a reverse proxy on this machine forwards the "
-                   "visitors: read their addresses from X-Forwarded-For (docs/deploy.md)")
+                   "visitors: read their addresses from the X-Real-IP it sets (docs/deploy.md)")
     p.add_argument("--pool-size", type=int, help="kernels kept started, the dashboard already "
                    "built, for the next visitors: the page comes up sooner (default 1; 0: none; docs/deploy.md)")
     p.add_argument("--spawn-kernels", action="store_true", help="start each visitor's kernel as a new Python "

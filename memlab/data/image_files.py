@@ -22,6 +22,10 @@ WEBSOCKET_LIMIT_BYTES = MAX_UPLOAD_BYTES + 2**20
 # MAX_DECODE_BYTES (a 12-megapixel RGB PNG, a phone photo's size, just fits). A JPEG is first set to
 # decode at 1/2, 1/4 or 1/8 scale (Pillow's draft mode), so even a large photo costs a few MB.
 MAX_DECODE_BYTES = 48_000_000
+# The formats decoded: PNG and JPEG only. Pillow knows some forty more (JPEG 2000, WebP, QOI, SGI, DDS,
+# EPS through Ghostscript, ...), whose decoders are larger attack surfaces and whose headers do not
+# bound their memory the same way (a 12-megapixel JPEG 2000 took +215 MB, a WebP +163 MB).
+FORMATS = ("PNG", "JPEG")
 _BYTES_PER_PIXEL = {"1": 1, "L": 1, "P": 1, "LA": 2, "PA": 2, "La": 2, "I;16": 2, "RGB": 3, "YCbCr": 3,
                     "LAB": 3, "HSV": 3}       # every other mode (RGBA, CMYK, I, F, ...): 4
 
@@ -40,8 +44,9 @@ def image_from_bytes(content: bytes, name: str = "upload", invert="auto") -> np.
     if len(content) > MAX_UPLOAD_BYTES:
         raise ValueError(f"{name} is {len(content) / 1e6:.1f} MB; the limit is "
                          f"{MAX_UPLOAD_BYTES / 1e6:.0f} MB. Choose a smaller picture.")
+    refuse_other_formats(content, name)
     try:
-        with Image.open(io.BytesIO(content)) as img:          # reads the header only
+        with Image.open(io.BytesIO(content), formats=FORMATS) as img:   # reads the header only
             img.draft("L", (4 * SIZE, 4 * SIZE))               # JPEG: decode at 1/2, 1/4 or 1/8 scale
             cost = img.width * img.height * (_BYTES_PER_PIXEL.get(img.mode, 4) + 1)
             if cost > MAX_DECODE_BYTES:
@@ -57,6 +62,21 @@ def image_from_bytes(content: bytes, name: str = "upload", invert="auto") -> np.
     if invert is True or (invert == "auto" and pixels.mean() > 127):
         pixels = 255 - pixels
     return pixels
+
+
+def refuse_other_formats(content: bytes, name: str):
+    """Refuse, in words, a picture in a format other than PNG or JPEG, from its first bytes alone (the
+    signature tests of Pillow's own plugins, which decode nothing); content nobody recognises is left
+    for ``Image.open`` to refuse."""
+    Image.init()                                   # registers every plugin Pillow has
+    head = content[:16]                            # what Image.open reads to recognise a format
+    if any(Image.OPEN[format_id][1](head) for format_id in FORMATS):
+        return                                     # (a phone's MPO photo is a JPEG too, and read as one)
+    for format_id in Image.ID:
+        factory, accepts = Image.OPEN[format_id]
+        if accepts is not None and accepts(head):
+            described = getattr(factory, "format_description", None) or format_id
+            raise ValueError(f"{name} is {described}, not PNG or JPEG: upload a PNG or JPEG.")
 
 
 def load_queries(path) -> np.ndarray:

@@ -35,12 +35,14 @@ coroutine starts the kernel). No ipywidgets here: this module only runs in the s
 import contextvars
 import ipaddress
 import time
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 from dataclasses import dataclass
 
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from tornado.web import HTTPError
 from traitlets import Float, Integer
+
+from memlab.server import page_secret
 
 # Sent as HTTP reason phrases, so plain ASCII on one line (Voila shows them as the page's heading).
 BUSY = ("The dashboard is busy: every place is taken. Please try again in a minute "
@@ -62,11 +64,13 @@ VISIT: contextvars.ContextVar[Visit | None] = contextvars.ContextVar("memlab_vis
 
 def visitor_key(address: str) -> str:
     """Whom the per-address limits count: an IPv4 address, or an IPv6 address's /64 network (one host
-    is usually given a whole /64, so counting single IPv6 addresses would not limit anyone)."""
+    is usually given a whole /64, so counting single IPv6 addresses would not limit anyone). An
+    IPv4-mapped IPv6 address (``::ffff:a.b.c.d``) is the IPv4 visitor it carries."""
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
         return address
+    ip = getattr(ip, "ipv4_mapped", None) or ip
     return str(ipaddress.ip_network(f"{ip}/64", strict=False)) if ip.version == 6 else str(ip)
 
 
@@ -79,6 +83,7 @@ class Place:
     last_connected: float | None = None  # last moment a websocket of the page was open
     pid: int | None = None               # the kernel's process, whose private folders go with it
     pooled: bool = False                 # in Voila's pool, waiting for a visitor
+    left_cleanly: bool = False           # issue 37 (defect 9): its page closed its last socket with 1000/1001
 
 
 class PlacesKernelManager(AsyncMappingKernelManager):
@@ -96,25 +101,40 @@ class PlacesKernelManager(AsyncMappingKernelManager):
     render_timeout = Float(360, config=True, help="Seconds a page may take to render before its kernel is shut down "
                            "(voila.json's execution timeout, plus a minute).")
     check_interval = Float(5, config=True, help="Seconds between two checks of every kernel.")
+    # issue 37, defect 9 (begin): a closed tab frees its place in seconds, not in disconnected_timeout.
+    left_timeout = Float(10, config=True, help="Seconds a kernel is kept after its page closed its last websocket "
+                         "cleanly (code 1000 or 1001: the tab was closed or left, not a network cut).")
+
+    def socket_closed_cleanly(self, kernel_id: str):
+        """Called by the kernel's websocket when the page closed it with 1000/1001 (kernel_socket.on_close):
+        the tab went on purpose, so the per-address count should not count it for two more minutes."""
+        place = self._places.get(kernel_id)
+        if place is not None:
+            place.left_cleanly = True
+    # issue 37, defect 9 (end)
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self._places: dict[str, Place] = {}
         self._recent_starts: dict[str, deque] = defaultdict(deque)
-        self._starting = 0           # kernels being started right now (not yet listed)
+        # Visitors admitted whose kernel is not yet a place (being started, or being taken from the pool),
+        # by address. They are counted from the moment they are admitted, before any await: otherwise
+        # ten requests at once all passed the rules before the first kernel had started.
+        self._reserved: Counter = Counter()
         self._checker = None
 
     # ---- starting ----------------------------------------------------------------------------
     def _refusal(self, address: str | None):
         """The HTTPError for a new visitor's kernel that the rules refuse, or None."""
-        waiting_in_pool = sum(place.pooled for place in self._places.values())
-        visitors = len(self.list_kernel_ids()) - waiting_in_pool + self._starting
+        # Visitors: every place not waiting in the pool, and those admitted whose place is being made (a
+        # kernel Jupyter already lists but not yet a place is one of those: counted once).
+        visitors = sum(not place.pooled for place in self._places.values()) + self._reserved.total()
         if self.max_kernels and visitors >= self.max_kernels:
             return HTTPError(503, reason=BUSY)
         if address is None:
             return None
         if self.max_per_address:
-            held = sum(place.address == address for place in self._places.values())
+            held = sum(place.address == address for place in self._places.values()) + self._reserved[address]
             if held >= self.max_per_address:
                 return HTTPError(429, reason=TOO_MANY_HERE)
         if self.starts_per_minute:
@@ -134,12 +154,11 @@ class PlacesKernelManager(AsyncMappingKernelManager):
             self._start_checking()
             return kernel_id
         visit, address = self._admit("a kernel")
-        self._starting += 1
         try:
             kernel_id = await super().start_kernel(**kwargs)
+            self._places[kernel_id] = Place(address, time.monotonic(), pid=_pid(self.get_kernel(kernel_id)))
         finally:
-            self._starting -= 1
-        self._places[kernel_id] = Place(address, time.monotonic(), pid=_pid(self.get_kernel(kernel_id)))
+            self._release(address)            # a place now, or no kernel at all
         if visit:
             visit.kernel_id = kernel_id
         self._start_checking()
@@ -147,7 +166,8 @@ class PlacesKernelManager(AsyncMappingKernelManager):
 
     def _admit(self, what: str):
         """The visitor asking now (``VISIT``) and their address, once the rules give them ``what`` (a
-        kernel): the refusal is raised otherwise, and the start is counted."""
+        kernel): the refusal is raised otherwise. The start is counted, and the place reserved at once
+        (no await here); the caller gives the reservation back (``_reserved``) when the place exists."""
         visit = VISIT.get()
         address = visitor_key(visit.address) if visit else None
         refusal = self._refusal(address)
@@ -156,7 +176,14 @@ class PlacesKernelManager(AsyncMappingKernelManager):
             raise refusal
         if address is not None:
             self._recent_starts[address].append(time.monotonic())
+        self._reserved[address] += 1
         return visit, address
+
+    def _release(self, address):
+        """Give back a reservation of ``_admit``."""
+        self._reserved[address] -= 1
+        if self._reserved[address] <= 0:
+            del self._reserved[address]
 
     def page_sent(self, kernel_id: str):
         """The page handler has written the whole page: from now its websocket must come."""
@@ -177,11 +204,12 @@ class PlacesKernelManager(AsyncMappingKernelManager):
         if place is None or place.pooled:
             return None
         if self._kernel_connections.get(kernel_id, 0) > 0:
-            place.last_connected = now
+            place.last_connected, place.left_cleanly = now, False   # left_cleanly: issue 37, defect 9
             return None
         if place.last_connected is not None:
             gone = now - place.last_connected
-            return f"no page connected for {gone:.0f} s" if gone > self.disconnected_timeout else None
+            limit = self.left_timeout if place.left_cleanly else self.disconnected_timeout   # issue 37, defect 9
+            return f"no page connected for {gone:.0f} s" if gone > limit else None
         if place.page_sent is not None:
             waited = now - place.page_sent
             return f"its page never connected ({waited:.0f} s after it was sent)" if waited > self.connect_timeout else None
@@ -207,9 +235,11 @@ class PlacesKernelManager(AsyncMappingKernelManager):
         kernel = super().remove_kernel(kernel_id)
         place = self._places.pop(kernel_id, None)
         from memlab import private_folder
-        from memlab.server import kernel_socket
+        from memlab.server import kernel_socket, query_socket
 
         kernel_socket.close_sockets(kernel_id)
+        page_secret.forget(kernel_id)
+        query_socket.forget(kernel_id)
         if place is not None and place.pid is not None:
             private_folder.remove_folders_of(place.pid)
         return kernel
@@ -233,10 +263,13 @@ class PoolRules:
 
     async def get_rendered_notebook(self, notebook_name: str, **kwargs):
         visit, address = self._admit("a pooled kernel")
-        render_task, rendered, kernel_id = await super().get_rendered_notebook(notebook_name, **kwargs)
-        if kernel_id in self._places:
-            place = self._places[kernel_id]
-            place.address, place.pooled, place.started = address, False, time.monotonic()
+        try:
+            render_task, rendered, kernel_id = await super().get_rendered_notebook(notebook_name, **kwargs)
+            if kernel_id in self._places:
+                place = self._places[kernel_id]
+                place.address, place.pooled, place.started = address, False, time.monotonic()
+        finally:
+            self._release(address)
         if visit:
             visit.kernel_id = kernel_id
         return render_task, rendered, kernel_id

@@ -7,6 +7,16 @@ so ``memlab.server.serve`` runs Voila (``MemlabVoila``, started as ``python -m m
   kernels shut down when their page never connects or has gone (docs/deploy.md has each setting);
 * **a guarded kernel websocket** (``memlab.server.kernel_socket``): only the v1 protocol, every frame checked
   before it is parsed, no tracebacks or error output sent to a page;
+* **one rule for the visitor's address** (``memlab.server.client_address``): behind ``--behind-proxy``, the
+  ``X-Real-IP`` that the proxy on this machine sets, and nothing a visitor wrote;
+* **a kernel bound to its page** (``memlab.server.page_secret``): every route that takes a kernel id (its
+  websocket, Jupyter's kernel API, Voila's shutdown and query routes) asks for the secret cookie given to
+  the page that started it; Voila's query socket bounded and forgotten with its kernel
+  (``memlab.server.query_socket``);
+* **connections that cannot hold the server** (``memlab.server.connections``): a time limit for a request's
+  headers and body, the open-file limit raised, repeated log lines held back;
+* **short 404s** for routes a dashboard does not use (``/logout``, ``/voila/templates/`` outside a template's
+  ``static`` folder), which answered with tracebacks;
 * **security headers on every answer** (``SecurityHeaders``): no ``Server`` version, a content security
   policy that allows what the page uses and nothing from elsewhere, no referrer, no MIME sniffing;
 * **a lighter kernel** (``memlab.server.dashboard_kernel``): ipykernel without its debugger, forked from one
@@ -21,6 +31,8 @@ No ipywidgets here: this module only configures the server.
 import os
 import sys
 from pathlib import Path
+
+from memlab.server.client_address import client_address  # noqa: F401 (the page handler's, and tests')
 
 REPO = Path(__file__).resolve().parents[2]
 NOTEBOOK = "notebooks/dashboard.ipynb"     # relative to REPO, where voila.json lives
@@ -84,7 +96,8 @@ def voila_command(port: int, ip: str, max_kernels: int, open_browser: bool = Fal
         open_browser: open a browser tab on start.
         max_per_address: most kernels one client address holds at once (None: the default, 4; 0: no limit).
         starts_per_minute: most kernels one address starts in a minute (None: the default, 10; 0: no limit).
-        behind_proxy: take the visitor's address from a reverse proxy on this machine (X-Forwarded-For).
+        behind_proxy: take the visitor's address from a reverse proxy on this machine (the X-Real-IP it
+            sets; ``memlab.server.client_address``).
         pool_size: kernels Voila keeps started, the dashboard built, for the next visitors (0: none;
             ``memlab.server.places.PoolRules``).
         fork_kernels: fork each kernel from one process that imported their modules once
@@ -125,14 +138,21 @@ def voila_command(port: int, ip: str, max_kernels: int, open_browser: bool = Fal
 
 def _server():
     """The Voila application with memlab's handlers (imported only in the server's own process)."""
-    from tornado.web import OutputTransform
-    from traitlets import Bool
+    from jupyter_server.auth.logout import LogoutHandler
+    from jupyter_server.services.kernels.handlers import KernelHandler
+    from tornado.web import ErrorHandler, HTTPError, OutputTransform
+    from traitlets import Bool, Float
     from voila.app import Voila
+    from voila.request_info_handler import RequestInfoSocketHandler
+    from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
+    from voila.static_file_handler import TemplateStaticFileHandler
     from voila.tornado.handler import TornadoVoilaHandler
     from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
 
+    from memlab.server import connections, page_secret
     from memlab.server.kernel_socket import GuardedKernelWebsocketHandler
     from memlab.server.places import VISIT, Visit, add_pool_rules
+    from memlab.server.query_socket import MAX_QUERY_BYTES, QUERY_TOO_LONG, BoundedQuerySocket
 
     class SecurityHeaders(OutputTransform):
         """Applied to every answer of the server (pages, static files, errors, websocket upgrades)."""
@@ -148,18 +168,39 @@ def _server():
         """Voila's page, which starts the visitor's kernel: says who asks (``places.VISIT``) and when
         the page has been sent (from then, its websocket must come)."""
 
+        _visit = None
+
         async def get(self, path=None):
-            visit = Visit(client_address(self.request, self.settings.get("memlab_trusted_proxy", False)))
+            if len(self.request.query) > MAX_QUERY_BYTES:     # Voila would keep it (query_socket)
+                raise HTTPError(414, reason=QUERY_TOO_LONG)
+            visit = self._visit = Visit(client_address(self.request, self.settings.get("memlab_trusted_proxy", False)))
             VISIT.set(visit)
             await super().get(path)
             if visit.kernel_id is not None:
                 self.kernel_manager.page_sent(visit.kernel_id)
 
+        def flush(self, *args, **kwargs):
+            # The page's first bytes go out once its kernel is known: give the page its secret with them.
+            if not self._headers_written and self._visit is not None and self._visit.kernel_id is not None:
+                page_secret.issue(self, self._visit.kernel_id)
+            return super().flush(*args, **kwargs)
+
+    class TemplateStaticFiles(TemplateStaticFileHandler):
+        """Voila's template files, where a path outside ``<template>/static/`` is a 404 (not a traceback)."""
+
+        def parse_url_path(self, path):
+            if path.count("/") < 2 or path.split("/", 2)[1] != "static":
+                raise HTTPError(404)
+            return super().parse_url_path(path)
+
     class MemlabVoila(Voila):
         """Voila with memlab's page handler, guarded websocket and headers."""
 
         trusted_proxy = Bool(False, config=True, help="Behind a reverse proxy on this machine: take the "
-                             "visitor's address from X-Forwarded-For / X-Real-IP (only from loopback).")
+                             "visitor's address from the X-Real-IP it sets (only from loopback).")
+        idle_timeout = Float(connections.IDLE_TIMEOUT_S, config=True, help="Seconds a connection has to send "
+                             "its request headers, and may stay idle between requests.")
+        body_timeout = Float(connections.BODY_TIMEOUT_S, config=True, help="Seconds to send a request's body.")
 
         def init_settings(self):
             settings = {**super().init_settings(), "memlab_trusted_proxy": self.trusted_proxy}
@@ -168,24 +209,31 @@ def _server():
             return settings
 
         def init_handlers(self):
-            ours = {VoilaKernelWebsocketHandler: GuardedKernelWebsocketHandler, TornadoVoilaHandler: PageHandler}
-            return [(rule[0], ours.get(rule[1], rule[1]), *rule[2:]) for rule in super().init_handlers()]
+            ours = {  # Voila's handler -> memlab's; those of a kernel's routes ask for its page's secret
+                VoilaKernelWebsocketHandler: page_secret.guarded(GuardedKernelWebsocketHandler),
+                KernelHandler: page_secret.guarded(KernelHandler),
+                VoilaShutdownKernelHandler: page_secret.guarded(VoilaShutdownKernelHandler),
+                RequestInfoSocketHandler: page_secret.guarded(BoundedQuerySocket),
+                TornadoVoilaHandler: PageHandler, TemplateStaticFileHandler: TemplateStaticFiles}
+            not_found = {LogoutHandler}       # no logins here: Jupyter's logout page logged a traceback
+            rules = []
+            for pattern, handler, *rest in super().init_handlers():
+                if handler in not_found:
+                    rules.append((pattern, ErrorHandler, {"status_code": 404}))
+                else:
+                    rules.append((pattern, ours.get(handler, handler), *rest))
+            return rules
 
         def listen(self):
             self.app.add_transform(SecurityHeaders)
+            connections.raise_open_file_limit(self.log)
+            connections.quiet_repeated_logs()
+            # Voila calls ``self.app.listen(port, ip)``; Tornado passes extra keywords to its HTTPServer.
+            listen, limits = self.app.listen, connections.http_server_settings(self.idle_timeout, self.body_timeout)
+            self.app.listen = lambda port, address="", **kwargs: listen(port, address, **limits, **kwargs)
             super().listen()
 
     return MemlabVoila
-
-
-def client_address(request, trusted_proxy: bool) -> str:
-    """The visitor's address: the connection's, or (behind a trusted proxy on loopback) the one the
-    proxy names, the last entry of X-Forwarded-For being the one it saw."""
-    address = request.remote_ip
-    if trusted_proxy and address in ("127.0.0.1", "::1"):
-        forwarded = request.headers.get("X-Real-IP") or request.headers.get("X-Forwarded-For", "").split(",")[-1]
-        address = forwarded.strip() or address
-    return address
 
 
 def main():

@@ -195,7 +195,9 @@ def test_the_visitors_address_behind_a_proxy():
 
     from memlab.server.serve import client_address
 
-    request = SimpleNamespace(remote_ip="127.0.0.1", headers={"X-Forwarded-For": "6.6.6.6, 203.0.113.9"})
+    # the documented nginx sets X-Real-IP to the address it saw; X-Forwarded-For (the visitor's own) is ignored
+    request = SimpleNamespace(remote_ip="127.0.0.1", headers={"X-Real-IP": "203.0.113.9",
+                                                              "X-Forwarded-For": "6.6.6.6"})
     assert client_address(request, trusted_proxy=True) == "203.0.113.9"
     assert client_address(request, trusted_proxy=False) == "127.0.0.1"
     request.remote_ip = "198.51.100.1"          # not from the proxy: its header is not believed

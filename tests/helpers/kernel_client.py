@@ -2,6 +2,7 @@
 no page at all) can send, in the v1 protocol that Voila's own page speaks (``memlab.server.frames``)."""
 
 import contextlib
+import http.cookies
 import json
 import re
 import time
@@ -11,13 +12,35 @@ import uuid
 import websocket
 
 from memlab.server.frames import PROTOCOL, make_frame, split_frame
+from memlab.server.page_secret import COOKIES
+
+# kernel id -> the secret its page was given (memlab.server.page_secret): what that page's browser sends back
+PAGE_SECRETS: dict[str, str] = {}
 
 
-def open_page(base_url, timeout=180) -> str:
-    """GET the dashboard page like a link preview or a crawler would (never connecting); its kernel id."""
-    with urllib.request.urlopen(base_url + "/", timeout=timeout) as response:
-        html = response.read().decode()
-    return re.search(r'"kernelId": "([0-9a-f-]+)"', html).group(1)
+def open_page(base_url, timeout=180, headers=None) -> str:
+    """GET the dashboard page like a link preview or a crawler would (never connecting); its kernel id.
+    The page's secret is kept in ``PAGE_SECRETS``, for ``KernelClient`` to send as that page would."""
+    request = urllib.request.Request(base_url + "/", headers=headers or {})
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        return remember_page(response)
+
+
+def remember_page(response) -> str:
+    """The kernel id of a dashboard page's answer; its page secret (a cookie) goes to ``PAGE_SECRETS``."""
+    kernel_id = re.search(r'"kernelId": "([0-9a-f-]+)"', response.read().decode()).group(1)
+    for header in response.headers.get_all("Set-Cookie") or ():
+        cookie = http.cookies.SimpleCookie(header)
+        for name in COOKIES.values():
+            if name in cookie:
+                PAGE_SECRETS[kernel_id] = cookie[name].value
+    return kernel_id
+
+
+def page_cookie(kernel_id) -> dict:
+    """The header a page's browser sends with requests for its kernel ({} for a kernel of no page here)."""
+    secret = PAGE_SECRETS.get(kernel_id)
+    return {"Cookie": "; ".join(f"{name}={secret}" for name in COOKIES.values())} if secret else {}
 
 
 def answers(base_url, within=2.0) -> float | None:
@@ -34,10 +57,12 @@ def answers(base_url, within=2.0) -> float | None:
 class KernelClient:
     """One websocket to a kernel; ``send`` a message, ``receive`` what comes back."""
 
-    def __init__(self, base_url, kernel_id, subprotocols=(PROTOCOL,), timeout=30):
+    def __init__(self, base_url, kernel_id, subprotocols=(PROTOCOL,), timeout=30, as_its_page=True):
+        """``as_its_page``: send the page's secret (False: connect as another page or address would)."""
         url = base_url.replace("http://", "ws://") + f"/api/kernels/{kernel_id}/channels"
         self.session = uuid.uuid4().hex
-        self.ws = websocket.create_connection(url + f"?session_id={self.session}",
+        cookie = page_cookie(kernel_id) if as_its_page else {}
+        self.ws = websocket.create_connection(url + f"?session_id={self.session}", header=cookie,
                                               subprotocols=list(subprotocols) or None, timeout=timeout)
 
     def send(self, msg_type, content, channel="shell", buffers=(), metadata=None) -> str:

@@ -164,12 +164,14 @@ def wait_until(condition, timeout, interval=0.5):
         time.sleep(interval)
 
 
-def kernel_answers(base_url, kernel_id, padding_bytes, token="") -> bool:
+def kernel_answers(base_url, kernel_id, padding_bytes, token="", headers=None) -> bool:
     """Send one websocket message of about ``padding_bytes`` to a kernel (in the v1 protocol that
     JupyterLab's and Voila's pages speak); True if the kernel replies.
 
     The server closes the websocket instead when the message is larger than tornado's
     ``websocket_max_message_size`` (voila.json: 10 MB + 1 MiB), which is what an image upload hits.
+    ``headers``: sent with the connection (a dashboard kernel answers only its page's secret cookie,
+    ``memlab.server.page_secret``).
     """
     import websocket
 
@@ -178,12 +180,19 @@ def kernel_answers(base_url, kernel_id, padding_bytes, token="") -> bool:
     url = base_url.replace("http://", "ws://") + f"/api/kernels/{kernel_id}/channels"
     if token:
         url += f"?token={token}"
-    msg_id = uuid.uuid4().hex
-    header = {"msg_id": msg_id, "msg_type": "comm_info_request", "username": "test",
-              "session": uuid.uuid4().hex, "date": "", "version": "5.3"}
+    msg_id, session = uuid.uuid4().hex, uuid.uuid4().hex
+
+    def header(msg_type, msg_id):
+        return {"msg_id": msg_id, "msg_type": msg_type, "username": "test", "session": session, "date": "",
+                "version": "5.3"}
+
     try:
-        ws = websocket.create_connection(url, timeout=60, subprotocols=[PROTOCOL])
-        ws.send_binary(make_frame("shell", header, {}, metadata={"padding": "x" * padding_bytes}))
+        ws = websocket.create_connection(url, timeout=60, subprotocols=[PROTOCOL], header=headers or {})
+        # the big message carries its bytes as a binary buffer, as an upload does (to no comm: ignored)...
+        ws.send_binary(make_frame("shell", header("comm_msg", uuid.uuid4().hex), {"comm_id": "none", "data": {}},
+                                  buffers=[b"x" * padding_bytes]))
+        # ...and a small request after it is answered only if the connection survived it
+        ws.send_binary(make_frame("shell", header("comm_info_request", msg_id), {}))
         while True:
             parts = split_frame(ws.recv())
             if json.loads(parts[2]).get("msg_id") == msg_id and parts[0] == b"shell":

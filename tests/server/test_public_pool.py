@@ -1,6 +1,6 @@
 """Voila's pool of ready kernels (`memlab dashboard --pool-size N`) under the public server's rules
 (memlab/server/places.py, PoolRules): a real server on loopback with one pooled kernel, behind a "proxy" so
-that the test can come from several addresses (X-Forwarded-For, trusted from loopback only).
+that the test can come from several addresses (X-Real-IP, trusted from loopback only).
 
 A pooled kernel waits for a visitor without being shut down; the visitor who is given one passes the
 same rules first (the cap counts visitors, both per-address limits), and from then it is an ordinary
@@ -13,10 +13,10 @@ import urllib.error
 import urllib.request
 
 import pytest
-
-from kernel_client import KernelClient, find_widget, results_shown
-from memlab.server import serve
+from kernel_client import KernelClient, find_widget, page_cookie, remember_page, results_shown
 from servers import REPO, free_port, kernel_id, kernels, server, wait_until
+
+from memlab.server import serve
 
 CONNECT_S, GONE_S, CHECK_S = 30, 12, 1   # 30 s: the cap test's pages must still hold their places
 ARTIFACTS = REPO / "test-artifacts" / "public-server"
@@ -49,10 +49,11 @@ def only_the_pool_left(process) -> str:
 
 
 def open_page(process, address) -> str:
-    """GET the dashboard as the visitor at ``address`` (never connecting); its kernel id."""
-    request = urllib.request.Request(process.url + "/", headers={"X-Forwarded-For": address})
+    """GET the dashboard as the visitor at ``address`` (never connecting); its kernel id (its page's
+    secret kept for ``KernelClient``)."""
+    request = urllib.request.Request(process.url + "/", headers={"X-Real-IP": address})
     with urllib.request.urlopen(request, timeout=180) as response:
-        return re.search(r'"kernelId": "([0-9a-f-]+)"', response.read().decode()).group(1)
+        return remember_page(response)
 
 
 def refused(process, address) -> tuple[int, str]:
@@ -96,8 +97,9 @@ def test_the_cap_counts_visitors_and_the_pool_is_not_a_way_round_it(dashboard):
 
 
 def close_tab(process, kernel_id):
-    """What Voila's page sends when its tab closes: the kernel is shut down at once."""
-    request = urllib.request.Request(f"{process.url}/voila/api/shutdown/{kernel_id}", data=b"", method="POST")
+    """What Voila's page sends when its tab closes (with its secret): the kernel is shut down at once."""
+    request = urllib.request.Request(f"{process.url}/voila/api/shutdown/{kernel_id}", data=b"", method="POST",
+                                     headers=page_cookie(kernel_id))
     with urllib.request.urlopen(request, timeout=60) as response:
         assert response.status == 204
 

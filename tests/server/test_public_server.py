@@ -31,7 +31,7 @@ import websocket
 from PIL import Image
 
 from dashboard_browser import draw_stroke
-from kernel_client import KernelClient, answers, find_widget, open_page
+from kernel_client import KernelClient, answers, find_widget, open_page, page_cookie
 from memlab.server import serve
 from memlab.server.frames import PROTOCOL, make_frame
 from memlab.data.image_files import MAX_UPLOAD_BYTES
@@ -360,7 +360,8 @@ def test_a_dead_kernel_gives_words_stays_dead_and_loses_its_folder(dashboard, br
 def test_the_page_is_told_when_its_kernel_is_shut_down(dashboard):
     kernel_id = open_page(dashboard.url)
     client = KernelClient(dashboard.url, kernel_id)
-    request = urllib.request.Request(f"{dashboard.url}/api/kernels/{kernel_id}", method="DELETE")
+    request = urllib.request.Request(f"{dashboard.url}/api/kernels/{kernel_id}", method="DELETE",
+                                     headers=page_cookie(kernel_id))     # as its own page (its secret)
     urllib.request.urlopen(request, timeout=30)
     assert client.close_code(timeout=30) == SESSION_ENDED      # the page's script shows "session ended"
 

@@ -92,8 +92,10 @@ def test_cap_busy_page_big_messages_and_culling(voila, browser):
     # 3. A message carrying a file just over the app's 10 MB limit (over tornado's 10 MiB default too)
     #    reaches the kernel, so the app can say "too large"; one over the websocket's limit does not.
     kernel_id = re.search(r'"kernelId": "([0-9a-f-]+)"', first.content()).group(1)
-    assert kernel_answers(voila.url, kernel_id, 10_500_000), "voila.json's websocket_max_message_size is lost"
-    assert not kernel_answers(voila.url, kernel_id, 12_000_000), "the websocket carries more than an upload needs"
+    its_page = {"Cookie": "; ".join(f"{c['name']}={c['value']}" for c in first.context.cookies()
+                                    if c["name"] == "memlab_kernel")}       # the page's secret
+    assert kernel_answers(voila.url, kernel_id, 10_500_000, headers=its_page), "voila.json's websocket_max_message_size is lost"
+    assert not kernel_answers(voila.url, kernel_id, 12_000_000, headers=its_page), "the websocket carries more than an upload needs"
 
     # 4. An open tab keeps its kernel past the idle timeout (cull_connected is false).
     time.sleep(CULL_S + 2 * CULL_INTERVAL_S)

@@ -28,6 +28,9 @@ from memlab.teaching.own_image import BRUSH, PAD, Drawing, OwnImageRun, Training
 # and in JupyterLab this panel already sits inside lesson 06.
 LESSON = "lesson 06, “Copies, copyright and evidence”"
 TILE = 112
+# Pen moves closer than this (pad pixels) to the last point are skipped: a pad pixel is a tenth of a
+# picture pixel, and a mouse reports every pixel it crosses, so most moves would change nothing.
+MIN_STEP = 3
 
 
 def _tile(image, caption: str, size: int = TILE) -> w.VBox:
@@ -101,7 +104,12 @@ class OwnImagePanel:
         self.upload_button.observe(lambda _: self._on_upload(), names="value")
         self.pad_buttons = w.HBox([self.undo_button, self.clear_button, self.upload_button])
         self.pad_buttons.add_class("memlab-own-row")
-        self.preview = w.HBox()
+        # The picture as the model sees it, small, with its caption beside it: made once, and only the
+        # picture's value changes (a new preview per stroke left 5 widgets behind each time).
+        self.preview_image = w.Image(format="png", layout=w.Layout(width="84px", height="84px", flex="0 0 auto"))
+        caption = w.HTML(f"<div style='line-height:1.3;font-size:0.9em'>your picture as the model sees it "
+                         f"({SIZE}&nbsp;×&nbsp;{SIZE})</div>", layout=w.Layout(flex="1 1 auto", margin="0 0 0 10px"))
+        self.preview = w.HBox([self.preview_image, caption])
         self._show_preview()
 
     def _create_training(self):
@@ -126,6 +134,8 @@ class OwnImagePanel:
         if not self._pen_down:
             return
         (x0, y0) = self.drawing.strokes[-1][-1]
+        if abs(x - x0) < MIN_STEP and abs(y - y0) < MIN_STEP:
+            return                  # too close to change the 28 x 28 picture: no point stored, nothing sent
         self.drawing.extend_stroke(x, y)
         self.pad.stroke_line(x0, y0, x, y)
 
@@ -154,12 +164,8 @@ class OwnImagePanel:
                     self.pad.stroke_lines(stroke)
 
     def _show_preview(self):
-        """The picture as the model sees it, small, with its caption beside it."""
-        picture = w.Image(value=png(self.drawing.image(), 84), format="png",
-                          layout=w.Layout(width="84px", height="84px", flex="0 0 auto"))
-        caption = w.HTML(f"<div style='line-height:1.3;font-size:0.9em'>your picture as the model sees it "
-                         f"({SIZE}&nbsp;×&nbsp;{SIZE})</div>", layout=w.Layout(flex="1 1 auto", margin="0 0 0 10px"))
-        self.preview.children = [picture, caption]
+        """Show the picture as the model sees it (in the preview made once by ``_create_pad``)."""
+        self.preview_image.value = png(self.drawing.image(), 84)
 
     def _done_on_the_pad(self, text: str = ""):
         """An action on the pad worked: the last message (e.g. a failed upload's) is no longer about it."""
