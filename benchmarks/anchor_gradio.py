@@ -16,7 +16,7 @@ import os
 
 import numpy as np
 
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")   # loopback only: no calls home
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # loopback only: no calls home
 
 
 def generate_and_judge(model_id: str, seed: int, steps: int):
@@ -31,13 +31,20 @@ def generate_and_judge(model_id: str, seed: int, steps: int):
 
     model = zoo.open(model_id)
     diffusion = "steps" in model.options
-    judgement = sample_and_judge(model, int(seed), "same class", k=5,
-                                 sampler=model.spec.default_sampler if diffusion else None,
-                                 steps=int(steps) if diffusion else None)
+    judgement = sample_and_judge(
+        model,
+        int(seed),
+        "same class",
+        k=5,
+        sampler=model.spec.default_sampler if diffusion else None,
+        steps=int(steps) if diffusion else None,
+    )
     image = judgement.image
     how = f"{model.spec.default_sampler.upper()} {int(steps)} steps" if diffusion else "one pass"
-    text = (f"{model_id} · {how} · seed {int(seed)} · same class search. "
-            f"Verdict: {judgement.headline} (nearest training image {judgement.nearest_index}).")
+    text = (
+        f"{model_id} · {how} · seed {int(seed)} · same class search. "
+        f"Verdict: {judgement.headline} (nearest training image {judgement.nearest_index})."
+    )
     return (np.clip(np.asarray(image), 0, 1) * 255).astype(np.uint8), text
 
 

@@ -20,7 +20,7 @@ import urllib.error
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests" / "helpers"))          # the real-server helpers the tests use
+sys.path.insert(0, str(REPO / "tests" / "helpers"))  # the real-server helpers the tests use
 
 import psutil  # noqa: E402
 from classroom import (  # noqa: E402
@@ -61,11 +61,14 @@ def student(number, url, models, args, log, downloads):
             job = client.submit(record["model"], SEED, STEPS, api_name="/generate")
             job.result(timeout=wait_s)
             record["clicks_s"].append(time.time() - started)
-            time.sleep(reading_pause_s(rng))   # reading the result
-    except Exception as err:   # a timeout or a refusal is a result to report, not a crash
+            time.sleep(reading_pause_s(rng))  # reading the result
+    except Exception as err:  # a timeout or a refusal is a result to report, not a crash
         text = f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
-        if isinstance(err, urllib.error.HTTPError) and err.code in (429, 503) or any(
-                word in text for word in TURNED_AWAY):
+        if (
+            isinstance(err, urllib.error.HTTPError)
+            and err.code in (429, 503)
+            or any(word in text for word in TURNED_AWAY)
+        ):
             record["busy"] = True
         record["errors"].append(f"{stage}: {text}")
 
@@ -81,8 +84,10 @@ def run(args) -> dict:
         meter = ProcessTreeMeter(gradio.pid).start()
         began = time.time()
         args.deadline = began + args.timeout - 30 - args.click_timeout / 2
-        threads = [threading.Thread(target=student, args=(n, gradio.url, models, args, visits, downloads),
-                                    daemon=True) for n in range(args.students)]
+        threads = [
+            threading.Thread(target=student, args=(n, gradio.url, models, args, visits, downloads), daemon=True)
+            for n in range(args.students)
+        ]
         for t in threads:
             t.start()
         for t in threads:
@@ -91,20 +96,29 @@ def run(args) -> dict:
     clicks = [c for v in visits for c in v["clicks_s"]]
     opens = [v["open_s"] for v in visits if "open_s" in v]
     return {
-        "students": args.students, "clicks_each": args.clicks, "seed": args.seed,
+        "students": args.students,
+        "clicks_each": args.clicks,
+        "seed": args.seed,
         "arrive_every_s": args.arrive_every,
-        "clicks_answered": len(clicks), "clicks_wanted": args.students * args.clicks,
-        "click_to_result_p50_s": percentile(clicks, 50), "click_to_result_p95_s": percentile(clicks, 95),
+        "clicks_answered": len(clicks),
+        "clicks_wanted": args.students * args.clicks,
+        "click_to_result_p50_s": percentile(clicks, 50),
+        "click_to_result_p95_s": percentile(clicks, 95),
         "click_to_result_max_s": max(clicks, default=None),
-        "open_dashboard_p50_s": percentile(opens, 50), "open_dashboard_max_s": max(opens, default=None),
-        "peak_total_rss_mb": cost["peak_rss_mb"], "peak_total_pss_mb": cost["peak_pss_mb"],
-        "server_cpu_s": cost["cpu_s"], "server_processes_seen": cost["processes_seen"],
-        "other_cpu_s": cost["other_cpu_s"], "client": "protocol",
+        "open_dashboard_p50_s": percentile(opens, 50),
+        "open_dashboard_max_s": max(opens, default=None),
+        "peak_total_rss_mb": cost["peak_rss_mb"],
+        "peak_total_pss_mb": cost["peak_pss_mb"],
+        "server_cpu_s": cost["cpu_s"],
+        "server_processes_seen": cost["processes_seen"],
+        "other_cpu_s": cost["other_cpu_s"],
+        "client": "protocol",
         "server_cpu_s_per_click": round(cost["cpu_s"] / len(clicks), 2) if clicks else None,
         "errors": [f"student {v['student']}: {e}" for v in visits for e in v["errors"]],
         "busy_pages": sum(bool(v.get("busy")) for v in visits),
         "run_s": round(time.time() - began, 1),
-        "load_average_1min_at_end": round(psutil.getloadavg()[0], 1), "cpu_count": psutil.cpu_count(),
+        "load_average_1min_at_end": round(psutil.getloadavg()[0], 1),
+        "cpu_count": psutil.cpu_count(),
         "models": sorted({v["model"] for v in visits}),
     }
 

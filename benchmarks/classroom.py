@@ -14,10 +14,10 @@ import time
 import urllib.request
 from pathlib import Path
 
-CLICKS = 5             # Generates per student
-ARRIVE_EVERY_S = 3.0   # seconds between two students' arrivals
-SEED = 0               # the seed box's value, never changed
-STEPS = 50             # the diffusion models' default steps (memlab.models.registry: default_steps)
+CLICKS = 5  # Generates per student
+ARRIVE_EVERY_S = 3.0  # seconds between two students' arrivals
+SEED = 0  # the seed box's value, never changed
+STEPS = 50  # the diffusion models' default steps (memlab.models.registry: default_steps)
 
 
 def reading_pauses(run_seed: int, number: int) -> random.Random:
@@ -60,8 +60,12 @@ def student_arguments(description: str, timeout_s: int, out: Path) -> argparse.A
     parser.add_argument("--arrive-every", type=float, default=ARRIVE_EVERY_S, help="seconds between arrivals")
     parser.add_argument("--open-timeout", type=int, default=600, help="seconds to wait for the page")
     parser.add_argument("--click-timeout", type=int, default=300, help="seconds to wait for one result")
-    parser.add_argument("--timeout", type=int, default=timeout_s,
-                        help="seconds: students stop clicking in time for the run to end by then")
+    parser.add_argument(
+        "--timeout",
+        type=int,
+        default=timeout_s,
+        help="seconds: students stop clicking in time for the run to end by then",
+    )
     parser.add_argument("--seed", type=int, default=0, help="the students' reading pauses")
     parser.add_argument("--out", type=Path, default=out, help="JSON file of runs, keyed by the number of students")
     return parser

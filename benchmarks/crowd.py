@@ -26,15 +26,28 @@ from crowd_table import markdown, replace_section
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results.json"
 TABLE = HERE.parent / "docs" / "benchmarks.md"
-GRACE_S = 180    # beyond a run's own --timeout: its backstop, starting and stopping servers
+GRACE_S = 180  # beyond a run's own --timeout: its backstop, starting and stopping servers
 
 
 def run_one(script: str, students: int, args, extra=()) -> dict | None:
     """Run one load test as a child process; its result, or None (with the reason on stderr)."""
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "result.json"
-        command = [sys.executable, str(HERE / script), "--students", str(students), "--clicks", str(args.clicks),
-                   "--timeout", str(args.timeout), "--seed", str(args.seed), "--out", str(out), *extra]
+        command = [
+            sys.executable,
+            str(HERE / script),
+            "--students",
+            str(students),
+            "--clicks",
+            str(args.clicks),
+            "--timeout",
+            str(args.timeout),
+            "--seed",
+            str(args.seed),
+            "--out",
+            str(out),
+            *extra,
+        ]
         print("$", " ".join(command), flush=True)
         child = subprocess.Popen(command, stdout=subprocess.DEVNULL)
         try:
@@ -70,8 +83,12 @@ def main(argv=None):
     parser.add_argument("--max-kernels", type=int, help="memlab's kernel cap (default: the class size)")
     parser.add_argument("--timeout", type=int, default=600, help="seconds per system per class size")
     parser.add_argument("--seed", type=int, default=0, help="the students' reading pauses")
-    parser.add_argument("--client", choices=("protocol", "browser"), default="protocol",
-                        help="how memlab's students speak to it (benchmarks/loadtest.py; default: protocol)")
+    parser.add_argument(
+        "--client",
+        choices=("protocol", "browser"),
+        default="protocol",
+        help="how memlab's students speak to it (benchmarks/loadtest.py; default: protocol)",
+    )
     args = parser.parse_args(argv)
     if min(args.students) < 1:
         parser.error("--students must be at least 1")
@@ -79,15 +96,24 @@ def main(argv=None):
 
     results = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {}
     crowd = results.get("crowd", {"runs": {}})
-    crowd.update({"machine": machine(), "clicks": args.clicks, "client": args.client, "date": datetime.date.today().isoformat(),
-                  "command": "python benchmarks/crowd.py " + " ".join(argv if argv is not None else sys.argv[1:])})
+    crowd.update(
+        {
+            "machine": machine(),
+            "clicks": args.clicks,
+            "client": args.client,
+            "date": datetime.date.today().isoformat(),
+            "command": "python benchmarks/crowd.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+        }
+    )
     for students in args.students:
         began = time.time()
         cap = ["--no-cull-wait", "--max-kernels", str(args.max_kernels or students), "--client", args.client]
-        crowd["runs"][str(students)] = {"memlab": run_one("loadtest.py", students, args, cap),
-                                        "gradio": run_one("anchor_load.py", students, args)}
+        crowd["runs"][str(students)] = {
+            "memlab": run_one("loadtest.py", students, args, cap),
+            "gradio": run_one("anchor_load.py", students, args),
+        }
         print(f"{students} students: both systems in {time.time() - began:.0f} s", flush=True)
-        results["crowd"] = crowd     # written after each class size, so a later failure keeps the earlier
+        results["crowd"] = crowd  # written after each class size, so a later failure keeps the earlier
         RESULTS.write_text(json.dumps(results, indent=2) + "\n")
         TABLE.write_text(replace_section(TABLE.read_text() if TABLE.is_file() else "", crowd))
     print(markdown(crowd))

@@ -24,11 +24,11 @@ ROWS = [
 
 CLIENTS = {
     "protocol": "both sides' students speak to their server as its page does, without a browser (in a class "
-                "each browser runs on its student's own computer): memlab's fetch the page and every file "
-                "a real Chromium fetched to draw it, then send the widgets' messages over the kernel's "
-                "websocket; a click ends when the numbered result arrives.",
+    "each browser runs on its student's own computer): memlab's fetch the page and every file "
+    "a real Chromium fetched to draw it, then send the widgets' messages over the kernel's "
+    "websocket; a click ends when the numbered result arrives.",
     "browser": "memlab's students are Chromium tabs on the same 2-core machine as the server (their CPU "
-               "competes with the server's); the anchor's speak its HTTP API.",
+    "competes with the server's); the anchor's speak its HTTP API.",
 }
 
 
@@ -41,26 +41,32 @@ def cell(result: dict | None, field: str, shape: str) -> str:
 
 def markdown(crowd: dict) -> str:
     """The section, between its markers."""
-    lines = [BEGIN, "## A class at once: memlab's dashboard and the Gradio anchor (`make crowd`)", "",
-             "N simulated students (benchmarks/classroom.py: one arrives every 3 s, takes the model list in "
-             "turn, seed 0, 50 steps, presses Generate "
-             f"{crowd.get('clicks', 5)} times reading each result for 5-15 s) against "
-             "memlab's dashboard (one kernel per visitor, benchmarks/loadtest.py) and "
-             "against the original demo's shape, one Gradio process with its default queue calling memlab's "
-             "own sampling and search (benchmarks/anchor_gradio.py, driven over Gradio's HTTP API by "
-             "benchmarks/anchor_load.py). " + " ".join(f"With the {name} client, {text}" for name, text in CLIENTS.items()) +
-             " Server CPU-seconds and memory count the server process and all "
-             "its children (every kernel). Opening the dashboard includes starting its kernel; opening the "
-             "Gradio page is the page and its config.", "",
-             f"Command: `{crowd['command']}` on {crowd['date']}. Machine: {crowd['machine']}."]
+    lines = [
+        BEGIN,
+        "## A class at once: memlab's dashboard and the Gradio anchor (`make crowd`)",
+        "",
+        "N simulated students (benchmarks/classroom.py: one arrives every 3 s, takes the model list in "
+        "turn, seed 0, 50 steps, presses Generate "
+        f"{crowd.get('clicks', 5)} times reading each result for 5-15 s) against "
+        "memlab's dashboard (one kernel per visitor, benchmarks/loadtest.py) and "
+        "against the original demo's shape, one Gradio process with its default queue calling memlab's "
+        "own sampling and search (benchmarks/anchor_gradio.py, driven over Gradio's HTTP API by "
+        "benchmarks/anchor_load.py). "
+        + " ".join(f"With the {name} client, {text}" for name, text in CLIENTS.items())
+        + " Server CPU-seconds and memory count the server process and all "
+        "its children (every kernel). Opening the dashboard includes starting its kernel; opening the "
+        "Gradio page is the page and its config.",
+        "",
+        f"Command: `{crowd['command']}` on {crowd['date']}. Machine: {crowd['machine']}.",
+    ]
     for students, pair in sorted(crowd["runs"].items(), key=lambda item: int(item[0])):
         memlab, gradio = pair.get("memlab"), pair.get("gradio")
-        lines += ["", f"### {students} students", "",
-                  "| | memlab dashboard | Gradio anchor |", "|---|---|---|"]
+        lines += ["", f"### {students} students", "", "| | memlab dashboard | Gradio anchor |", "|---|---|---|"]
         answered = [f"{r['clicks_answered']} / {r['clicks_wanted']}" if r else "not run" for r in (memlab, gradio)]
         lines.append(f"| clicks answered / asked | {answered[0]} | {answered[1]} |")
-        lines += [f"| {label} | {cell(memlab, field, shape)} | {cell(gradio, field, shape)} |"
-                  for label, field, shape in ROWS]
+        lines += [
+            f"| {label} | {cell(memlab, field, shape)} | {cell(gradio, field, shape)} |" for label, field, shape in ROWS
+        ]
         errors = [str(len(r["errors"])) if r else "not run" for r in (memlab, gradio)]
         lines.append(f"| errors | {errors[0]} | {errors[1]} |")
         for name, r in (("memlab", memlab), ("Gradio", gradio)):

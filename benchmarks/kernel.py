@@ -25,7 +25,7 @@ from pathlib import Path
 import psutil
 from jupyter_client.kernelspec import KernelSpecManager
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "helpers"))   # the helpers the tests use
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "helpers"))  # the helpers the tests use
 from kernel_client import local_kernel  # noqa: E402
 from servers import smaps_mb  # noqa: E402
 
@@ -33,13 +33,17 @@ from memlab.server import fork_provisioner  # noqa: E402
 from memlab.server.dashboard_kernel import DashboardKernelSpecs, ForkedDashboardKernelSpecs  # noqa: E402
 
 # the allocator left alone during the click, to see what give_back() returns afterwards
-NO_TRIM = ("import memlab.dashboard.widgets.jobs as jobs, memlab.dashboard.widgets.warm as warm; "
-           "jobs.give_back = warm.give_back = lambda: False")
+NO_TRIM = (
+    "import memlab.dashboard.widgets.jobs as jobs, memlab.dashboard.widgets.warm as warm; "
+    "jobs.give_back = warm.give_back = lambda: False"
+)
 BUILD = "from memlab.dashboard.app import App; app = App(engine='onnx', background=False)"
 CLICK = "app.warmer.wait(); app.generate()"
 TRIM = "from memlab.memory import give_back; give_back()"
-EVERY_MODEL = ("from memlab.models.registry import GENERATORS\nfor model_id in GENERATORS:\n"
-               "    app.model.value = model_id; app.warmer.wait(); app.generate(); give_back()")
+EVERY_MODEL = (
+    "from memlab.models.registry import GENERATORS\nfor model_id in GENERATORS:\n"
+    "    app.model.value = model_id; app.warmer.wait(); app.generate(); give_back()"
+)
 
 
 # What memlab.server.kernel_parent.share_search_indexes saves each forked kernel whose visitor picks every model:
@@ -64,8 +68,13 @@ def opening_training_sets() -> dict:
     import subprocess
 
     tests = str(Path(__file__).resolve().parents[1] / "tests" / "helpers")
-    done = subprocess.run([sys.executable, "-c", f"import sys; sys.path.insert(0, {tests!r})\n" + OPEN_TRAINING_SETS],
-                          capture_output=True, text=True, check=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-c", f"import sys; sys.path.insert(0, {tests!r})\n" + OPEN_TRAINING_SETS],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    )
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -78,14 +87,16 @@ def measure(specs) -> dict:
         time.sleep(0.5)
         times = psutil.Process(pid).cpu_times()
         out = {"start_cpu_s": round(times.user + times.system, 2), "bare_mb": private_mb(pid)}
-        for name, code in (("after_click_kept_mb", f"{NO_TRIM}\n{BUILD}\n{CLICK}"),
-                           ("after_give_back_mb", TRIM)):
+        for name, code in (("after_click_kept_mb", f"{NO_TRIM}\n{BUILD}\n{CLICK}"), ("after_give_back_mb", TRIM)):
             client.execute_interactive(code, timeout=300, output_hook=lambda m: None)
             out[name] = private_mb(pid)
         client.execute_interactive(EVERY_MODEL, timeout=600, output_hook=lambda m: None)
-        every = smaps_mb(pid, "Rss", "Pss", "Private_Dirty")   # shared with its parent (if forked), no one else
-        out["after_every_model"] = {"rss_mb": every["Rss"], "pss_mb": every["Pss"],
-                                    "private_mb": every["Private_Dirty"]}
+        every = smaps_mb(pid, "Rss", "Pss", "Private_Dirty")  # shared with its parent (if forked), no one else
+        out["after_every_model"] = {
+            "rss_mb": every["Rss"],
+            "pss_mb": every["Pss"],
+            "private_mb": every["Private_Dirty"],
+        }
         if fork_provisioner.PARENT.process is not None:
             parent = psutil.Process(fork_provisioner.PARENT.process.pid).cpu_times()
             out["parent_start_cpu_s (once per server)"] = round(parent.user + parent.system, 2)
@@ -93,9 +104,15 @@ def measure(specs) -> dict:
 
 
 if __name__ == "__main__":
-    print(json.dumps({"ordinary kernel": measure(KernelSpecManager()),
-                      "dashboard kernel, new Python": measure(DashboardKernelSpecs()),
-                      "dashboard kernel, forked": measure(ForkedDashboardKernelSpecs()),
-                      "opening every training set and baseline (done once by the parent when forked)":
-                          opening_training_sets()}, indent=2))
+    print(
+        json.dumps(
+            {
+                "ordinary kernel": measure(KernelSpecManager()),
+                "dashboard kernel, new Python": measure(DashboardKernelSpecs()),
+                "dashboard kernel, forked": measure(ForkedDashboardKernelSpecs()),
+                "opening every training set and baseline (done once by the parent when forked)": opening_training_sets(),
+            },
+            indent=2,
+        )
+    )
     fork_provisioner.PARENT.stop()

@@ -22,14 +22,14 @@ from common import machine
 
 
 def main() -> dict:
-    os.environ["MEMLAB_CACHE"] = tempfile.mkdtemp(prefix="memlab-bench-")   # compute, never load
+    os.environ["MEMLAB_CACHE"] = tempfile.mkdtemp(prefix="memlab-bench-")  # compute, never load
     from memlab.analyses import extraction, membership
     from memlab.judging.training_set import data_key
 
     figures = {"machine": machine()}
-    data_key("mnist")   # reading MNIST and hashing it (for the disk cache's key) happens once per kernel: not timed
+    data_key("mnist")  # reading MNIST and hashing it (for the disk cache's key) happens once per kernel: not timed
     for model_id in ("mnist-diffusion-3000", "mnist-diffusion-60000"):
-        membership.open_model(model_id)      # loading the weights is not part of the attack
+        membership.open_model(model_id)  # loading the weights is not part of the attack
         start = time.perf_counter()
         result = membership.membership(model_id, 200, 200, t=100, seed=0, reference=False, control=False)
         auc = result.roc().auc

@@ -61,7 +61,7 @@ def time_to_copies(check_every: int = 50) -> dict:
         clock["checking"] += time.perf_counter() - start
         clock["checks"] = clock.get("checks", 0) + 1
 
-    def on_step(step, total, loss):   # called before step ``step``'s checkpoint is saved
+    def on_step(step, total, loss):  # called before step ``step``'s checkpoint is saved
         if step > 1 and (step - 1) % check_every == 0:
             check(step - 1)
 
@@ -80,16 +80,19 @@ def time_to_copies(check_every: int = 50) -> dict:
         "first_perfect_copy_step": first[1] if first else f"> {spec.train.steps}",
         "all_perfect_s": every[0] if every else None,
         "all_perfect_step": every[1] if every else f"> {spec.train.steps}",
-        "full_recipe_s": round(train_s, 1), "steps": spec.train.steps,
+        "full_recipe_s": round(train_s, 1),
+        "steps": spec.train.steps,
         "perfect_copies_at_end": f"{found['last']}/{len(run.seeds)}",
         "sample_seeds_s": round(clock["checking"] / clock["checks"], 1),
-        "compare_60000_s": round(compare_s, 2), "checked_every": check_every,
-        "threads": torch.get_num_threads(), "cores_allowed": len(os.sched_getaffinity(0)),
+        "compare_60000_s": round(compare_s, 2),
+        "checked_every": check_every,
+        "threads": torch.get_num_threads(),
+        "cores_allowed": len(os.sched_getaffinity(0)),
         "machine": machine(),
         "recipe": f"{spec.train.steps} steps of {spec.train.batch_size}, lr {spec.train.lr}, "
-                  f"predicts {spec.schedule.prediction}; samples: DDIM {spec.default_steps}, "
-                  f"seeds {run.seeds[0]}..{run.seeds[-1]}; a checkpoint every {check_every} steps (counted "
-                  "in the training time; the panel saves every 250)",
+        f"predicts {spec.schedule.prediction}; samples: DDIM {spec.default_steps}, "
+        f"seeds {run.seeds[0]}..{run.seeds[-1]}; a checkpoint every {check_every} steps (counted "
+        "in the training time; the panel saves every 250)",
     }
 
 

@@ -25,7 +25,7 @@ class ProcessTreeMeter:
     def __init__(self, pid: int, cpu_every_s: float = 0.5, memory_every_s: float = 2.0):
         self.root = psutil.Process(pid)
         self.cpu_every_s, self.memory_every_s = cpu_every_s, memory_every_s
-        self.cpu_by_pid = {}      # (pid, start time) -> user + system seconds last seen
+        self.cpu_by_pid = {}  # (pid, start time) -> user + system seconds last seen
         self.peak_pss_mb = self.peak_rss_mb = 0.0
         self.peak_processes = 0
         self._stop = threading.Event()
@@ -53,9 +53,14 @@ class ProcessTreeMeter:
         self._thread.join()
         cpu_s = sum(self.cpu_by_pid.values()) - self.cpu_before
         machine_s = self.machine_busy_s() - self.machine_at_start
-        return {"cpu_s": round(cpu_s, 1), "other_cpu_s": round(max(0.0, machine_s - cpu_s), 1),
-                "peak_pss_mb": round(self.peak_pss_mb, 1), "peak_rss_mb": round(self.peak_rss_mb, 1),
-                "processes_seen": len(self.cpu_by_pid), "peak_processes": self.peak_processes}
+        return {
+            "cpu_s": round(cpu_s, 1),
+            "other_cpu_s": round(max(0.0, machine_s - cpu_s), 1),
+            "peak_pss_mb": round(self.peak_pss_mb, 1),
+            "peak_rss_mb": round(self.peak_rss_mb, 1),
+            "processes_seen": len(self.cpu_by_pid),
+            "peak_processes": self.peak_processes,
+        }
 
     def tree(self) -> list[psutil.Process]:
         try:

@@ -24,40 +24,76 @@ from common import machine
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results.json"
 TABLE = HERE.parent / "docs" / "benchmarks.md"
-HAND = "<!-- written by hand"   # where the page's section written by hand starts
+HAND = "<!-- written by hand"  # where the page's section written by hand starts
 
 ROWS = [  # (key, what it is, reference columns to show)
-    ("search_1q_whole_ms", "1 query, exact top-1 over the 60 000 MNIST training images",
-     [("faiss_ms", "FAISS IndexFlatL2"), ("demo_loop_ms", "demo's per-candidate loop")]),
-    ("search_1q_same_class_ms", "1 query, within its class",
-     [("faiss_ms", "FAISS IndexFlatL2 on the class"), ("demo_loop_ms", "demo's loop on the class")]),
+    (
+        "search_1q_whole_ms",
+        "1 query, exact top-1 over the 60 000 MNIST training images",
+        [("faiss_ms", "FAISS IndexFlatL2"), ("demo_loop_ms", "demo's per-candidate loop")],
+    ),
+    (
+        "search_1q_same_class_ms",
+        "1 query, within its class",
+        [("faiss_ms", "FAISS IndexFlatL2 on the class"), ("demo_loop_ms", "demo's loop on the class")],
+    ),
     ("search_1000q_whole_ms", "1 000 queries, exact top-1 over 60 000", [("faiss_ms", "FAISS IndexFlatL2")]),
-    ("click_to_result_ms", "Generate click to drawn result (MNIST-diffusion, DDIM 50)",
-     [("demo_ddpm40_ms", "demo's DDPM 40 steps, same network"), ("gan_ms", "MNIST-GAN")]),
-    ("train_step_ms", "one training step, default UNet, batch 128",
-     [("diffusers_unet2dmodel_ms", "diffusers UNet2DModel, demo config"),
-      ("zoo_floors_missed", "zoo floor missed (docs/zoo.json)")]),
-    ("one_image_memorized_s", "from scratch to >= 9/10 perfect copies with DDIM 50 (training seconds)",
-     [("steps", "steps"), ("ddpm100_s", "with DDPM 100: seconds"), ("ddpm100_steps", "steps"),
-      ("noise_prediction_s", "same recipe predicting the noise: seconds"),
-      ("noise_prediction_steps", "predicting the noise: steps"),
-      ("noise_prediction_last_check", "predicting the noise: last check")]),
-    ("dashboard_kernel_rss_mb", "peak RSS of a kernel after generating with every model",
-     [("import_torch_alone_mb", "a process that only imports torch")]),
-    ("browser_click_ms", "in Chromium: Generate click to drawn result, p50 (MNIST-diffusion, DDIM 50)",
-     [("p95_ms", "p95"), ("gan_p50_ms", "MNIST-GAN p50"), ("gan_p95_ms", "MNIST-GAN p95"), ("load", "load")]),
-    ("browser_first_click_ms", "in Chromium: a model's first click in a fresh kernel (the slower of the two)",
-     [("diffusion_ms", "MNIST-diffusion"), ("gan_ms", "MNIST-GAN"), ("load", "load")]),
-    ("browser_first_interactive_ms", "in Chromium: navigation to the Generate button drawn (median of 5 fresh tabs)",
-     [("each_ms", "each"), ("load", "load")]),
+    (
+        "click_to_result_ms",
+        "Generate click to drawn result (MNIST-diffusion, DDIM 50)",
+        [("demo_ddpm40_ms", "demo's DDPM 40 steps, same network"), ("gan_ms", "MNIST-GAN")],
+    ),
+    (
+        "train_step_ms",
+        "one training step, default UNet, batch 128",
+        [
+            ("diffusers_unet2dmodel_ms", "diffusers UNet2DModel, demo config"),
+            ("zoo_floors_missed", "zoo floor missed (docs/zoo.json)"),
+        ],
+    ),
+    (
+        "one_image_memorized_s",
+        "from scratch to >= 9/10 perfect copies with DDIM 50 (training seconds)",
+        [
+            ("steps", "steps"),
+            ("ddpm100_s", "with DDPM 100: seconds"),
+            ("ddpm100_steps", "steps"),
+            ("noise_prediction_s", "same recipe predicting the noise: seconds"),
+            ("noise_prediction_steps", "predicting the noise: steps"),
+            ("noise_prediction_last_check", "predicting the noise: last check"),
+        ],
+    ),
+    (
+        "dashboard_kernel_rss_mb",
+        "peak RSS of a kernel after generating with every model",
+        [("import_torch_alone_mb", "a process that only imports torch")],
+    ),
+    (
+        "browser_click_ms",
+        "in Chromium: Generate click to drawn result, p50 (MNIST-diffusion, DDIM 50)",
+        [("p95_ms", "p95"), ("gan_p50_ms", "MNIST-GAN p50"), ("gan_p95_ms", "MNIST-GAN p95"), ("load", "load")],
+    ),
+    (
+        "browser_first_click_ms",
+        "in Chromium: a model's first click in a fresh kernel (the slower of the two)",
+        [("diffusion_ms", "MNIST-diffusion"), ("gan_ms", "MNIST-GAN"), ("load", "load")],
+    ),
+    (
+        "browser_first_interactive_ms",
+        "in Chromium: navigation to the Generate button drawn (median of 5 fresh tabs)",
+        [("each_ms", "each"), ("load", "load")],
+    ),
 ]
 
 
 def groups(quick: bool, clicks: int = 20) -> dict:
     """Each group of figures by name (``--only`` picks some): a function that measures it."""
     return {
-        "search": lambda: {**search.search_figures(quick), **search.scaling_figures(quick),
-                           **search.beyond_figures(quick)},
+        "search": lambda: {
+            **search.search_figures(quick),
+            **search.scaling_figures(quick),
+            **search.beyond_figures(quick),
+        },
         "training": lambda: training.train_step_figures(repeats=3 if quick else 10),
         "dashboard": lambda: {**dashboard.rss_figures(), **dashboard.click_figures(5 if quick else 20)},
         "one_image": lambda: {} if quick else training.one_image_comparison(),
@@ -67,12 +103,18 @@ def groups(quick: bool, clicks: int = 20) -> dict:
 
 def markdown(results: dict) -> str:
     figures = results["figures"]
-    lines = ["# Benchmarks", "",
-             f"Generated by `make bench` (`python benchmarks/run.py{' --quick' if results['quick'] else ''}`) "
-             f"on {results['date']}."
-             + "".join(f" `--only {name}` rerun on {day}." for name, day in results.get("updated", {}).items()),
-             "", f"Machine: {results['machine']}.", "",
-             "| figure | what | memlab | reference, same run | target | met |", "|---|---|---|---|---|---|"]
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Generated by `make bench` (`python benchmarks/run.py{' --quick' if results['quick'] else ''}`) "
+        f"on {results['date']}."
+        + "".join(f" `--only {name}` rerun on {day}." for name, day in results.get("updated", {}).items()),
+        "",
+        f"Machine: {results['machine']}.",
+        "",
+        "| figure | what | memlab | reference, same run | target | met |",
+        "|---|---|---|---|---|---|",
+    ]
     for key, what, refs in ROWS:
         if key not in figures:
             lines.append(f"| `{key}` | {what} | not run | | | |")
@@ -83,55 +125,83 @@ def markdown(results: dict) -> str:
         lines.append(f"| `{key}` | {what} | {f['value']} | {shown} | {f['target']} | {met} |")
     if "browser_click_ms" in figures:
         click, first = figures["browser_click_ms"], figures["browser_first_click_ms"]
-        lines += ["", "## The dashboard in a browser (`python benchmarks/run.py --only browser`)", "",
-                  "Playwright drives Debian's Chromium against a real Voila server on loopback, `memlab "
-                  "dashboard`'s command with its ready kernel (`benchmarks/browser.py`; each measured visitor "
-                  "arrives at a server at rest): each time runs, in the page, from the pointer pressing Generate "
-                  "to the first frame painted with the result drawn (its title, every picture decoded), and "
-                  "from the start of the navigation to the first frame painted with the Generate button.", "",
-                  "| | MNIST-diffusion (DDIM 50) | MNIST-GAN | target |", "|---|---|---|---|",
-                  f"| warm click, p50 ({click['clicks']} clicks) | {click['value']} ms | {click['gan_p50_ms']} ms | "
-                  f"<= {browser.TARGETS_MS['diffusion']} ms / <= {browser.TARGETS_MS['gan']} ms |",
-                  f"| warm click, p95 | {click['p95_ms']} ms | {click['gan_p95_ms']} ms | |",
-                  f"| first click in a fresh kernel | {first['diffusion_ms']} ms | {first['gan_ms']} ms | "
-                  f"<= {browser.TARGETS_MS['first_click']} ms |",
-                  f"| navigation to first interactive widget (median of {len(figures['browser_first_interactive_ms'].get('each_ms', [])) or 2} fresh tabs) | "
-                  f"{figures['browser_first_interactive_ms']['value']} ms | | "
-                  f"<= {browser.TARGETS_MS['first_interactive']} ms |", "",
-                  f"Measured under {click['load']}: on a shared machine these figures are noisy; rerun "
-                  "`python benchmarks/run.py --only browser` on a quiet one."]
+        lines += [
+            "",
+            "## The dashboard in a browser (`python benchmarks/run.py --only browser`)",
+            "",
+            "Playwright drives Debian's Chromium against a real Voila server on loopback, `memlab "
+            "dashboard`'s command with its ready kernel (`benchmarks/browser.py`; each measured visitor "
+            "arrives at a server at rest): each time runs, in the page, from the pointer pressing Generate "
+            "to the first frame painted with the result drawn (its title, every picture decoded), and "
+            "from the start of the navigation to the first frame painted with the Generate button.",
+            "",
+            "| | MNIST-diffusion (DDIM 50) | MNIST-GAN | target |",
+            "|---|---|---|---|",
+            f"| warm click, p50 ({click['clicks']} clicks) | {click['value']} ms | {click['gan_p50_ms']} ms | "
+            f"<= {browser.TARGETS_MS['diffusion']} ms / <= {browser.TARGETS_MS['gan']} ms |",
+            f"| warm click, p95 | {click['p95_ms']} ms | {click['gan_p95_ms']} ms | |",
+            f"| first click in a fresh kernel | {first['diffusion_ms']} ms | {first['gan_ms']} ms | "
+            f"<= {browser.TARGETS_MS['first_click']} ms |",
+            f"| navigation to first interactive widget (median of {len(figures['browser_first_interactive_ms'].get('each_ms', [])) or 2} fresh tabs) | "
+            f"{figures['browser_first_interactive_ms']['value']} ms | | "
+            f"<= {browser.TARGETS_MS['first_interactive']} ms |",
+            "",
+            f"Measured under {click['load']}: on a shared machine these figures are noisy; rerun "
+            "`python benchmarks/run.py --only browser` on a quiet one.",
+        ]
     if "search_scaling" in figures:
-        lines += ["", "## One query against growing training sets (`search_scaling`)", "",
-                  "600k = the 60 000 MNIST images and 9 copies shifted by 1-2 pixels.", "",
-                  "| images | memlab ms | FAISS flat ms | memlab build s | memlab MB | FAISS MB |",
-                  "|---|---|---|---|---|---|"]
-        lines += [f"| {r['images']:,} | {r['memlab_ms']} | {r['faiss_ms']} | {r['memlab_build_s']} | "
-                  f"{r['memlab_memory_mb']} | {r['faiss_memory_mb']} |" for r in figures["search_scaling"]]
+        lines += [
+            "",
+            "## One query against growing training sets (`search_scaling`)",
+            "",
+            "600k = the 60 000 MNIST images and 9 copies shifted by 1-2 pixels.",
+            "",
+            "| images | memlab ms | FAISS flat ms | memlab build s | memlab MB | FAISS MB |",
+            "|---|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| {r['images']:,} | {r['memlab_ms']} | {r['faiss_ms']} | {r['memlab_build_s']} | "
+            f"{r['memlab_memory_mb']} | {r['faiss_memory_mb']} |"
+            for r in figures["search_scaling"]
+        ]
     if "search_scaling" in figures:
         big = figures["search_scaling"][-1]
         per_image_ms = big["memlab_ms"] / big["images"]
         per_image_mb = big["memlab_memory_mb"] / big["images"]
-        lines += ["", "### Estimate beyond (linear in the number of images, from the largest row)", "",
-                  "| images | memlab exact, one query | memlab memory | FAISS flat memory (float32) |",
-                  "|---|---|---|---|"]
+        lines += [
+            "",
+            "### Estimate beyond (linear in the number of images, from the largest row)",
+            "",
+            "| images | memlab exact, one query | memlab memory | FAISS flat memory (float32) |",
+            "|---|---|---|---|",
+        ]
         for n in (6_000_000, 60_000_000):
-            lines.append(f"| {n:,} | ~{per_image_ms * n / 1000:.1f} s | ~{per_image_mb * n / 1024:.0f} GB | "
-                         f"~{n * 784 * 4 / 2**30:.0f} GB |")
-        lines += ["", "Exhaustive search grows linearly. Past a few million images a query takes seconds and the "
-                  "images no longer fit in a laptop's memory, so the search would move to FAISS behind the same "
-                  "interface (`memlab.judging.search_faiss.FaissIndex`, same `search(queries, k)` and `SearchResult`): "
-                  "IVF (cells scanned per query: `probe`) or HNSW on one machine, IVF-PQ to compress vectors to "
-                  "tens of bytes when memory runs out, and faiss-gpu or sharding across machines for tens of "
-                  "millions. All of these are approximate: report their recall against the exact search on a "
-                  "sample of queries, as below."]
+            lines.append(
+                f"| {n:,} | ~{per_image_ms * n / 1000:.1f} s | ~{per_image_mb * n / 1024:.0f} GB | "
+                f"~{n * 784 * 4 / 2**30:.0f} GB |"
+            )
+        lines += [
+            "",
+            "Exhaustive search grows linearly. Past a few million images a query takes seconds and the "
+            "images no longer fit in a laptop's memory, so the search would move to FAISS behind the same "
+            "interface (`memlab.judging.search_faiss.FaissIndex`, same `search(queries, k)` and `SearchResult`): "
+            "IVF (cells scanned per query: `probe`) or HNSW on one machine, IVF-PQ to compress vectors to "
+            "tens of bytes when memory runs out, and faiss-gpu or sharding across machines for tens of "
+            "millions. All of these are approximate: report their recall against the exact search on a "
+            "sample of queries, as below.",
+        ]
     if "faiss_ivf" in figures:
         f = figures["faiss_ivf"]
-        lines += ["", "## Beyond one machine: FAISS IVF at the same size", "",
-                  f"`memlab.judging.search_faiss.FaissIndex(kind=\"ivf\")` on {f['images']:,} images ({f['lists']} cells, "
-                  f"{f['probe']} scanned per query): build {f['build_s']} s, one query {f['query_ms']} ms "
-                  f"(memlab exact: {f['memlab_exact_ms']} ms), recall@1 {f['recall_at_1']:.3f} on "
-                  f"{f['queries_for_recall']} test queries."]
-    if "crowd" in results:   # written by benchmarks/crowd.py; kept when this page is rewritten
+        lines += [
+            "",
+            "## Beyond one machine: FAISS IVF at the same size",
+            "",
+            f'`memlab.judging.search_faiss.FaissIndex(kind="ivf")` on {f["images"]:,} images ({f["lists"]} cells, '
+            f"{f['probe']} scanned per query): build {f['build_s']} s, one query {f['query_ms']} ms "
+            f"(memlab exact: {f['memlab_exact_ms']} ms), recall@1 {f['recall_at_1']:.3f} on "
+            f"{f['queries_for_recall']} test queries.",
+        ]
+    if "crowd" in results:  # written by benchmarks/crowd.py; kept when this page is rewritten
         lines += ["", crowd_table.markdown(results["crowd"]).rstrip("\n")]
     return "\n".join(lines) + "\n"
 
@@ -140,8 +210,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--table", action="store_true")
-    parser.add_argument("--only", help="comma-separated groups to run and merge into results.json: "
-                        + ", ".join(groups(False)))
+    parser.add_argument(
+        "--only", help="comma-separated groups to run and merge into results.json: " + ", ".join(groups(False))
+    )
     parser.add_argument("--clicks", type=int, default=20, help="warm clicks per model in the browser group")
     args = parser.parse_args()
     if not args.table:
@@ -154,14 +225,17 @@ def main():
             figures.update(groups(args.quick, args.clicks)[name]())
         today = datetime.date.today().isoformat()
         results = {"machine": machine(), "date": today, "quick": args.quick, "figures": figures}
-        if args.only and RESULTS.is_file():   # keep the figures of the groups not run, and their date
+        if args.only and RESULTS.is_file():  # keep the figures of the groups not run, and their date
             previous = json.loads(RESULTS.read_text())
-            results = {**previous, "figures": {**previous["figures"], **figures},
-                       "updated": {**previous.get("updated", {}), **{name: today for name in chosen}}}
+            results = {
+                **previous,
+                "figures": {**previous["figures"], **figures},
+                "updated": {**previous.get("updated", {}), **{name: today for name in chosen}},
+            }
         RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     results = json.loads(RESULTS.read_text())
     old = TABLE.read_text() if TABLE.is_file() else ""
-    by_hand = old[old.index(HAND):] if HAND in old else ""   # the page's last section is written by hand: kept
+    by_hand = old[old.index(HAND) :] if HAND in old else ""  # the page's last section is written by hand: kept
     TABLE.write_text(markdown(results) + ("\n" + by_hand if by_hand else ""))
     print(TABLE.read_text())
 

@@ -30,28 +30,37 @@ def demo_unet():
     two lower blocks, two layers per block (1.7 M parameters)."""
     from diffusers import UNet2DModel
 
-    return UNet2DModel(sample_size=28, in_channels=1, out_channels=1, layers_per_block=2,
-                       block_out_channels=(32, 64, 64),
-                       down_block_types=("DownBlock2D", "AttnDownBlock2D", "AttnDownBlock2D"),
-                       up_block_types=("AttnUpBlock2D", "AttnUpBlock2D", "UpBlock2D"))
+    return UNet2DModel(
+        sample_size=28,
+        in_channels=1,
+        out_channels=1,
+        layers_per_block=2,
+        block_out_channels=(32, 64, 64),
+        down_block_types=("DownBlock2D", "AttnDownBlock2D", "AttnDownBlock2D"),
+        up_block_types=("AttnUpBlock2D", "AttnUpBlock2D", "UpBlock2D"),
+    )
 
 
 ZOO_FIGURES = Path(__file__).resolve().parent.parent / "docs" / "zoo.json"  # python scripts/zoo_report.py
 # The zoo's quality floors for the models that use this UNet: (model, figure in zoo.json, minimum, floor)
-ZOO_FLOORS = [("mnist-diffusion-1", "perfect_copy_share", 0.95, "perfect copies >= 95 %"),
-              ("fashion-diffusion-1", "perfect_copy_share", 0.95, "perfect copies >= 95 %"),
-              ("mnist-diffusion-60000", "min_class_share", 0.03, "every class >= 3 %"),
-              ("fashion-diffusion-60000", "min_class_share", 0.03, "every class >= 3 %"),
-              ("mnist-diffusion-60000", "quality_pass", True, "Fréchet quality passes (memlab/analyses/evaluate.py)"),
-              ("fashion-diffusion-60000", "quality_pass", True, "Fréchet quality passes (memlab/analyses/evaluate.py)")]
+ZOO_FLOORS = [
+    ("mnist-diffusion-1", "perfect_copy_share", 0.95, "perfect copies >= 95 %"),
+    ("fashion-diffusion-1", "perfect_copy_share", 0.95, "perfect copies >= 95 %"),
+    ("mnist-diffusion-60000", "min_class_share", 0.03, "every class >= 3 %"),
+    ("fashion-diffusion-60000", "min_class_share", 0.03, "every class >= 3 %"),
+    ("mnist-diffusion-60000", "quality_pass", True, "Fréchet quality passes (memlab/analyses/evaluate.py)"),
+    ("fashion-diffusion-60000", "quality_pass", True, "Fréchet quality passes (memlab/analyses/evaluate.py)"),
+]
 
 
 def zoo_floors() -> dict:
     """Each floor of ZOO_FLOORS with its figure from the last `python scripts/zoo_report.py`:
     {floor: [figure, held]}."""
     figures = json.loads(ZOO_FIGURES.read_text())
-    return {f"{model}: {floor}": [figures[model][key], figures[model][key] >= minimum]
-            for model, key, minimum, floor in ZOO_FLOORS}
+    return {
+        f"{model}: {floor}": [figures[model][key], figures[model][key] >= minimum]
+        for model, key, minimum, floor in ZOO_FLOORS
+    }
 
 
 def train_step_figures(batch=128, repeats=10):
@@ -73,18 +82,23 @@ def train_step_figures(batch=128, repeats=10):
         loss.backward()
         optimizer.step()
 
-    times = side_by_side_ms({"memlab": lambda: ours.step((x0, None), gen), "diffusers": demo_step},
-                            repeats, warmup=2)
+    times = side_by_side_ms({"memlab": lambda: ours.step((x0, None), gen), "diffusers": demo_step}, repeats, warmup=2)
     floors = zoo_floors()
     missed = [name for name, (_, held) in floors.items() if not held]
-    return {"train_step_ms": {
-        "value": times["memlab"], "diffusers_unet2dmodel_ms": times["diffusers"],
-        "speedup": round(times["diffusers"] / times["memlab"], 2),
-        "parameters": sum(p.numel() for p in ours.unet.parameters()),
-        "diffusers_parameters": sum(p.numel() for p in theirs.parameters()),
-        "batch": batch, "target": ">= 2x faster than diffusers UNet2DModel, zoo floors holding",
-        "zoo_floors": floors, "zoo_floors_missed": ", ".join(missed) or None,
-        "met": times["diffusers"] >= 2 * times["memlab"] and not missed}}
+    return {
+        "train_step_ms": {
+            "value": times["memlab"],
+            "diffusers_unet2dmodel_ms": times["diffusers"],
+            "speedup": round(times["diffusers"] / times["memlab"], 2),
+            "parameters": sum(p.numel() for p in ours.unet.parameters()),
+            "diffusers_parameters": sum(p.numel() for p in theirs.parameters()),
+            "batch": batch,
+            "target": ">= 2x faster than diffusers UNet2DModel, zoo floors holding",
+            "zoo_floors": floors,
+            "zoo_floors_missed": ", ".join(missed) or None,
+            "met": times["diffusers"] >= 2 * times["memlab"] and not missed,
+        }
+    }
 
 
 class _Reached(Exception):
@@ -119,7 +133,8 @@ def one_image_figures(spec, check_every=100, samples=10):
             raise _Reached
 
     with tempfile.TemporaryDirectory() as out:
-        def on_step(step, total, loss):   # called before step ``step``'s checkpoint is saved
+
+        def on_step(step, total, loss):  # called before step ``step``'s checkpoint is saved
             if step > 1 and (step - 1) % check_every == 0:
                 check(out, step - 1)
 
@@ -132,14 +147,18 @@ def one_image_figures(spec, check_every=100, samples=10):
     steps = clock["steps"]
     default = reached.get("default")
     return {
-        "value": default[0] if default else None, "steps": default[1] if default else f"> {steps}",
+        "value": default[0] if default else None,
+        "steps": default[1] if default else f"> {steps}",
         "ddpm100_s": reached["ddpm100"][0] if "ddpm100" in reached else None,
         "ddpm100_steps": reached["ddpm100"][1] if "ddpm100" in reached else f"> {steps}",
-        "last_check": copies_seen, "trained_s": round(train_s, 1),
+        "last_check": copies_seen,
+        "trained_s": round(train_s, 1),
         "recipe": f"predicts {spec.schedule.prediction}, batch {spec.train.batch_size}, lr {spec.train.lr}, "
-                  f"cosine over {spec.train.steps} steps, checked every {check_every} steps",
-        "checking_s": round(clock["checking"], 1), "target": "<= 120 s (default sampler)",
-        "met": bool(default) and default[0] <= 120}
+        f"cosine over {spec.train.steps} steps, checked every {check_every} steps",
+        "checking_s": round(clock["checking"], 1),
+        "target": "<= 120 s (default sampler)",
+        "met": bool(default) and default[0] <= 120,
+    }
 
 
 def one_image_comparison():
@@ -148,8 +167,11 @@ def one_image_comparison():
     spec = registry.get_spec("mnist-diffusion-1")
     figures = one_image_figures(spec)
     noise = one_image_figures(replace(spec, schedule=replace(spec.schedule, prediction="epsilon")))
-    figures.update(noise_prediction_s=noise["value"], noise_prediction_steps=noise["steps"],
-                   noise_prediction_last_check=noise["last_check"]["default"])
+    figures.update(
+        noise_prediction_s=noise["value"],
+        noise_prediction_steps=noise["steps"],
+        noise_prediction_last_check=noise["last_check"]["default"],
+    )
     return {"one_image_memorized_s": figures}
 
 

@@ -53,9 +53,11 @@ def main() -> int:
             folder = data.DATASETS[name][0]
             for key, expected in SHA256.items():
                 if key.startswith(folder + "/") and sha256(root / key) != expected:
-                    print(f"fetch_data: {root / key} has the wrong SHA-256 (expected {expected}): the "
-                          "download is corrupt or a mirror sent something else. Delete it and rebuild.",
-                          file=sys.stderr)
+                    print(
+                        f"fetch_data: {root / key} has the wrong SHA-256 (expected {expected}): the "
+                        "download is corrupt or a mirror sent something else. Delete it and rebuild.",
+                        file=sys.stderr,
+                    )
                     return 1
             print(f"fetch_data: {name} verified in {root / folder / 'raw'} (SHA-256 of 4 files)")
     except (MemlabError, ValueError) as err:

@@ -37,24 +37,24 @@ ORDINARY_SHARE = 0.01
 class Judgement:
     """What memlab concludes about one image, with its evidence (nothing needs fetching again)."""
 
-    dataset: str               # "mnist" or "fashion"
-    searched_what: str         # whose training images were searched, in words (TrainingSet.words)
-    scope: str                 # "same class" or "whole set"
-    searched: int              # how many training images were compared with this image
-    nearest_index: int         # dataset index (train split) of the nearest training image
-    rmse: float                # to the nearest, 0-1 scale
-    rmse_article: float        # to the nearest, the article's scale (grey levels / 4095)
-    verdict: str               # "perfect copy", "near copy", "novel" or "not like the dataset"
-    looks_like_data: bool      # False: unlike real unseen images (see criteria.unlike_the_data)
-    closer_than: float         # share (0..1) of unseen test images farther from their nearest training image
-    baseline_n: int            # how many unseen test images make the baseline
+    dataset: str  # "mnist" or "fashion"
+    searched_what: str  # whose training images were searched, in words (TrainingSet.words)
+    scope: str  # "same class" or "whole set"
+    searched: int  # how many training images were compared with this image
+    nearest_index: int  # dataset index (train split) of the nearest training image
+    rmse: float  # to the nearest, 0-1 scale
+    rmse_article: float  # to the nearest, the article's scale (grey levels / 4095)
+    verdict: str  # "perfect copy", "near copy", "novel" or "not like the dataset"
+    looks_like_data: bool  # False: unlike real unseen images (see criteria.unlike_the_data)
+    closer_than: float  # share (0..1) of unseen test images farther from their nearest training image
+    baseline_n: int  # how many unseen test images make the baseline
     predicted_label: int | None
     confidence: float | None
-    unlike_reason: str | None = None   # why it does not look like the dataset: "far", "empty", "unstructured"
-    whole_set_fallback: bool = False   # "same class" asked, but too few images of that class: all were searched
+    unlike_reason: str | None = None  # why it does not look like the dataset: "far", "empty", "unstructured"
+    whole_set_fallback: bool = False  # "same class" asked, but too few images of that class: all were searched
     # the evidence
-    image: np.ndarray | None = None             # the judged image, (28, 28) on 0..1
-    neighbours: SearchResult | None = None      # its k nearest training images, (1, k), nearest first
+    image: np.ndarray | None = None  # the judged image, (28, 28) on 0..1
+    neighbours: SearchResult | None = None  # its k nearest training images, (1, k), nearest first
     neighbour_images: np.ndarray | None = None  # those images, (k, 28, 28) uint8
 
     @property
@@ -88,20 +88,24 @@ class Judgement:
         if self.scope == "whole set":
             return "whole set (every class)"
         if self.whole_set_fallback:
-            return (f"every class: this model learned from too few images of class {self.class_name} to compare "
-                    f"with that class alone, so all {self.searched:,} of its training images were compared")
+            return (
+                f"every class: this model learned from too few images of class {self.class_name} to compare "
+                f"with that class alone, so all {self.searched:,} of its training images were compared"
+            )
         return "same class only"
 
     def sentence(self) -> str:
         """Where the distance sits among real unseen images, in one sentence a 15-year-old can read."""
         things = "digits" if self.dataset == "mnist" else "pieces of clothing"
         if not self.looks_like_data:
-            why = {"far": f"it is farther from every training image than any of {self.baseline_n:,} real unseen "
-                          f"{things} is",
-                   "empty": "no training image is much closer to it than an empty black picture is",
-                   "unstructured": f"it is mostly made of patterns that real {things} never have (like noise)"}
+            why = {
+                "far": f"it is farther from every training image than any of {self.baseline_n:,} real unseen "
+                f"{things} is",
+                "empty": "no training image is much closer to it than an empty black picture is",
+                "unstructured": f"it is mostly made of patterns that real {things} never have (like noise)",
+            }
             return f"This image does not look like the dataset at all: {why[self.unlike_reason]}."
-        unseen = f"{self.baseline_n:,} real unseen {things}"     # test images, never trained on
+        unseen = f"{self.baseline_n:,} real unseen {things}"  # test images, never trained on
         share = self.closer_than
         if share == 1:
             return f"It is closer to a training image than all {unseen} are to theirs."
@@ -114,8 +118,15 @@ class Judgement:
         return f"It is closer to a training image than {share:.0%} of {unseen} are to theirs."
 
 
-def sample_and_judge(model, seed: int, scope: str = "same class", k: int = 5, sampler: str | None = None,
-                     steps: int | None = None, on_step=None) -> Judgement:
+def sample_and_judge(
+    model,
+    seed: int,
+    scope: str = "same class",
+    k: int = 5,
+    sampler: str | None = None,
+    steps: int | None = None,
+    on_step=None,
+) -> Judgement:
     """From a seed to a verdict: the one path every generated image takes.
 
     Args:
@@ -150,26 +161,40 @@ def judge(images, saw: TrainingSet, classifier, k: int = 5, scope: str = "same c
     result = nearest.result
     # 4. judge against the baseline: where real unseen images sit, and whether it looks like the data at all
     base = baseline_distances(saw, scope, classifier)
-    searched_whole_split = scope == "whole set" and saw.is_whole_split   # then step 3 searched it already
+    searched_whole_split = scope == "whole set" and saw.is_whole_split  # then step 3 searched it already
     measured = likeness(images, saw.dataset, result.rmse[:, 0] if searched_whole_split else None)
     reasons = criteria.unlike_the_data(measured, typical_likeness(saw.dataset, n=len(base)))
     judgements = []
     for q in range(len(images)):
         article, looks = float(result.rmse_article[q, 0]), reasons[q] is None
-        row = SearchResult(result.indices[q:q + 1], result.labels[q:q + 1], result.rmse[q:q + 1])
-        judgements.append(Judgement(
-            dataset=saw.dataset, searched_what=saw.words, scope=scope,
-            searched=int(nearest.searched_per_query[q]), nearest_index=int(result.indices[q, 0]),
-            rmse=float(result.rmse[q, 0]), rmse_article=article,
-            verdict=threshold_verdict(article) if looks else NOT_LIKE_THE_DATA, looks_like_data=looks,
-            closer_than=float((base > article).mean()), baseline_n=len(base),
-            predicted_label=int(nearest.labels[q]), confidence=float(nearest.confidences[q]),
-            unlike_reason=reasons[q], whole_set_fallback=bool(nearest.whole_set_fallback[q]),
-            image=images[q], neighbours=row, neighbour_images=np.stack([saw.image(i) for i in result.indices[q]])))
+        row = SearchResult(result.indices[q : q + 1], result.labels[q : q + 1], result.rmse[q : q + 1])
+        judgements.append(
+            Judgement(
+                dataset=saw.dataset,
+                searched_what=saw.words,
+                scope=scope,
+                searched=int(nearest.searched_per_query[q]),
+                nearest_index=int(result.indices[q, 0]),
+                rmse=float(result.rmse[q, 0]),
+                rmse_article=article,
+                verdict=threshold_verdict(article) if looks else NOT_LIKE_THE_DATA,
+                looks_like_data=looks,
+                closer_than=float((base > article).mean()),
+                baseline_n=len(base),
+                predicted_label=int(nearest.labels[q]),
+                confidence=float(nearest.confidences[q]),
+                unlike_reason=reasons[q],
+                whole_set_fallback=bool(nearest.whole_set_fallback[q]),
+                image=images[q],
+                neighbours=row,
+                neighbour_images=np.stack([saw.image(i) for i in result.indices[q]]),
+            )
+        )
     return judgements
 
 
 def neighbours_of(judgements) -> SearchResult:
     """The neighbours of many judgements as one (Q, k) ``SearchResult`` (for a figure over a batch)."""
-    return SearchResult(*(np.concatenate([getattr(j.neighbours, name) for j in judgements])
-                          for name in ("indices", "labels", "rmse")))
+    return SearchResult(
+        *(np.concatenate([getattr(j.neighbours, name) for j in judgements]) for name in ("indices", "labels", "rmse"))
+    )

@@ -15,7 +15,7 @@ import functools
 @functools.cache
 def _malloc_trim():
     try:
-        return ctypes.CDLL(None).malloc_trim    # glibc's, found in the running process
+        return ctypes.CDLL(None).malloc_trim  # glibc's, found in the running process
     except (OSError, AttributeError):
         return None
 

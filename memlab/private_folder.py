@@ -37,11 +37,11 @@ def _delete(path: Path, closed: threading.Event, stop: threading.Event, threads:
     if wait:
         for thread in threads:
             if thread is not threading.current_thread():
-                thread.join(timeout=30)   # one training step; SIGTERM cuts this short
+                thread.join(timeout=30)  # one training step; SIGTERM cuts this short
         shutil.rmtree(path, ignore_errors=True)
 
 
-_folders = []   # (path, closed, stop, threads) of every folder this process made
+_folders = []  # (path, closed, stop, threads) of every folder this process made
 
 
 def _delete_all(wait: bool = True):
@@ -73,16 +73,16 @@ def _remove_orphans(prefix: str):
     """Delete this user's folders left by processes that were killed before they could clean up."""
     for path in Path(tempfile.gettempdir()).glob(f"{prefix}*"):
         try:
-            pid = int(path.name[len(prefix):].split("-")[0])
+            pid = int(path.name[len(prefix) :].split("-")[0])
             if path.stat().st_uid == os.getuid() and pid != os.getpid():
-                os.kill(pid, 0)           # raises ProcessLookupError when that process is gone
+                os.kill(pid, 0)  # raises ProcessLookupError when that process is gone
         except ProcessLookupError:
             shutil.rmtree(path, ignore_errors=True)
         except (ValueError, OSError):
             continue
 
 
-_NAME = re.compile(r"^memlab-.*-(\d+)-[a-z0-9_]+$")   # prefix, process id, mkdtemp's random part
+_NAME = re.compile(r"^memlab-.*-(\d+)-[a-z0-9_]+$")  # prefix, process id, mkdtemp's random part
 
 
 def remove_folders_of(pid: int) -> int:
@@ -110,8 +110,8 @@ class PrivateFolder:
         if not prefix.startswith("memlab-") or not prefix.endswith("-"):
             raise ValueError(f"a private folder's prefix starts with 'memlab-' and ends with '-', not {prefix!r}")
         _remove_orphans(prefix)
-        self.path = Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-"))   # mode 0700
-        self.closed = threading.Event()   # set once deletion has begun: no one is left to tell
+        self.path = Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-"))  # mode 0700
+        self.closed = threading.Event()  # set once deletion has begun: no one is left to tell
         parts = (self.path, self.closed, stop, threads)
         _folders.append(parts)
         self._finalizer = weakref.finalize(owner, _delete, *parts)

@@ -41,11 +41,16 @@ class ShippedModel:
     """
 
     def __init__(self, model_id: str, engine: str):
-        self.spec = get_spec(model_id)   # unknown ids fail here, listing the valid ones
+        self.spec = get_spec(model_id)  # unknown ids fail here, listing the valid ones
         self.engine = engines.check_engine(engine)
-        self.id, self.label, self.dataset, self.options = model_id, self.spec.label, self.spec.dataset, self.spec.options
+        self.id, self.label, self.dataset, self.options = (
+            model_id,
+            self.spec.label,
+            self.spec.dataset,
+            self.spec.options,
+        )
         self.is_generator = self.spec.kind != "classifier"
-        self.denoises = self.spec.kind == "diffusion"   # a diffusion model: steps, a sampler, a denoising loss
+        self.denoises = self.spec.kind == "diffusion"  # a diffusion model: steps, a sampler, a denoising loss
         self.path = store.weights_path(model_id)
 
     def __repr__(self):
@@ -73,8 +78,10 @@ class ShippedModel:
         """Dataset indices of the images it was trained on (from its card: no network needed)."""
         indices = np.asarray(self.card["subset_indices"], dtype=np.int64)
         if indices_sha256(indices) != self.card["subset_indices_sha256"]:
-            raise CheckpointError(f"The card of {self.id!r} lists other training images than it records "
-                                  f"(subset sha256): its {self.path.with_suffix('.json').name} was altered.")
+            raise CheckpointError(
+                f"The card of {self.id!r} lists other training images than it records "
+                f"(subset sha256): its {self.path.with_suffix('.json').name} was altered."
+            )
         return indices
 
     @functools.cached_property
@@ -117,7 +124,7 @@ def _open(model_id: str, engine: str) -> ShippedModel:
     return ShippedModel(model_id, engine)
 
 
-def open(model_id: str, engine: str = engines.DEFAULT) -> ShippedModel:   # noqa: A001 (like io.open: zoo.open)
+def open(model_id: str, engine: str = engines.DEFAULT) -> ShippedModel:  # noqa: A001 (like io.open: zoo.open)
     """The model ``model_id`` on ``engine`` ("torch", the default, or "onnx"), resolved once per process
     (an unknown id raises, listing the valid ones)."""
     return _open(model_id, engines.check_engine(engine))
@@ -141,14 +148,21 @@ def prepare(dataset: str, engine: str = engines.DEFAULT) -> dict[str, float]:
     (``memlab.data.disk_cache``), so that every later kernel on this machine finds them. Returns the seconds
     each part took."""
     whole = open(next(m for m in GENERATORS if MODELS[m].dataset == dataset and MODELS[m].saw_whole_split), engine)
-    subsets = [open(m, engine) for m in GENERATORS if MODELS[m].dataset == dataset
-               and not MODELS[m].saw_whole_split and store.is_trained(m)]   # each searches its own images
+    subsets = [
+        open(m, engine)
+        for m in GENERATORS
+        if MODELS[m].dataset == dataset and not MODELS[m].saw_whole_split and store.is_trained(m)
+    ]  # each searches its own images
     seconds, start = {}, time.perf_counter()
-    for what, build in [("search index", lambda: whole_split(dataset)),
-                        *[(f"baseline ({scope})", lambda scope=scope: whole.baseline(scope)) for scope in SCOPES],
-                        ("typical likeness", lambda: typical_likeness(dataset)),
-                        (f"{len(subsets)} small models' baselines",
-                         lambda: [model.baseline(scope) for model in subsets for scope in SCOPES])]:
+    for what, build in [
+        ("search index", lambda: whole_split(dataset)),
+        *[(f"baseline ({scope})", lambda scope=scope: whole.baseline(scope)) for scope in SCOPES],
+        ("typical likeness", lambda: typical_likeness(dataset)),
+        (
+            f"{len(subsets)} small models' baselines",
+            lambda: [model.baseline(scope) for model in subsets for scope in SCOPES],
+        ),
+    ]:
         build()
         seconds[what], start = time.perf_counter() - start, time.perf_counter()
     return seconds

@@ -33,8 +33,9 @@ args = parser.parse_args()
 def cell_seconds(cell) -> float:
     """Wall time of one executed code cell, from nbclient's timing metadata."""
     timing = cell.metadata["execution"]
-    start, end = (datetime.fromisoformat(timing[k].replace("Z", "+00:00"))
-                  for k in ("iopub.execute_input", "shell.execute_reply"))
+    start, end = (
+        datetime.fromisoformat(timing[k].replace("Z", "+00:00")) for k in ("iopub.execute_input", "shell.execute_reply")
+    )
     return (end - start).total_seconds()
 
 
@@ -59,8 +60,11 @@ for mode in args.modes:
             run.shutdown()
         except NotebookFailed as err:
             seconds[name, mode] = f"failed: {str(err).splitlines()[0][:120]}"
-        print(f"{name} {mode}: {seconds[name, mode]} ({time.perf_counter() - start:.0f} s with start-up)",
-              file=sys.stderr, flush=True)
+        print(
+            f"{name} {mode}: {seconds[name, mode]} ({time.perf_counter() - start:.0f} s with start-up)",
+            file=sys.stderr,
+            flush=True,
+        )
 
 print(f"Load average before the last run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores\n")
 print("| lesson | " + " | ".join(f"{m} mode" for m in args.modes) + " |")

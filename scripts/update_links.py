@@ -17,34 +17,48 @@ sys.path.insert(0, str(REPO))
 
 from memlab.teaching import links  # noqa: E402
 
-LESSONS = [("00 index", "00-index"), ("01 data and the question", "01-data-and-the-question"),
-           ("02 training", "02-training"), ("03 sampling", "03-sampling"),
-           ("04 nearest-neighbour search", "04-nearest-neighbour-search"),
-           ("05 does the model store its training data?", "05-does-the-model-store-its-training-data"),
-           ("06 copies, copyright and evidence", "06-copies-copyright-and-evidence")]
+LESSONS = [
+    ("00 index", "00-index"),
+    ("01 data and the question", "01-data-and-the-question"),
+    ("02 training", "02-training"),
+    ("03 sampling", "03-sampling"),
+    ("04 nearest-neighbour search", "04-nearest-neighbour-search"),
+    ("05 does the model store its training data?", "05-does-the-model-store-its-training-data"),
+    ("06 copies, copyright and evidence", "06-copies-copyright-and-evidence"),
+]
 BADGE = "https://mybinder.org/badge_logo.svg"
 DASHBOARD_BADGE = "https://img.shields.io/badge/launch-dashboard-579ACA.svg"
 
 
 def readme_badges() -> str:
-    return (f"[![JupyterLab on Binder]({BADGE})]({links.binder_lab()})\n"
-            f"[![Dashboard on Binder]({DASHBOARD_BADGE})]({links.binder_dashboard()})")
+    return (
+        f"[![JupyterLab on Binder]({BADGE})]({links.binder_lab()})\n"
+        f"[![Dashboard on Binder]({DASHBOARD_BADGE})]({links.binder_dashboard()})"
+    )
 
 
 def teaching_links() -> str:
     rows = ["| notebook | student version | teacher's version |", "|---|---|---|"]
     for title, stem in LESSONS:
-        rows.append(f"| {title} | [![Binder]({BADGE})]({links.binder_lab(f'student/{stem}.ipynb')}) "
-                    f"| [![Binder]({BADGE})]({links.binder_lab(f'notebooks/{stem}.ipynb')}) |")
+        rows.append(
+            f"| {title} | [![Binder]({BADGE})]({links.binder_lab(f'student/{stem}.ipynb')}) "
+            f"| [![Binder]({BADGE})]({links.binder_lab(f'notebooks/{stem}.ipynb')}) |"
+        )
     rows.append(f"| dashboard | [![Dashboard]({DASHBOARD_BADGE})]({links.binder_dashboard()}) | |")
-    rows += ["", "On a JupyterHub, the nbgitpuller link that copies the repository into each student's home "
-                 "folder and opens the student version (replace `https://HUB` with your hub's address):", "",
-             f"    {links.nbgitpuller()}"]
+    rows += [
+        "",
+        "On a JupyterHub, the nbgitpuller link that copies the repository into each student's home "
+        "folder and opens the student version (replace `https://HUB` with your hub's address):",
+        "",
+        f"    {links.nbgitpuller()}",
+    ]
     return "\n".join(rows)
 
 
-BLOCKS = {REPO / "README.md": {"badges": readme_badges},
-          REPO / "docs" / "teaching.md": {"binder links": teaching_links}}
+BLOCKS = {
+    REPO / "README.md": {"badges": readme_badges},
+    REPO / "docs" / "teaching.md": {"binder links": teaching_links},
+}
 
 
 def rewritten(path: Path) -> str:

@@ -19,12 +19,14 @@ if os.environ.get("MEMLAB_DATA"):  # absolute, so subprocesses and notebook kern
 
 # A test's tier is the folder it lives in (README, "Tests"): `make check` runs tests/fast; `make test` runs
 # every folder. Each folder below fast/ adds its marker, so `-m "not browser"` and the like still work.
-TIERS = {"slow": "trains a model or searches for seven seconds or more",
-         "server": "starts a real dashboard server on loopback",
-         "browser": "drives Chromium against a real server",
-         "notebooks": "executes notebooks",
-         "replay": "replays the Binder build"}
-sys.path.insert(0, str(Path(__file__).parent / "helpers"))   # the tests' shared helpers: servers, browsers
+TIERS = {
+    "slow": "trains a model or searches for seven seconds or more",
+    "server": "starts a real dashboard server on loopback",
+    "browser": "drives Chromium against a real server",
+    "notebooks": "executes notebooks",
+    "replay": "replays the Binder build",
+}
+sys.path.insert(0, str(Path(__file__).parent / "helpers"))  # the tests' shared helpers: servers, browsers
 
 
 def pytest_collection_modifyitems(items):
@@ -51,12 +53,14 @@ def share_onnx_exports(cache: Path, exports: Path):
 @pytest.fixture(scope="session")
 def mnist():
     from memlab.data import datasets as data
+
     return data.load("mnist", "train")
 
 
 @pytest.fixture(scope="session")
 def mnist_test():
     from memlab.data import datasets as data
+
     return data.load("mnist", "test")
 
 

@@ -24,19 +24,22 @@ from memlab.models import store
 from memlab.models.registry import MODELS, get_spec
 
 QUANTILES = (0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99)
-SCOPE = "whole set"   # every training image the model saw, whatever its class
-CURVE_MODELS = [m for m, s in sorted(MODELS.items(), key=lambda item: item[1].train_size)
-                if s.kind == "diffusion" and s.dataset == "mnist"]
+SCOPE = "whole set"  # every training image the model saw, whatever its class
+CURVE_MODELS = [
+    m
+    for m, s in sorted(MODELS.items(), key=lambda item: item[1].train_size)
+    if s.kind == "diffusion" and s.dataset == "mnist"
+]
 
 
 @dataclass
 class Searched:
     """Samples (or baseline test images) with their neighbours and criteria."""
 
-    images: np.ndarray       # (N, 28, 28) on 0..1 (samples) or uint8 (test images)
-    neighbours: np.ndarray   # (N, k) dataset indices, nearest first
-    rmse: np.ndarray         # (N, k) 0-1 RMSE, nearest first
-    flags: dict              # criterion -> (N,) bool
+    images: np.ndarray  # (N, 28, 28) on 0..1 (samples) or uint8 (test images)
+    neighbours: np.ndarray  # (N, k) dataset indices, nearest first
+    rmse: np.ndarray  # (N, k) 0-1 RMSE, nearest first
+    flags: dict  # criterion -> (N,) bool
 
     @property
     def nearest_article(self) -> np.ndarray:
@@ -65,20 +68,25 @@ class Searched:
 class Audit:
     model_id: str
     seed: int
-    searched: str              # what was searched, in words (nearest.Nearest.what)
-    neighbours_searched: int   # k: the 50 nearest, or every training image if the model saw fewer
+    searched: str  # what was searched, in words (nearest.Nearest.what)
+    neighbours_searched: int  # k: the 50 nearest, or every training image if the model saw fewer
     samples: Searched
     baseline: Searched
 
     def summary(self) -> dict:
         return {
-            "model": self.model_id, "seed": self.seed, "training_images": get_spec(self.model_id).train_size,
-            "scope": SCOPE, "search": self.searched,
+            "model": self.model_id,
+            "seed": self.seed,
+            "training_images": get_spec(self.model_id).train_size,
+            "scope": SCOPE,
+            "search": self.searched,
             "neighbours_searched": self.neighbours_searched,
             "criteria": criteria.DESCRIPTIONS,
             "samples": self.samples.summary(),
-            "baseline": {"what": "real test images (never trained on), searched by the same find_nearest call",
-                         **self.baseline.summary()},
+            "baseline": {
+                "what": "real test images (never trained on), searched by the same find_nearest call",
+                **self.baseline.summary(),
+            },
         }
 
 
@@ -116,12 +124,25 @@ def curve_models(models=None) -> tuple[list, list]:
 
 def curve_from(audits: list, missing=()) -> dict:
     """The curve's table from audits of models trained on different numbers of images."""
-    rows = [{"model": a.model_id, "training_images": get_spec(a.model_id).train_size,
-             "samples": a.samples.summary()["share"], "baseline": a.baseline.summary()["share"],
-             "median_nearest_rmse_article": float(np.median(a.samples.nearest_article))} for a in audits]
+    rows = [
+        {
+            "model": a.model_id,
+            "training_images": get_spec(a.model_id).train_size,
+            "samples": a.samples.summary()["share"],
+            "baseline": a.baseline.summary()["share"],
+            "median_nearest_rmse_article": float(np.median(a.samples.nearest_article)),
+        }
+        for a in audits
+    ]
     first = audits[0] if audits else None
-    return {"n": first.samples.rmse.shape[0] if first else 0, "seed": first.seed if first else None,
-            "scope": SCOPE, "criteria": criteria.DESCRIPTIONS, "rows": rows, "missing": list(missing)}
+    return {
+        "n": first.samples.rmse.shape[0] if first else 0,
+        "seed": first.seed if first else None,
+        "scope": SCOPE,
+        "criteria": criteria.DESCRIPTIONS,
+        "rows": rows,
+        "missing": list(missing),
+    }
 
 
 def curve(n: int = 1000, seed: int = 0, models=None, progress: bool = True) -> dict:

@@ -36,7 +36,7 @@ from memlab.judging.metrics import NEAR_COPY, PERFECT_COPY, copy_shares
 from memlab.judging.nearest import find_nearest
 from memlab.sampling import noise
 
-QUALITY_PASS = 0.4   # pass: Fréchet distance <= 0.4 x the one-picture scale (see the module docstring)
+QUALITY_PASS = 0.4  # pass: Fréchet distance <= 0.4 x the one-picture scale (see the module docstring)
 
 
 def frechet_distance(features_a: np.ndarray, features_b: np.ndarray) -> float:
@@ -66,23 +66,28 @@ def quality(images, dataset: str, seed: int = 0, engine: str = "torch") -> dict:
         raise ValueError("The Fréchet distance needs at least 2 images (a covariance).")
     classifier, test_features = zoo.classifier(dataset, engine), _test_features(dataset, engine)
     train = data.load(dataset, "train")
-    real = train.images[np.random.default_rng(seed).choice(len(train), size=min(len(images), len(train)),
-                                                           replace=False)]
+    real = train.images[
+        np.random.default_rng(seed).choice(len(train), size=min(len(images), len(train)), replace=False)
+    ]
     frechet = frechet_distance(classifier.features(images), test_features)
     scale = float(np.trace(np.cov(test_features, rowvar=False)))
-    return {"frechet_to_test": frechet,
-            "frechet_train_to_test": frechet_distance(classifier.features(real), test_features),
-            "frechet_one_picture_scale": scale,
-            "frechet_share_of_scale": frechet / scale,
-            "quality_pass": bool(frechet <= QUALITY_PASS * scale)}
+    return {
+        "frechet_to_test": frechet,
+        "frechet_train_to_test": frechet_distance(classifier.features(real), test_features),
+        "frechet_one_picture_scale": scale,
+        "frechet_share_of_scale": frechet / scale,
+        "quality_pass": bool(frechet <= QUALITY_PASS * scale),
+    }
 
 
 def generate(model, n: int, seed: int, batch: int = 250, progress: bool = True) -> np.ndarray:
     """``n`` samples on 0..1 of ``model`` (``zoo.open(id)``, its default sampler), drawn in batches from the
     one NumPy stream of ``seed`` (``memlab.sampling.noise``): ``n = 1`` gives the image ``memlab sample`` does."""
     rng = noise.stream(seed)
-    chunks = [model.sample(min(batch, n - start), rng)
-              for start in tqdm(range(0, n, batch), desc=f"sampling {model.id}", disable=not progress)]
+    chunks = [
+        model.sample(min(batch, n - start), rng)
+        for start in tqdm(range(0, n, batch), desc=f"sampling {model.id}", disable=not progress)
+    ]
     return np.concatenate(chunks)
 
 
@@ -97,9 +102,12 @@ def evaluate(model, n: int = 1000, seed: int = 0, progress: bool = True) -> dict
     article = nearest.result.rmse_article[:, 0]
     class_share = np.bincount(nearest.labels, minlength=10) / n
     return {
-        "model": model.id, "n": n, "seed": seed,
+        "model": model.id,
+        "n": n,
+        "seed": seed,
         **quality(samples, model.dataset, seed, model.engine),
-        "searched": nearest.what, "scope": nearest.scope,
+        "searched": nearest.what,
+        "scope": nearest.scope,
         **copy_shares(article),
         "nearest_rmse_article_median": float(np.median(article)),
         "confident_share": float((nearest.confidences >= 0.9).mean()),
@@ -112,16 +120,18 @@ def summary(figures: dict) -> str:
     """The figures as a few readable lines."""
     f = figures
     verdict = "pass" if f["quality_pass"] else "FAIL"
-    return "\n".join([
-        f"{f['model']}: {f['n']} samples (seed {f['seed']})",
-        f"  quality: Fréchet distance to the test set {f['frechet_to_test']:.2f} "
-        f"({f['frechet_share_of_scale']:.2f} of the one-picture scale {f['frechet_one_picture_scale']:.1f}; "
-        f"pass <= {QUALITY_PASS}): {verdict}",
-        f"           {f['n']} real training images score {f['frechet_train_to_test']:.2f} (the floor at this N)",
-        f"  copies among {f['searched']}:",
-        f"    perfect copies (article RMSE < {PERFECT_COPY}): {f['perfect_copy_share']:.1%}",
-        f"    near copies    (article RMSE < {NEAR_COPY}):  {f['near_copy_share']:.1%}",
-        f"    median article RMSE to the nearest training image: {f['nearest_rmse_article_median']:.5f}",
-        f"  the classifier (how sure it is, not quality): confidence >= 0.9 on {f['confident_share']:.1%}; "
-        f"smallest class share {f['min_class_share']:.1%}",
-    ])
+    return "\n".join(
+        [
+            f"{f['model']}: {f['n']} samples (seed {f['seed']})",
+            f"  quality: Fréchet distance to the test set {f['frechet_to_test']:.2f} "
+            f"({f['frechet_share_of_scale']:.2f} of the one-picture scale {f['frechet_one_picture_scale']:.1f}; "
+            f"pass <= {QUALITY_PASS}): {verdict}",
+            f"           {f['n']} real training images score {f['frechet_train_to_test']:.2f} (the floor at this N)",
+            f"  copies among {f['searched']}:",
+            f"    perfect copies (article RMSE < {PERFECT_COPY}): {f['perfect_copy_share']:.1%}",
+            f"    near copies    (article RMSE < {NEAR_COPY}):  {f['near_copy_share']:.1%}",
+            f"    median article RMSE to the nearest training image: {f['nearest_rmse_article_median']:.5f}",
+            f"  the classifier (how sure it is, not quality): confidence >= 0.9 on {f['confident_share']:.1%}; "
+            f"smallest class share {f['min_class_share']:.1%}",
+        ]
+    )

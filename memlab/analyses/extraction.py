@@ -32,8 +32,8 @@ from memlab.judging.metrics import copy_shares
 from memlab.judging.nearest import find_nearest
 from memlab.models.registry import get_spec
 
-GROUP_RMSE = 0.05   # 0-1 RMSE: two generations closer than this count as the same image
-MIN_GROUP = 2       # generations in a group
+GROUP_RMSE = 0.05  # 0-1 RMSE: two generations closer than this count as the same image
+MIN_GROUP = 2  # generations in a group
 
 
 def open_generator(model_id: str):
@@ -47,7 +47,7 @@ def open_generator(model_id: str):
 def pairwise_rmse(images) -> np.ndarray:
     """(N, N) 0-1 RMSE between every pair of images (via |a|^2 + |b|^2 - 2 a.b)."""
     flat = as_unit_images(images).reshape(-1, 28 * 28).astype(np.float64)
-    sq = (flat ** 2).sum(1)
+    sq = (flat**2).sum(1)
     d2 = np.clip(sq[:, None] + sq[None, :] - 2 * flat @ flat.T, 0, None) / flat.shape[1]
     np.fill_diagonal(d2, 0.0)
     return np.sqrt(d2)
@@ -60,7 +60,7 @@ def groups(images, threshold: float = GROUP_RMSE, min_size: int = MIN_GROUP) -> 
         raise ValueError(f"threshold must be > 0 and min_size at least 2, got {threshold!r} and {min_size!r}.")
     linked = pairwise_rmse(images) < threshold
     label = -np.ones(len(linked), np.int64)
-    for start in range(len(linked)):           # breadth-first search from each unlabelled image
+    for start in range(len(linked)):  # breadth-first search from each unlabelled image
         if label[start] >= 0:
             continue
         label[start], frontier = start, [start]
@@ -82,16 +82,16 @@ class Extraction:
     model_id: str
     n: int
     seed: int
-    samples: np.ndarray          # (N, 28, 28) on 0..1
-    groups: list                 # row numbers of each group, largest first
-    medoids: np.ndarray          # (G,) row number of each group's medoid
-    nearest_index: np.ndarray    # (G,) the medoid's nearest training image (train-split index)
-    nearest_rmse: np.ndarray     # (G,) and its 0-1 RMSE
-    null_groups: list            # the same grouping on N unseen test images
+    samples: np.ndarray  # (N, 28, 28) on 0..1
+    groups: list  # row numbers of each group, largest first
+    medoids: np.ndarray  # (G,) row number of each group's medoid
+    nearest_index: np.ndarray  # (G,) the medoid's nearest training image (train-split index)
+    nearest_rmse: np.ndarray  # (G,) and its 0-1 RMSE
+    null_groups: list  # the same grouping on N unseen test images
     copied_training_images: int  # distinct training images that some sample lies within GROUP_RMSE of
     training_images: int
-    copy_shares: dict            # samples' perfect / near copy shares (memlab.judging.metrics), by the nearest-image search
-    baseline_copy_shares: dict   # the same for the null's unseen test images
+    copy_shares: dict  # samples' perfect / near copy shares (memlab.judging.metrics), by the nearest-image search
+    baseline_copy_shares: dict  # the same for the null's unseen test images
 
     @property
     def recovered(self) -> np.ndarray:
@@ -102,23 +102,41 @@ class Extraction:
         return float(self.recovered.mean()) if len(self.groups) else None
 
     def summary(self) -> dict:
-        return {"model": self.model_id, "n": self.n, "seed": self.seed, "training_images": self.training_images,
-                "group_rmse": GROUP_RMSE, "min_group": MIN_GROUP, "groups": len(self.groups),
-                "group_sizes": [len(g) for g in self.groups], "precision": self.precision,
-                "training_images_recovered": int(len(np.unique(self.nearest_index[self.recovered]))),
-                "training_images_copied_at_least_once": self.copied_training_images,
-                "null_groups": len(self.null_groups), "null_group_sizes": [len(g) for g in self.null_groups],
-                "null": f"the same grouping on {self.n} unseen test images",
-                "copy_shares": self.copy_shares, "baseline_copy_shares": self.baseline_copy_shares}
+        return {
+            "model": self.model_id,
+            "n": self.n,
+            "seed": self.seed,
+            "training_images": self.training_images,
+            "group_rmse": GROUP_RMSE,
+            "min_group": MIN_GROUP,
+            "groups": len(self.groups),
+            "group_sizes": [len(g) for g in self.groups],
+            "precision": self.precision,
+            "training_images_recovered": int(len(np.unique(self.nearest_index[self.recovered]))),
+            "training_images_copied_at_least_once": self.copied_training_images,
+            "null_groups": len(self.null_groups),
+            "null_group_sizes": [len(g) for g in self.null_groups],
+            "null": f"the same grouping on {self.n} unseen test images",
+            "copy_shares": self.copy_shares,
+            "baseline_copy_shares": self.baseline_copy_shares,
+        }
 
 
 def samples_of(model_id: str, n: int, seed: int, progress: bool = False) -> np.ndarray:
     """``n`` seeded samples (the model's default sampler); kept on disk, as sampling is the slow part."""
     model = open_generator(model_id)
-    key = {"model": model_id, "weights": model.card.get("weights_sha256"), "n": int(n), "seed": int(seed), "noise": "numpy",
-           "sampler": model.spec.default_sampler, "steps": model.spec.default_steps}
-    return load_or_compute(f"samples-{model_id}", key,
-                      lambda: {"samples": generate(model, n, seed, progress=progress)})["samples"]
+    key = {
+        "model": model_id,
+        "weights": model.card.get("weights_sha256"),
+        "n": int(n),
+        "seed": int(seed),
+        "noise": "numpy",
+        "sampler": model.spec.default_sampler,
+        "steps": model.spec.default_steps,
+    }
+    return load_or_compute(
+        f"samples-{model_id}", key, lambda: {"samples": generate(model, n, seed, progress=progress)}
+    )["samples"]
 
 
 def extract(model_id: str, n: int = 500, seed: int = 0, progress: bool = False) -> Extraction:
@@ -142,23 +160,35 @@ def extract(model_id: str, n: int = 500, seed: int = 0, progress: bool = False) 
     unseen = unseen_images(spec.dataset, n, seed)
     null = groups(unseen)
     unseen_nearest = find_nearest(unseen, model.saw, k=1, scope="whole set", classifier=model.classifier).result
-    return Extraction(model_id, int(n), int(seed), samples, found, medoids,
-                      nearest.indices[medoids, 0] if len(medoids) else np.zeros(0, np.int64),
-                      nearest.rmse[medoids, 0] if len(medoids) else np.zeros(0),
-                      null, int(len(np.unique(nearest.indices[close, 0]))), spec.train_size,
-                      copy_shares(nearest.rmse_article[:, 0]), copy_shares(unseen_nearest.rmse_article[:, 0]))
-
+    return Extraction(
+        model_id,
+        int(n),
+        int(seed),
+        samples,
+        found,
+        medoids,
+        nearest.indices[medoids, 0] if len(medoids) else np.zeros(0, np.int64),
+        nearest.rmse[medoids, 0] if len(medoids) else np.zeros(0),
+        null,
+        int(len(np.unique(nearest.indices[close, 0]))),
+        spec.train_size,
+        copy_shares(nearest.rmse_article[:, 0]),
+        copy_shares(unseen_nearest.rmse_article[:, 0]),
+    )
 
 
 def report(summary: dict) -> str:
     """``Extraction.summary()`` as a few readable lines (what ``memlab extract`` prints)."""
     s = summary
     precision = "–" if s["precision"] is None else f"{s['precision']:.2f}"
-    return "\n".join([
-        f"{s['model']} (trained on {s['training_images']} images): {s['n']} samples, seed {s['seed']}",
-        f"  groups of near-identical samples (0-1 RMSE < {s['group_rmse']}, size >= {s['min_group']}): "
-        f"{s['groups']}" + (f" (sizes of the largest: {s['group_sizes'][:5]})" if s["groups"] else ""),
-        f"  checked against the training set afterwards: precision {precision}, "
-        f"{s['training_images_recovered']} training images recovered",
-        f"  (training images that some sample copies at least once: {s['training_images_copied_at_least_once']})",
-        f"  null, {s['null']}: {s['null_groups']} groups"])
+    return "\n".join(
+        [
+            f"{s['model']} (trained on {s['training_images']} images): {s['n']} samples, seed {s['seed']}",
+            f"  groups of near-identical samples (0-1 RMSE < {s['group_rmse']}, size >= {s['min_group']}): "
+            f"{s['groups']}" + (f" (sizes of the largest: {s['group_sizes'][:5]})" if s["groups"] else ""),
+            f"  checked against the training set afterwards: precision {precision}, "
+            f"{s['training_images_recovered']} training images recovered",
+            f"  (training images that some sample copies at least once: {s['training_images_copied_at_least_once']})",
+            f"  null, {s['null']}: {s['null_groups']} groups",
+        ]
+    )

@@ -44,14 +44,16 @@ from memlab.models.registry import MODELS, get_spec
 from memlab.sampling.noise import normal, stream
 from memlab.sampling.schedule import NoiseSchedule
 
-TIMESTEP = 100           # t: low enough that the image still shows, high enough that the task is not trivial
-MEMBERS = 1000           # members scored by default (all of them for smaller training sets)
-NON_MEMBERS = 1000       # test images scored by default (and unused training images for the control)
-BATCH = 500              # images per forward pass
-GAN_WORDS = ("A GAN has no denoising loss: its generator maps noise to an image and is never asked to "
-             "reconstruct a given picture, and its discriminator (which did see the training images) is not "
-             "shipped. For a GAN, look for copies instead: `memlab extract {id}` (generate and group "
-             "near-identical samples, no training set needed) or `memlab audit {id}` (nearest training images).")
+TIMESTEP = 100  # t: low enough that the image still shows, high enough that the task is not trivial
+MEMBERS = 1000  # members scored by default (all of them for smaller training sets)
+NON_MEMBERS = 1000  # test images scored by default (and unused training images for the control)
+BATCH = 500  # images per forward pass
+GAN_WORDS = (
+    "A GAN has no denoising loss: its generator maps noise to an image and is never asked to "
+    "reconstruct a given picture, and its discriminator (which did see the training images) is not "
+    "shipped. For a GAN, look for copies instead: `memlab extract {id}` (generate and group "
+    "near-identical samples, no training set needed) or `memlab audit {id}` (nearest training images)."
+)
 
 
 def open_model(model_id: str):
@@ -59,8 +61,10 @@ def open_model(model_id: str):
     with PyTorch). GANs and classifiers raise a ValueError that says why."""
     model = zoo.open(model_id, engine="torch")
     if not model.is_generator:
-        raise ValueError(f"{model_id} is a classifier, not a generator; membership inference here needs a "
-                         f"diffusion model ({', '.join(diffusion_models()[:3])}, ...).")
+        raise ValueError(
+            f"{model_id} is a classifier, not a generator; membership inference here needs a "
+            f"diffusion model ({', '.join(diffusion_models()[:3])}, ...)."
+        )
     if not model.denoises:
         raise ValueError(GAN_WORDS.format(id=model_id))
     return model.network
@@ -75,8 +79,16 @@ def reference_id(model_id: str) -> str | None:
     predicts what ``model_id`` predicts (the noise; a loss on x_0 is on another scale). None for that
     model itself and for the one-image models, which predict x_0."""
     spec = get_spec(model_id)
-    ref = next((m for m in diffusion_models() if MODELS[m].dataset == spec.dataset and MODELS[m].train_size == 60000
-                and MODELS[m].schedule.prediction == spec.schedule.prediction), None)
+    ref = next(
+        (
+            m
+            for m in diffusion_models()
+            if MODELS[m].dataset == spec.dataset
+            and MODELS[m].train_size == 60000
+            and MODELS[m].schedule.prediction == spec.schedule.prediction
+        ),
+        None,
+    )
     return None if ref == model_id or ref is None or not store.is_trained(ref) else ref
 
 
@@ -103,12 +115,12 @@ def denoising_loss(model, images, t: int = TIMESTEP, seed: int = 0, progress: bo
     if not isinstance(t, (int, np.integer)) or isinstance(t, bool) or not 0 <= t < steps:
         raise ValueError(f"The timestep t must be a whole number from 0 to {steps - 1}, got {t!r}.")
     schedule = NoiseSchedule(model.spec.schedule)
-    x0_all = unit_to_model(torch.from_numpy(as_unit_images(images)))[:, None]        # (N, 1, 28, 28)
-    noise = torch.from_numpy(normal(stream(int(seed)), (1, 1, 28, 28)))   # one draw, as every seed in memlab
+    x0_all = unit_to_model(torch.from_numpy(as_unit_images(images)))[:, None]  # (N, 1, 28, 28)
+    noise = torch.from_numpy(normal(stream(int(seed)), (1, 1, 28, 28)))  # one draw, as every seed in memlab
     device = next(model.net.parameters()).device
     losses = []
     for start in tqdm(range(0, len(x0_all), BATCH), desc=f"loss of {model.id}", disable=not progress):
-        x0 = x0_all[start:start + BATCH].to(device)
+        x0 = x0_all[start : start + BATCH].to(device)
         eps = noise.to(device).expand_as(x0)
         tt = torch.full((len(x0),), int(t), dtype=torch.long, device=device)
         # 1. noise the image to step t (Ho et al. eq. 4); 2. ask the network; 3. its squared error
@@ -131,9 +143,11 @@ def image_sets(model, n_members: int = MEMBERS, n_non_members: int = NON_MEMBERS
     rng = np.random.default_rng(seed)
     seen = training_rows(model)
     unseen = np.setdiff1d(np.arange(train_size), seen)
-    return {"members": _choose(seen, n_members, rng),
-            "non_members": _choose(np.arange(test_size), n_non_members, rng),
-            "control": _choose(unseen, n_non_members, rng) if len(unseen) else np.zeros(0, np.int64)}
+    return {
+        "members": _choose(seen, n_members, rng),
+        "non_members": _choose(np.arange(test_size), n_non_members, rng),
+        "control": _choose(unseen, n_non_members, rng) if len(unseen) else np.zeros(0, np.int64),
+    }
 
 
 @dataclass
@@ -144,9 +158,9 @@ class Membership:
     reference_id: str | None
     t: int
     seed: int
-    rows: dict        # "members" / "non_members" / "control" -> row numbers (train, test, train)
-    loss: dict        # the same keys -> (n,) loss of the model
-    ref_loss: dict    # the same keys -> (n,) loss of the reference (empty when there is none)
+    rows: dict  # "members" / "non_members" / "control" -> row numbers (train, test, train)
+    loss: dict  # the same keys -> (n,) loss of the model
+    ref_loss: dict  # the same keys -> (n,) loss of the reference (empty when there is none)
 
     def scores(self, which: str, calibrated: bool = False) -> np.ndarray:
         """Per-image scores of one set; lower = more likely a member."""
@@ -161,18 +175,30 @@ class Membership:
 
     def summary(self, reps: int = 200) -> dict:
         """Every figure, with 95 % bootstrap intervals (``reps`` resamples, seeded)."""
+
         def figures(calibrated, against):
             if against == "control" and not len(self.rows["control"]):
                 return None
-            return {**self.roc(calibrated, against).figures(),
-                    "interval_95": bootstrap(self.scores("members", calibrated), self.scores(against, calibrated),
-                                             reps, self.seed)}
+            return {
+                **self.roc(calibrated, against).figures(),
+                "interval_95": bootstrap(
+                    self.scores("members", calibrated), self.scores(against, calibrated), reps, self.seed
+                ),
+            }
 
-        out = {"model": self.model_id, "training_images": get_spec(self.model_id).train_size, "t": self.t,
-               "seed": self.seed, "members": len(self.rows["members"]),
-               "non_members": len(self.rows["non_members"]), "control": len(self.rows["control"]),
-               "reference": self.reference_id, "rule": "lower denoising loss = member",
-               "plain": figures(False, "non_members"), "plain_control": figures(False, "control")}
+        out = {
+            "model": self.model_id,
+            "training_images": get_spec(self.model_id).train_size,
+            "t": self.t,
+            "seed": self.seed,
+            "members": len(self.rows["members"]),
+            "non_members": len(self.rows["non_members"]),
+            "control": len(self.rows["control"]),
+            "reference": self.reference_id,
+            "rule": "lower denoising loss = member",
+            "plain": figures(False, "non_members"),
+            "plain_control": figures(False, "control"),
+        }
         if self.reference_id:
             out["calibrated"] = figures(True, "non_members")
             out["calibrated_control"] = figures(True, "control")
@@ -181,8 +207,11 @@ class Membership:
 
 def _set_images(dataset: str, rows: dict) -> dict:
     train, test = data.load(dataset, "train").images, data.load(dataset, "test").images
-    return {"members": train[rows["members"]], "non_members": test[rows["non_members"]],
-            "control": train[rows["control"]]}
+    return {
+        "members": train[rows["members"]],
+        "non_members": test[rows["non_members"]],
+        "control": train[rows["control"]],
+    }
 
 
 def losses_of(model_id: str, rows: dict, t: int, seed: int, progress: bool = False) -> dict:
@@ -190,8 +219,15 @@ def losses_of(model_id: str, rows: dict, t: int, seed: int, progress: bool = Fal
     sets, t and seed, so a second run (another kernel, the dashboard, the CLI) loads them in milliseconds."""
     model = open_model(model_id)
     images = _set_images(model.spec.dataset, rows)
-    key = {**data_key(model.spec.dataset), "model": model_id, "weights": model.card.get("weights_sha256"),
-           "t": int(t), "seed": int(seed), "noise": "numpy", **{k: data.indices_sha256(v) for k, v in rows.items()}}
+    key = {
+        **data_key(model.spec.dataset),
+        "model": model_id,
+        "weights": model.card.get("weights_sha256"),
+        "t": int(t),
+        "seed": int(seed),
+        "noise": "numpy",
+        **{k: data.indices_sha256(v) for k, v in rows.items()},
+    }
 
     def compute():
         return {k: denoising_loss(model, v, t, seed, progress) if len(v) else np.zeros(0) for k, v in images.items()}
@@ -199,8 +235,16 @@ def losses_of(model_id: str, rows: dict, t: int, seed: int, progress: bool = Fal
     return load_or_compute(f"membership-{model_id}", key, compute)
 
 
-def membership(model_id: str, n_members: int = MEMBERS, n_non_members: int = NON_MEMBERS, t: int = TIMESTEP,
-               seed: int = 0, reference: bool = True, control: bool = True, progress: bool = False) -> Membership:
+def membership(
+    model_id: str,
+    n_members: int = MEMBERS,
+    n_non_members: int = NON_MEMBERS,
+    t: int = TIMESTEP,
+    seed: int = 0,
+    reference: bool = True,
+    control: bool = True,
+    progress: bool = False,
+) -> Membership:
     """Score members, non-members (test images) and the control (unused training images) of ``model_id``.
 
     Args:
@@ -235,20 +279,29 @@ def score_image(model_id: str, image, t: int = TIMESTEP, seed: int = 0) -> dict:
 def report(summary: dict) -> str:
     """``Membership.summary()`` as a few readable lines (what ``memlab membership`` prints)."""
     s = summary
-    lines = [f"{s['model']} (trained on {s['training_images']} images): denoising loss at t = {s['t']}, "
-             f"seed {s['seed']}; {s['rule']}",
-             f"  {s['members']} members vs {s['non_members']} unseen test images"
-             + (f" (control: {s['control']} unused training images)" if s["control"] else "")]
-    rows = [("plain", "plain, vs test images"), ("plain_control", "plain, vs unused training images"),
-            ("calibrated", f"minus {s['reference']}'s loss"), ("calibrated_control", "  the same, vs unused training")]
+    lines = [
+        f"{s['model']} (trained on {s['training_images']} images): denoising loss at t = {s['t']}, "
+        f"seed {s['seed']}; {s['rule']}",
+        f"  {s['members']} members vs {s['non_members']} unseen test images"
+        + (f" (control: {s['control']} unused training images)" if s["control"] else ""),
+    ]
+    rows = [
+        ("plain", "plain, vs test images"),
+        ("plain_control", "plain, vs unused training images"),
+        ("calibrated", f"minus {s['reference']}'s loss"),
+        ("calibrated_control", "  the same, vs unused training"),
+    ]
     lines.append(f"  {'score':<38}{'AUC':>7}  {'95 % interval':<15}{'TPR@1% FPR':>11}{'TPR@0.1% FPR':>13}")
     for key, words in rows:
         f = s.get(key)
         if f:
             low, high = f["interval_95"]["auc"]
-            lines.append(f"  {words:<38}{f['auc']:>7.3f}  {low:.3f}-{high:.3f}    {f['tpr_at_0.01_fpr']:>9.1%}"
-                         f"{f['tpr_at_0.001_fpr']:>13.1%}")
-    lines.append(f"  (0.5 = a coin; TPR at 0.1 % FPR is measurable only with >= 1000 non-members; "
-                 f"lowest here {s['plain']['lowest_measurable_fpr']:.1%})")
+            lines.append(
+                f"  {words:<38}{f['auc']:>7.3f}  {low:.3f}-{high:.3f}    {f['tpr_at_0.01_fpr']:>9.1%}"
+                f"{f['tpr_at_0.001_fpr']:>13.1%}"
+            )
+    lines.append(
+        f"  (0.5 = a coin; TPR at 0.1 % FPR is measurable only with >= 1000 non-members; "
+        f"lowest here {s['plain']['lowest_measurable_fpr']:.1%})"
+    )
     return "\n".join(lines)
-

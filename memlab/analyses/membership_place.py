@@ -13,7 +13,7 @@ import numpy as np
 from memlab.analyses.membership import TIMESTEP, Membership, denoising_loss, membership, open_model
 from memlab.models.registry import get_spec
 
-PANEL_IMAGES = 200   # members and non-members behind the dashboard's distributions
+PANEL_IMAGES = 200  # members and non-members behind the dashboard's distributions
 
 
 @dataclass(frozen=True)
@@ -22,10 +22,10 @@ class Placement:
 
     model_id: str
     score: float
-    members: np.ndarray       # (n,) scores of training images
-    non_members: np.ndarray   # (m,) scores of unseen test images
-    threshold: float          # the score at most 1 % of unseen images reach (the 1 % FPR line)
-    tpr_at_threshold: float   # the share of training images under that line
+    members: np.ndarray  # (n,) scores of training images
+    non_members: np.ndarray  # (m,) scores of unseen test images
+    threshold: float  # the score at most 1 % of unseen images reach (the 1 % FPR line)
+    tpr_at_threshold: float  # the share of training images under that line
     auc: float
 
     @property
@@ -38,17 +38,25 @@ class Placement:
 
     def sentence(self) -> str:
         spec = get_spec(self.model_id)
-        head = (f"{spec.label} ({spec.train_size:,} training images) gives this picture a denoising loss of "
-                f"{self.score:.4f}; {self.unseen_lower:.0%} of {len(self.non_members)} unseen test images and "
-                f"{self.members_lower:.0%} of {len(self.members)} of its training images score as low or lower.")
+        head = (
+            f"{spec.label} ({spec.train_size:,} training images) gives this picture a denoising loss of "
+            f"{self.score:.4f}; {self.unseen_lower:.0%} of {len(self.non_members)} unseen test images and "
+            f"{self.members_lower:.0%} of {len(self.members)} of its training images score as low or lower."
+        )
         if self.score <= self.threshold:
-            return (head + f" It is below the line only 1 % of unseen images reach: the test says 'in its training "
-                    f"set' (right for {self.tpr_at_threshold:.0%} of the training images, wrong for 1 % of unseen ones).")
+            return (
+                head + f" It is below the line only 1 % of unseen images reach: the test says 'in its training "
+                f"set' (right for {self.tpr_at_threshold:.0%} of the training images, wrong for 1 % of unseen ones)."
+            )
         if self.auc < 0.6:
-            return head + (f" For this model the test is close to a coin (AUC {self.auc:.2f}): its scores say "
-                           "nothing about membership.")
-        return head + (" Not low enough to say it was in the training set: too many unseen images score this low "
-                       f"(the test's AUC for this model is {self.auc:.2f}).")
+            return head + (
+                f" For this model the test is close to a coin (AUC {self.auc:.2f}): its scores say "
+                "nothing about membership."
+            )
+        return head + (
+            " Not low enough to say it was in the training set: too many unseen images score this low "
+            f"(the test's AUC for this model is {self.auc:.2f})."
+        )
 
 
 @functools.lru_cache(maxsize=16)

@@ -18,8 +18,10 @@ MEMBER, NON_MEMBER = "#b00020", "#7a7a7a"
 
 def rates_at(member_scores, non_member_scores, threshold: float) -> tuple[float, float]:
     """(TPR, FPR) of "member when score <= threshold"."""
-    return (float((np.asarray(member_scores) <= threshold).mean()),
-            float((np.asarray(non_member_scores) <= threshold).mean()))
+    return (
+        float((np.asarray(member_scores) <= threshold).mean()),
+        float((np.asarray(non_member_scores) <= threshold).mean()),
+    )
 
 
 def losses_and_roc(result, threshold: float, calibrated: bool = False) -> Figure:
@@ -32,8 +34,11 @@ def losses_and_roc(result, threshold: float, calibrated: bool = False) -> Figure
     left, right = figure.subplots(1, 2, gridspec_kw={"width_ratios": [1.6, 1]})
     everything = np.concatenate([members, others])
     positive = not calibrated and everything.min() > 0
-    bins = (np.geomspace(everything.min() * 0.95, everything.max() * 1.05, 50) if positive
-            else np.linspace(everything.min(), everything.max(), 50))
+    bins = (
+        np.geomspace(everything.min() * 0.95, everything.max() * 1.05, 50)
+        if positive
+        else np.linspace(everything.min(), everything.max(), 50)
+    )
     left.hist(others, bins=bins, alpha=0.55, color=NON_MEMBER, label=f"unseen test images ({len(others)})")
     left.hist(members, bins=bins, alpha=0.55, color=MEMBER, label=f"training images ({len(members)})")
     left.axvline(threshold, color="black", linewidth=2.5, label=f"threshold {threshold:.4g}")
@@ -65,9 +70,13 @@ def roc_curves(results: list, calibrated: bool = False) -> Figure:
     floor = 1 / max(len(r.rows["non_members"]) for r in results)
     for r in results:
         curve = r.roc(calibrated and bool(r.ref_loss))
-        ax.plot(np.maximum(curve.fpr, floor / 2), np.maximum(curve.tpr, floor / 2), drawstyle="steps-post",
-                label=f"{get_spec(r.model_id).train_size:,} images: AUC {curve.auc:.3f}, "
-                      f"TPR {curve.tpr_at(0.01):.1%} at 1 % FPR")
+        ax.plot(
+            np.maximum(curve.fpr, floor / 2),
+            np.maximum(curve.tpr, floor / 2),
+            drawstyle="steps-post",
+            label=f"{get_spec(r.model_id).train_size:,} images: AUC {curve.auc:.3f}, "
+            f"TPR {curve.tpr_at(0.01):.1%} at 1 % FPR",
+        )
     grid = np.geomspace(floor / 2, 1, 50)
     ax.plot(grid, grid, color=NON_MEMBER, linestyle="--", label="a coin")
     ax.axvline(0.01, color="black", linewidth=0.8, linestyle=":")
@@ -89,15 +98,32 @@ def leakage_curve(rows: list) -> Figure:
     ax = figure.subplots()
     ax.plot(sizes, [r["perfect_copy"] for r in rows], "s-", color="#7a1020", label="samples: perfect copies")
     ax.plot(sizes, [r["near_copy"] for r in rows], "s-", color="#e07000", label="samples: near copies")
-    ax.plot(sizes, [r["near_copy_baseline"] for r in rows], "s:", color="#e07000", alpha=0.6,
-            label="unseen test images: 'near copies' (baseline)")
-    ax.plot(sizes, [2 * r["auc"] - 1 for r in rows], "o-", color="#1f5fbf", linewidth=2.5,
-            label="membership: 2 x AUC - 1 (0 = a coin)")
+    ax.plot(
+        sizes,
+        [r["near_copy_baseline"] for r in rows],
+        "s:",
+        color="#e07000",
+        alpha=0.6,
+        label="unseen test images: 'near copies' (baseline)",
+    )
+    ax.plot(
+        sizes,
+        [2 * r["auc"] - 1 for r in rows],
+        "o-",
+        color="#1f5fbf",
+        linewidth=2.5,
+        label="membership: 2 x AUC - 1 (0 = a coin)",
+    )
     ax.plot(sizes, [r["tpr_at_0.01_fpr"] for r in rows], "o--", color="#1f5fbf", label="membership: TPR at 1 % FPR")
     calibrated = [(s, r["calibrated_auc"]) for s, r in zip(sizes, rows) if r.get("calibrated_auc") is not None]
     if calibrated:
-        ax.plot([s for s, _ in calibrated], [2 * a - 1 for _, a in calibrated], "^-", color="#2a9d3a",
-                label="membership, calibrated by the 60 000-image model: 2 x AUC - 1")
+        ax.plot(
+            [s for s, _ in calibrated],
+            [2 * a - 1 for _, a in calibrated],
+            "^-",
+            color="#2a9d3a",
+            label="membership, calibrated by the 60 000-image model: 2 x AUC - 1",
+        )
     ax.set_xscale("log")
     ax.set_ylim(-0.05, 1.05)
     ax.set_xlabel("training images (log axis)")
@@ -115,8 +141,14 @@ def groups_gallery(result, train_images, most: int = 8) -> Figure:
     if not shown:
         ax = figure.subplots()
         ax.axis("off")
-        ax.text(0.5, 0.5, f"{result.model_id}: no group of near-identical samples among {result.n}",
-                ha="center", va="center", fontsize=10)
+        ax.text(
+            0.5,
+            0.5,
+            f"{result.model_id}: no group of near-identical samples among {result.n}",
+            ha="center",
+            va="center",
+            fontsize=10,
+        )
         return figure
     axes = figure.subplots(2, shown, squeeze=False)
     for i in range(shown):
@@ -125,12 +157,16 @@ def groups_gallery(result, train_images, most: int = 8) -> Figure:
         top.set_title(f"{len(result.groups[i])} samples", fontsize=8)
         bottom.imshow(train_images[result.nearest_index[i]], cmap="gray", vmin=0, vmax=255)
         ok = result.nearest_rmse[i] < 0.05
-        bottom.set_title(f"#{result.nearest_index[i]}\nRMSE {result.nearest_rmse[i]:.3f}", fontsize=8,
-                         color="#1b7f3b" if ok else "#b00020")
+        bottom.set_title(
+            f"#{result.nearest_index[i]}\nRMSE {result.nearest_rmse[i]:.3f}",
+            fontsize=8,
+            color="#1b7f3b" if ok else "#b00020",
+        )
         top.axis("off")
         bottom.axis("off")
-    figure.suptitle(f"{result.model_id}: groups found without the training set (top), then checked against it "
-                    "(bottom)", fontsize=9)
+    figure.suptitle(
+        f"{result.model_id}: groups found without the training set (top), then checked against it (bottom)", fontsize=9
+    )
     return figure
 
 
@@ -146,7 +182,7 @@ def placement_figure(placement) -> Figure:
     ax.axvline(p.threshold, color="black", linestyle="--", linewidth=1, label="1 % of unseen images below")
     ax.axvline(p.score, color="#1f5fbf", linewidth=3, label="this picture")
     ax.set_xscale("log")
-    ax.xaxis.set_minor_formatter(NullFormatter())   # no crowded minor labels on the log axis
+    ax.xaxis.set_minor_formatter(NullFormatter())  # no crowded minor labels on the log axis
     ax.set_xlabel("denoising loss (log axis); lower = 'member'", fontsize=8)
     ax.set_ylabel("images", fontsize=8)
     ax.tick_params(labelsize=7)

@@ -14,8 +14,12 @@ from memlab.judging import criteria
 from memlab.judging.metrics import NEAR_COPY, PERFECT_COPY
 from memlab.models.registry import get_spec
 
-COLOURS = {"perfect_copy": "#b00020", "near_copy": "#e07000", "nearest_ratio": "#1f5fbf",
-           "calibrated_distance": "#2a9d3a"}
+COLOURS = {
+    "perfect_copy": "#b00020",
+    "near_copy": "#e07000",
+    "nearest_ratio": "#1f5fbf",
+    "calibrated_distance": "#2a9d3a",
+}
 
 
 def save(figure: Figure, path) -> Path:
@@ -34,8 +38,10 @@ def histogram(audit) -> Figure:
     ax = figure.subplots()
     ax.hist(baseline, bins=bins, alpha=0.5, color="grey", label=f"unseen test images ({len(baseline)})")
     ax.hist(samples, bins=bins, alpha=0.6, color="#1f5fbf", label=f"samples of {audit.model_id} ({len(samples)})")
-    for value, name, colour in ((PERFECT_COPY, "perfect copy", COLOURS["perfect_copy"]),
-                                (NEAR_COPY, "near copy", COLOURS["near_copy"])):
+    for value, name, colour in (
+        (PERFECT_COPY, "perfect copy", COLOURS["perfect_copy"]),
+        (NEAR_COPY, "near copy", COLOURS["near_copy"]),
+    ):
         ax.axvline(value, color=colour, linestyle="--", label=f"{name} < {value}")
     ax.set_xscale("log")
     ax.set_xlabel("RMSE to the nearest training image (article scale, log)")
@@ -65,8 +71,11 @@ def gallery(audit, pairs: int = 16) -> Figure:
         bottom.imshow(train[side.neighbours[s, 0]], cmap="gray", vmin=0, vmax=255)
         text = f"#{side.neighbours[s, 0]}\n{side.nearest_article[s]:.5f}"
         bottom.set_title(text + ("" if np.isnan(ratio[s]) else f" r={ratio[s]:.2f}"), fontsize=7)
-    figure.suptitle(f"{audit.model_id}: closest samples (top) and their nearest training images "
-                    "(bottom: index, article RMSE, nearest/second ratio)", fontsize=8)
+    figure.suptitle(
+        f"{audit.model_id}: closest samples (top) and their nearest training images "
+        "(bottom: index, article RMSE, nearest/second ratio)",
+        fontsize=8,
+    )
     return figure
 
 
@@ -77,20 +86,20 @@ def curve_figure(result: dict) -> Figure:
     figure = Figure(figsize=(7, 5.4), layout="constrained")
     ax = figure.subplots()
 
-    def percent(share):   # None: the criterion does not apply (one training image); not plotted
+    def percent(share):  # None: the criterion does not apply (one training image); not plotted
         return np.nan if share is None else 100 * share
 
     for name in criteria.CRITERIA:
         colour = COLOURS[name]
-        ax.plot(sizes, [percent(r["samples"][name]) for r in rows], "o-", color=colour,
-                label=criteria.DESCRIPTIONS[name])
+        ax.plot(
+            sizes, [percent(r["samples"][name]) for r in rows], "o-", color=colour, label=criteria.DESCRIPTIONS[name]
+        )
         ax.plot(sizes, [percent(r["baseline"][name]) for r in rows], ":", color=colour, alpha=0.8)
     ax.plot([], [], ":", color="grey", label="dotted: the same criterion on unseen test images")
     ax.set_xscale("log")
     ax.set_xlabel("training images")
     ax.set_ylabel("samples called memorized (%)")
     ax.set_ylim(-3, 103)
-    figure.legend(loc="outside lower center", fontsize=8, frameon=False)   # under the plot, never over a point
-    ax.set_title(f"MNIST diffusion: memorization against training-set size ({result['n']} samples each)",
-                 fontsize=10)
+    figure.legend(loc="outside lower center", fontsize=8, frameon=False)  # under the plot, never over a point
+    ax.set_title(f"MNIST diffusion: memorization against training-set size ({result['n']} samples each)", fontsize=10)
     return figure

@@ -21,9 +21,9 @@ LOW_FPRS = (0.01, 0.001)
 
 @dataclass(frozen=True)
 class Roc:
-    fpr: np.ndarray          # (K,) from 0 to 1, non-decreasing
-    tpr: np.ndarray          # (K,)
-    thresholds: np.ndarray   # (K,) "member when score <= threshold" (-inf for the (0, 0) point)
+    fpr: np.ndarray  # (K,) from 0 to 1, non-decreasing
+    tpr: np.ndarray  # (K,)
+    thresholds: np.ndarray  # (K,) "member when score <= threshold" (-inf for the (0, 0) point)
     auc: float
     n_members: int
     n_non_members: int
@@ -33,8 +33,11 @@ class Roc:
         return float(self.tpr[self.fpr <= fpr + 1e-12].max())
 
     def figures(self) -> dict:
-        return {"auc": self.auc, **{f"tpr_at_{f:g}_fpr": self.tpr_at(f) for f in LOW_FPRS},
-                "lowest_measurable_fpr": 1 / self.n_non_members}
+        return {
+            "auc": self.auc,
+            **{f"tpr_at_{f:g}_fpr": self.tpr_at(f) for f in LOW_FPRS},
+            "lowest_measurable_fpr": 1 / self.n_non_members,
+        }
 
 
 def auc(member_scores, non_member_scores) -> float:

@@ -41,17 +41,19 @@ DEMO = "Nathan Reitinger's <a href='https://huggingface.co/spaces/nathanReitinge
 # The intro is short (WCAG 3.1.5, plain words: under 40 words a 15-year-old reads at once); the details, and
 # every term they use, sit behind "How does this work?" (a native <details>: a keyboard and a screen reader
 # open it without any script).
-INTRO = ("<h1>Do generative models store copies of their training data?</h1>"
-         "<p>Pick a model and press <b>Generate</b>. memlab draws a new image, finds the closest picture "
-         "the model was trained on, and says if it is a copy.</p>"
-         "<details class='memlab-details'><summary>How does this work?</summary>"
-         "<p>memlab searches <i>every</i> training image the model saw for the nearest one. The distance is the "
-         "<b>RMSE</b> (root mean square error: the typical difference between the two pictures' pixels), "
-         "shown on two scales: 0 to 1 for a pixel's brightness, and the <b>article's scale</b> (grey levels "
-         "divided by 4095) used by " + DEMO + ". On that scale, below 0.0009 is a <i>perfect copy</i> and "
-         "below 0.006 a <i>near copy</i>.</p>"
-         "<p>Being close can be ordinary resemblance, so every verdict is also compared with real test "
-         "images the model never saw.</p></details>")
+INTRO = (
+    "<h1>Do generative models store copies of their training data?</h1>"
+    "<p>Pick a model and press <b>Generate</b>. memlab draws a new image, finds the closest picture "
+    "the model was trained on, and says if it is a copy.</p>"
+    "<details class='memlab-details'><summary>How does this work?</summary>"
+    "<p>memlab searches <i>every</i> training image the model saw for the nearest one. The distance is the "
+    "<b>RMSE</b> (root mean square error: the typical difference between the two pictures' pixels), "
+    "shown on two scales: 0 to 1 for a pixel's brightness, and the <b>article's scale</b> (grey levels "
+    "divided by 4095) used by " + DEMO + ". On that scale, below 0.0009 is a <i>perfect copy</i> and "
+    "below 0.006 a <i>near copy</i>.</p>"
+    "<p>Being close can be ordinary resemblance, so every verdict is also compared with real test "
+    "images the model never saw.</p></details>"
+)
 HINT_MORE_STEPS = "Try more steps (50 is a good start): with too few, the sampler stops while the image is still noise."
 
 
@@ -77,7 +79,7 @@ def sections(app):
 def _own_image_panel():
     try:
         from memlab.dashboard.widgets.own_image import OwnImagePanel
-    except ImportError:   # its drawing pad needs ipycanvas
+    except ImportError:  # its drawing pad needs ipycanvas
         return None
     panel = OwnImagePanel()
     # Its preview picture takes the caption beside it as alt text (the page's script, issue 37): marked here,
@@ -108,8 +110,8 @@ class App:
         self._create_result()
         self.step_through = StepThroughPanel(self.request, self.jobs)
         self.upload = UploadPanel(self.engine)
-        self.shown = None          # the Request of the result on screen
-        self.results_shown = 0     # results drawn in this page so far
+        self.shown = None  # the Request of the result on screen
+        self.results_shown = 0  # results drawn in this page so far
         self.judgement = None
         columns = w.Box([self.inputs, self.results])
         columns.add_class("memlab-columns")
@@ -127,34 +129,69 @@ class App:
     # ---- building ----------------------------------------------------------------------
     def _create_controls(self):
         self.model = w.Dropdown(options=model_options(), value="mnist-diffusion-1", layout=w.Layout(width="100%"))
-        self.sampler = w.ToggleButtons(options=[("DDIM", "ddim"), ("DDPM", "ddpm")],
-                                       tooltips=["Deterministic: the same seed always gives the same image",
-                                                 "Adds fresh noise at every step, as in the original DDPM"])
+        self.sampler = w.ToggleButtons(
+            options=[("DDIM", "ddim"), ("DDPM", "ddpm")],
+            tooltips=[
+                "Deterministic: the same seed always gives the same image",
+                "Adds fresh noise at every step, as in the original DDPM",
+            ],
+        )
         self.steps = w.IntSlider(value=50, min=1, max=MAX_STEPS, layout=w.Layout(width="100%"))
         self.seed = seed_box()
-        self.scope = w.ToggleButtons(options=[(scope, scope) for scope in SCOPES],
-                                     tooltips=["Only training images of the class the classifier sees",
-                                               "Every training image the model saw"])
-        self.generate_button = w.Button(description="Generate", button_style="primary", icon="play",
-                                        tooltip="Draw one image and search its nearest training images")
+        self.scope = w.ToggleButtons(
+            options=[(scope, scope) for scope in SCOPES],
+            tooltips=["Only training images of the class the classifier sees", "Every training image the model saw"],
+        )
+        self.generate_button = w.Button(
+            description="Generate",
+            button_style="primary",
+            icon="play",
+            tooltip="Draw one image and search its nearest training images",
+        )
         self.generate_button.on_click(lambda _: self.generate())
         self.seed_message, self.message = Message(), Message()
-        self.diffusion_settings = w.VBox([
-            labelled("Sampler", self.sampler, "DDIM: the same seed always gives the same image. DDPM: adds "
-                     "fresh noise at every step, as the original paper did."),
-            labelled("Steps", self.steps, "How many times the sampler removes noise. More: slower, usually "
-                     "cleaner; with very few, most models give noise.")])
-        self.gan_note = w.HTML("<div class='memlab-help'>A GAN draws its image in one pass: no sampler, no "
-                               "steps.</div>")
-        self.inputs = w.VBox([
-            labelled("Model", self.model, "In brackets: how many training images it learned from. The "
-                     "original demo's eight models come first."),
-            self.diffusion_settings, self.gan_note,
-            labelled("Seed", self.seed, "A whole number: the same seed and settings give the same image."),
-            self.seed_message,
-            labelled("Search", self.scope, "Same class: only training images of the class the classifier sees "
-                     "in the sample. Whole set: all of them."),
-            self.generate_button, self.message], layout=w.Layout(width="100%"))
+        self.diffusion_settings = w.VBox(
+            [
+                labelled(
+                    "Sampler",
+                    self.sampler,
+                    "DDIM: the same seed always gives the same image. DDPM: adds "
+                    "fresh noise at every step, as the original paper did.",
+                ),
+                labelled(
+                    "Steps",
+                    self.steps,
+                    "How many times the sampler removes noise. More: slower, usually "
+                    "cleaner; with very few, most models give noise.",
+                ),
+            ]
+        )
+        self.gan_note = w.HTML(
+            "<div class='memlab-help'>A GAN draws its image in one pass: no sampler, no steps.</div>"
+        )
+        self.inputs = w.VBox(
+            [
+                labelled(
+                    "Model",
+                    self.model,
+                    "In brackets: how many training images it learned from. The "
+                    "original demo's eight models come first.",
+                ),
+                self.diffusion_settings,
+                self.gan_note,
+                labelled("Seed", self.seed, "A whole number: the same seed and settings give the same image."),
+                self.seed_message,
+                labelled(
+                    "Search",
+                    self.scope,
+                    "Same class: only training images of the class the classifier sees "
+                    "in the sample. Whole set: all of them.",
+                ),
+                self.generate_button,
+                self.message,
+            ],
+            layout=w.Layout(width="100%"),
+        )
         self.inputs.add_class("memlab-inputs")
         self.model.observe(lambda _: self._on_model_change(), names="value")
         for control in (self.sampler, self.steps, self.seed, self.scope):
@@ -162,10 +199,12 @@ class App:
 
     def _create_result(self):
         self.result_title = w.HTML()
-        self.view = JudgementView("generated", k=5)   # filled again by each result: no new widgets per click
+        self.view = JudgementView("generated", k=5)  # filled again by each result: no new widgets per click
         self.result = w.VBox([self.result_title, self.view.widget], layout=w.Layout(display="none"))
-        self.placeholder = w.HTML("<p class='memlab-help'>The result appears here: the image, its nearest "
-                                  "training image, the difference, and the verdict.</p>")
+        self.placeholder = w.HTML(
+            "<p class='memlab-help'>The result appears here: the image, its nearest "
+            "training image, the difference, and the verdict.</p>"
+        )
         self.results = w.VBox([self.placeholder, self.result], layout=w.Layout(width="100%"))
         self.results.add_class("memlab-results")
 
@@ -176,14 +215,20 @@ class App:
         seed = parse_seed(self.seed.value)
         spec = MODELS.get(self.model.value)
         options = spec.options if spec is not None else ()
-        return Request(self.model.value, self.sampler.value if "sampler" in options else None,
-                       self.steps.value if "steps" in options else None, seed, self.scope.value, self.engine).check()
+        return Request(
+            self.model.value,
+            self.sampler.value if "sampler" in options else None,
+            self.steps.value if "steps" in options else None,
+            seed,
+            self.scope.value,
+            self.engine,
+        ).check()
 
     def _on_model_change(self):
         """A new model: its default settings, and nothing of the old model's results left on screen."""
         self.jobs.invalidate()
         model = zoo.open(self.model.value, self.engine)
-        takes_steps = "steps" in model.options     # controls drawn from what the generator takes
+        takes_steps = "steps" in model.options  # controls drawn from what the generator takes
         if takes_steps:
             self.steps.value, self.sampler.value = model.spec.default_steps, model.spec.default_sampler
         self.diffusion_settings.layout.display = "" if takes_steps else "none"
@@ -234,8 +279,9 @@ class App:
             self.message.show(store.how_to_train(request.model_id), error=True)
             return self
         if not self.jobs.start(request.describe(), lambda generation: self._generate(request, generation)):
-            self.message.show(f"Still working on: {self.jobs.what}. Please wait for it to finish, then "
-                              "press Generate again.")
+            self.message.show(
+                f"Still working on: {self.jobs.what}. Please wait for it to finish, then press Generate again."
+            )
         return self
 
     def _generate(self, request: Request, generation: int):
@@ -258,9 +304,16 @@ class App:
         try:
             with COMPUTE:
                 self.jobs.stop_if_abandoned(generation)
-                judgement = sample_and_judge(request.model, request.seed, request.scope, k=5,
-                                             sampler=request.sampler, steps=request.steps, on_step=on_step)
-        except Cancelled:     # the model changed: its screen is already clean, and nobody waits for this run
+                judgement = sample_and_judge(
+                    request.model,
+                    request.seed,
+                    request.scope,
+                    k=5,
+                    sampler=request.sampler,
+                    steps=request.steps,
+                    on_step=on_step,
+                )
+        except Cancelled:  # the model changed: its screen is already clean, and nobody waits for this run
             return
         except Exception as err:  # shown in the app, never as a traceback
             if self.jobs.current(generation):
@@ -268,7 +321,7 @@ class App:
                 self.message.show(text, error=True)
             return
         seconds = time.perf_counter() - start
-        if not self.jobs.current(generation):   # finished just as the model changed: not the new model's
+        if not self.jobs.current(generation):  # finished just as the model changed: not the new model's
             return
         self._show(request, judgement, seconds)
 
@@ -280,12 +333,16 @@ class App:
         # The title last: when it changes, the result under it is on the page. ``data-result`` numbers the
         # results, so the page changes even when the same settings give the same image (tests wait for it).
         # A heading (WCAG 1.3.1), so a screen reader's heading list finds the result.
-        self.result_title.value = (f"<h2 class='memlab-result-title' data-result='{self.results_shown}'>"
-                                   f"<b>Result:</b> {html.escape(request.describe())}. Took {took(seconds)}.</h2>")
+        self.result_title.value = (
+            f"<h2 class='memlab-result-title' data-result='{self.results_shown}'>"
+            f"<b>Result:</b> {html.escape(request.describe())}. Took {took(seconds)}.</h2>"
+        )
         self.shown, self.judgement, self.verdict = request, judgement, judgement.verdict
         self.result.remove_class("memlab-stale")
         self.placeholder.layout.display = "none"
         self.result.layout.display = ""
         # The verdict in the live region that said "Working…", so a screen reader hears it (WCAG 4.1.3).
-        self.message.show(f"Done in {took(seconds)}. Verdict: {judgement.headline}. The result is shown with "
-                          "the image, its nearest training image and the reasons.")
+        self.message.show(
+            f"Done in {took(seconds)}. Verdict: {judgement.headline}. The result is shown with "
+            "the image, its nearest training image and the reasons."
+        )

@@ -27,8 +27,18 @@ from memlab.errors import DataCorruptError, DataUnavailableError, unknown_name
 
 DEBIAN_FASHION = Path("/usr/share/datasets/fashion-mnist")
 
-FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-                   "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
+FASHION_CLASSES = (
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+)
 
 # name -> (torchvision class name, class names)
 DATASETS = {
@@ -38,8 +48,7 @@ DATASETS = {
 # name -> what a person calls it
 DATASET_NAMES = {"mnist": "MNIST", "fashion": "Fashion-MNIST"}
 SPLITS = ("train", "test")
-RAW_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
-             "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
+RAW_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
 
 
 @dataclass(frozen=True, eq=False)
@@ -47,12 +56,12 @@ class ImageSet:
     """One split of a dataset, held in memory (read-only arrays, mapped from memlab's cache where it can
     be written: see ``_read_mapped``)."""
 
-    name: str                 # "mnist" or "fashion"
-    split: str                # "train" or "test"
-    images: np.ndarray        # (N, 28, 28) uint8 grey levels
-    labels: np.ndarray        # (N,) int64 class ids
-    classes: tuple            # class id -> human name
-    sha256: str = ""          # of images and labels (disk_cache.fingerprint): what derived arrays depend on
+    name: str  # "mnist" or "fashion"
+    split: str  # "train" or "test"
+    images: np.ndarray  # (N, 28, 28) uint8 grey levels
+    labels: np.ndarray  # (N,) int64 class ids
+    classes: tuple  # class id -> human name
+    sha256: str = ""  # of images and labels (disk_cache.fingerprint): what derived arrays depend on
 
     def __len__(self):
         return len(self.labels)
@@ -123,27 +132,31 @@ def _locate(name: str) -> Path:
     searched = [str(r / folder / "raw") for r in roots]
     if name == "fashion":
         searched.append(str(DEBIAN_FASHION))
-    fix = ("Set MEMLAB_DATA to a folder holding MNIST/raw/ and FashionMNIST/raw/ in torchvision's "
-           "layout (e.g. MEMLAB_DATA=../shared/data), or connect to the internet and retry")
+    fix = (
+        "Set MEMLAB_DATA to a folder holding MNIST/raw/ and FashionMNIST/raw/ in torchvision's "
+        "layout (e.g. MEMLAB_DATA=../shared/data), or connect to the internet and retry"
+    )
     if name == "fashion":
         fix += ", or install Debian's dataset-fashion-mnist package"
     if os.environ.get("MEMLAB_OFFLINE") == "1":
         raise DataUnavailableError(
             f"Dataset {name!r} not found and MEMLAB_OFFLINE=1 forbids downloading. "
-            f"Searched: {', '.join(searched)}. {fix}.")
+            f"Searched: {', '.join(searched)}. {fix}."
+        )
     target = next((r for r in roots if _writable(r)), None)
     if target is None:
         raise DataUnavailableError(
             f"Dataset {name!r} not found and no writable folder to download it into. "
-            f"Searched: {', '.join(searched)}. {fix}.")
+            f"Searched: {', '.join(searched)}. {fix}."
+        )
     import torchvision.datasets as tvd
 
     try:
         _download(getattr(tvd, folder), target)
     except Exception as err:  # urllib, socket and HTTP errors all mean "could not fetch"
         raise DataUnavailableError(
-            f"Dataset {name!r} not found and the download failed ({err}). "
-            f"Searched: {', '.join(searched)}. {fix}.") from err
+            f"Dataset {name!r} not found and the download failed ({err}). Searched: {', '.join(searched)}. {fix}."
+        ) from err
     return target
 
 
@@ -159,8 +172,10 @@ def _read_mapped(entry: str, images_file: Path, labels_file: Path) -> tuple[np.n
         images, labels = read_idx(images_file), read_idx(labels_file).astype(np.int64)
         return {"images": images, "labels": labels, "sha256": np.array(fingerprint(images, labels))}
 
-    key = {"files": [[str(f.resolve()), f.stat().st_size, f.stat().st_mtime_ns] for f in (images_file, labels_file)],
-           "holds": ["images", "labels", "sha256"]}
+    key = {
+        "files": [[str(f.resolve()), f.stat().st_size, f.stat().st_mtime_ns] for f in (images_file, labels_file)],
+        "holds": ["images", "labels", "sha256"],
+    }
     arrays = load_or_compute(entry, key, read)
     return arrays["images"], arrays["labels"], str(arrays["sha256"])
 
@@ -171,18 +186,21 @@ def _load_cached(name: str, split: str, root: str) -> ImageSet:
     raw = Path(root) / folder / "raw"
     prefix = "train" if split == "train" else "t10k"
     try:
-        images, labels, sha256 = _read_mapped(f"data-{name}-{split}", raw / f"{prefix}-images-idx3-ubyte",
-                                      raw / f"{prefix}-labels-idx1-ubyte")
+        images, labels, sha256 = _read_mapped(
+            f"data-{name}-{split}", raw / f"{prefix}-images-idx3-ubyte", raw / f"{prefix}-labels-idx1-ubyte"
+        )
     except (OSError, IdxError) as err:
         raise DataCorruptError(
             f"The {name} {split} files in {raw} cannot be read ({type(err).__name__}: {err}). "
             "They are truncated or corrupt: delete them and let memlab download them again, or "
-            "point MEMLAB_DATA at a good copy.") from err
+            "point MEMLAB_DATA at a good copy."
+        ) from err
     expected = 60000 if split == "train" else 10000
     if images.shape != (expected, 28, 28) or labels.shape != (expected,) or labels.max() > 9:
         raise DataCorruptError(
             f"The {name} {split} files in {raw} hold images {images.shape} and labels {labels.shape}; "
-            f"expected ({expected}, 28, 28) and ({expected},) with labels 0..9. Replace the files.")
+            f"expected ({expected}, 28, 28) and ({expected},) with labels 0..9. Replace the files."
+        )
     images.setflags(write=False)
     labels.setflags(write=False)
     return ImageSet(name, split, images, labels, classes, sha256)
@@ -207,8 +225,10 @@ def subset_indices(total: int, size: int, seed: int) -> np.ndarray:
     ``size == total`` gives every index. The same (total, size, seed) always gives the same indices.
     """
     if not 1 <= size <= total:
-        raise ValueError(f"A training subset of {size} images was asked for, but the dataset has "
-                         f"{total}; choose a size from 1 to {total}.")
+        raise ValueError(
+            f"A training subset of {size} images was asked for, but the dataset has "
+            f"{total}; choose a size from 1 to {total}."
+        )
     if size == total:
         return np.arange(total, dtype=np.int64)
     import torch  # here, not at the top: reading the data needs no PyTorch

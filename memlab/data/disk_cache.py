@@ -33,9 +33,9 @@ from pathlib import Path
 
 import numpy as np
 
-FORMAT = 2   # bump when what an entry holds changes meaning (2: a folder of .npy files, memory-mapped)
+FORMAT = 2  # bump when what an entry holds changes meaning (2: a folder of .npy files, memory-mapped)
 KEY_FILE = "key.json"
-_computing_allowed = True   # False inside only_what_is_stored()
+_computing_allowed = True  # False inside only_what_is_stored()
 
 
 class NotStoredError(LookupError):
@@ -112,13 +112,13 @@ def _read(path: Path, wanted: str) -> dict[str, np.ndarray] | None:
         if about["key"] != wanted:
             return None
         return {name: _map(path / f"{name}.npy") for name in about["arrays"]}
-    except (OSError, ValueError, KeyError, TypeError, EOFError):   # missing, truncated, foreign
+    except (OSError, ValueError, KeyError, TypeError, EOFError):  # missing, truncated, foreign
         return None
 
 
 def _map(file: Path) -> np.ndarray:
     array = np.load(file, mmap_mode="r", allow_pickle=False)
-    if array.size == 0:                   # nothing to map (an empty file cannot be mapped): a plain copy
+    if array.size == 0:  # nothing to map (an empty file cannot be mapped): a plain copy
         array = np.load(file, allow_pickle=False)
         array.setflags(write=False)
     return array
@@ -133,16 +133,16 @@ def _store(path: Path, key_text: str, arrays: dict):
         tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}-", suffix=".tmp"))
         for name, array in arrays.items():
             np.save(tmp / f"{name}.npy", np.asarray(array), allow_pickle=False)
-            os.chmod(tmp / f"{name}.npy", 0o644)   # readable by every user of a shared cache (a class server)
+            os.chmod(tmp / f"{name}.npy", 0o644)  # readable by every user of a shared cache (a class server)
         (tmp / KEY_FILE).write_text(json.dumps({"key": key_text, "arrays": list(arrays)}))
         os.chmod(tmp / KEY_FILE, 0o644)
         os.chmod(tmp, 0o755)
-        if path.exists():      # a damaged entry: move it aside first (a folder cannot replace a full one)
+        if path.exists():  # a damaged entry: move it aside first (a folder cannot replace a full one)
             old = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}-", suffix=".old"))
             os.replace(path, old / "entry")
         os.replace(tmp, path)
         tmp = None
-    except (OSError, ValueError):   # ValueError: an array numpy will not store without pickling
+    except (OSError, ValueError):  # ValueError: an array numpy will not store without pickling
         pass
     finally:
         for leftover in (tmp, old):
@@ -150,7 +150,7 @@ def _store(path: Path, key_text: str, arrays: dict):
                 shutil.rmtree(leftover, ignore_errors=True)
 
 
-FEW_ROWS = 1024   # read_rows reads at most this many rows from the file (~4 ms); more, through the map
+FEW_ROWS = 1024  # read_rows reads at most this many rows from the file (~4 ms); more, through the map
 
 
 def read_rows(array: np.ndarray, rows) -> np.ndarray:
@@ -165,15 +165,16 @@ def read_rows(array: np.ndarray, rows) -> np.ndarray:
     many more, most pages anyway, 40x faster through the map.
     """
     rows = np.asarray(rows, dtype=np.int64).reshape(-1)
-    owner = array                                # the memory map this array views, if any
+    owner = array  # the memory map this array views, if any
     while owner is not None and not isinstance(owner, np.memmap):
         owner = owner.base if isinstance(owner, np.ndarray) else None
     mapped = getattr(owner, "_mmap", None)
     if mapped is None or not array.flags.c_contiguous or not len(rows) or len(rows) > FEW_ROWS:
         return np.asarray(array[rows])
     if rows.min() < -len(array) or rows.max() >= len(array):
-        raise IndexError(f"row {rows.max() if rows.max() >= len(array) else rows.min()} is out of bounds "
-                         f"for {len(array)} rows")
+        raise IndexError(
+            f"row {rows.max() if rows.max() >= len(array) else rows.min()} is out of bounds for {len(array)} rows"
+        )
     rows = np.where(rows < 0, rows + len(array), rows)
     row_bytes = array[0].nbytes
     # where the array's first byte is in the file: the map starts at an aligned offset below ``owner.offset``

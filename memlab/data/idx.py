@@ -30,6 +30,8 @@ def read_idx(path) -> np.ndarray:
     shape = tuple(int(n) for n in np.frombuffer(raw, dtype=">u4", count=ndim, offset=4))
     expected = int(np.prod(shape))
     if len(raw) - header != expected:
-        raise IdxError(f"{path} holds {len(raw) - header} bytes of data; its header {shape} "
-                       f"promises {expected}. The file is truncated or padded.")
+        raise IdxError(
+            f"{path} holds {len(raw) - header} bytes of data; its header {shape} "
+            f"promises {expected}. The file is truncated or padded."
+        )
     return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape)

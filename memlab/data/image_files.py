@@ -26,8 +26,19 @@ MAX_DECODE_BYTES = 48_000_000
 # EPS through Ghostscript, ...), whose decoders are larger attack surfaces and whose headers do not
 # bound their memory the same way (a 12-megapixel JPEG 2000 took +215 MB, a WebP +163 MB).
 FORMATS = ("PNG", "JPEG")
-_BYTES_PER_PIXEL = {"1": 1, "L": 1, "P": 1, "LA": 2, "PA": 2, "La": 2, "I;16": 2, "RGB": 3, "YCbCr": 3,
-                    "LAB": 3, "HSV": 3}       # every other mode (RGBA, CMYK, I, F, ...): 4
+_BYTES_PER_PIXEL = {
+    "1": 1,
+    "L": 1,
+    "P": 1,
+    "LA": 2,
+    "PA": 2,
+    "La": 2,
+    "I;16": 2,
+    "RGB": 3,
+    "YCbCr": 3,
+    "LAB": 3,
+    "HSV": 3,
+}  # every other mode (RGBA, CMYK, I, F, ...): 4
 
 
 def image_from_bytes(content: bytes, name: str = "upload", invert="auto") -> np.ndarray:
@@ -42,19 +53,23 @@ def image_from_bytes(content: bytes, name: str = "upload", invert="auto") -> np.
     if not content:
         raise ValueError(f"{name} is empty: choose a PNG or JPEG image.")
     if len(content) > MAX_UPLOAD_BYTES:
-        raise ValueError(f"{name} is {len(content) / 1e6:.1f} MB; the limit is "
-                         f"{MAX_UPLOAD_BYTES / 1e6:.0f} MB. Choose a smaller picture.")
+        raise ValueError(
+            f"{name} is {len(content) / 1e6:.1f} MB; the limit is "
+            f"{MAX_UPLOAD_BYTES / 1e6:.0f} MB. Choose a smaller picture."
+        )
     refuse_other_formats(content, name)
     try:
-        with Image.open(io.BytesIO(content), formats=FORMATS) as img:   # reads the header only
-            img.draft("L", (4 * SIZE, 4 * SIZE))               # JPEG: decode at 1/2, 1/4 or 1/8 scale
+        with Image.open(io.BytesIO(content), formats=FORMATS) as img:  # reads the header only
+            img.draft("L", (4 * SIZE, 4 * SIZE))  # JPEG: decode at 1/2, 1/4 or 1/8 scale
             cost = img.width * img.height * (_BYTES_PER_PIXEL.get(img.mode, 4) + 1)
             if cost > MAX_DECODE_BYTES:
-                raise ValueError(f"{name} is {img.width:,} x {img.height:,} pixels: too large to read here "
-                                 f"(up to about {MAX_DECODE_BYTES / 4e6:.0f} megapixels in colour). Shrink it "
-                                 "first; 28 x 28 is all the search uses.")
+                raise ValueError(
+                    f"{name} is {img.width:,} x {img.height:,} pixels: too large to read here "
+                    f"(up to about {MAX_DECODE_BYTES / 4e6:.0f} megapixels in colour). Shrink it "
+                    "first; 28 x 28 is all the search uses."
+                )
             grey = img.convert("L").resize((SIZE, SIZE), Image.Resampling.LANCZOS)
-    except UnidentifiedImageError as err:   # PIL's text names an internal object: not for the user
+    except UnidentifiedImageError as err:  # PIL's text names an internal object: not for the user
         raise ValueError(f"{name} is not an image memlab can read. Use a PNG or JPEG file.") from err
     except (OSError, Image.DecompressionBombError) as err:
         raise ValueError(f"{name} is not an image memlab can read ({err}). Use a PNG or JPEG file.") from err
@@ -68,10 +83,10 @@ def refuse_other_formats(content: bytes, name: str):
     """Refuse, in words, a picture in a format other than PNG or JPEG, from its first bytes alone (the
     signature tests of Pillow's own plugins, which decode nothing); content nobody recognises is left
     for ``Image.open`` to refuse."""
-    Image.init()                                   # registers every plugin Pillow has
-    head = content[:16]                            # what Image.open reads to recognise a format
+    Image.init()  # registers every plugin Pillow has
+    head = content[:16]  # what Image.open reads to recognise a format
     if any(Image.OPEN[format_id][1](head) for format_id in FORMATS):
-        return                                     # (a phone's MPO photo is a JPEG too, and read as one)
+        return  # (a phone's MPO photo is a JPEG too, and read as one)
     for format_id in Image.ID:
         factory, accepts = Image.OPEN[format_id]
         if accepts is not None and accepts(head):
@@ -101,7 +116,7 @@ def grid(images, columns: int = 10) -> np.ndarray:
     out = np.zeros((rows * (SIZE + 2) + 2, columns * (SIZE + 2) + 2), dtype=np.uint8)
     for i, img in enumerate(images):
         r, c = divmod(i, columns)
-        out[2 + r * (SIZE + 2):2 + r * (SIZE + 2) + SIZE, 2 + c * (SIZE + 2):2 + c * (SIZE + 2) + SIZE] = img
+        out[2 + r * (SIZE + 2) : 2 + r * (SIZE + 2) + SIZE, 2 + c * (SIZE + 2) : 2 + c * (SIZE + 2) + SIZE] = img
     return out
 
 

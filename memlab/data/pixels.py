@@ -17,8 +17,9 @@ import numpy as np
 def is_tensor(x) -> bool:
     """Whether ``x`` is a torch.Tensor, without importing PyTorch: no tensor exists before it is (the
     dashboard draws its controls first and imports PyTorch in the background)."""
-    tensor = getattr(sys.modules.get("torch"), "Tensor", None)   # None while nothing imported it
+    tensor = getattr(sys.modules.get("torch"), "Tensor", None)  # None while nothing imported it
     return tensor is not None and isinstance(x, tensor)
+
 
 SIZE = 28  # MNIST and Fashion-MNIST images are 28 x 28, one channel
 
@@ -61,9 +62,7 @@ def as_unit_images(images, name="query") -> np.ndarray:
         images = images.detach().cpu().numpy()
     images = np.asarray(images)
     if images.dtype == np.bool_ or images.dtype.kind not in "uif":
-        raise ValueError(
-            f"{name} has dtype {images.dtype}; give uint8 grey levels (0..255) or floats on 0..1."
-        )
+        raise ValueError(f"{name} has dtype {images.dtype}; give uint8 grey levels (0..255) or floats on 0..1.")
     if images.ndim == 2:
         images = images[None]
     if images.ndim == 4 and images.shape[1] == 1:

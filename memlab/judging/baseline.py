@@ -21,7 +21,7 @@ from memlab.models import store
 from memlab.models.registry import classifier_id
 
 QUANTILES = (0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9)
-BASELINE_N = 2000   # unseen test images in the baseline
+BASELINE_N = 2000  # unseen test images in the baseline
 
 
 def unseen_images(dataset: str, n: int, seed: int = 0) -> np.ndarray:
@@ -32,8 +32,7 @@ def unseen_images(dataset: str, n: int, seed: int = 0) -> np.ndarray:
     return test.images[np.sort(np.random.default_rng(seed).choice(len(test), size=int(n), replace=False))]
 
 
-def baseline_distances(saw: TrainingSet, scope: str, classifier, n: int = BASELINE_N,
-                       seed: int = 0) -> np.ndarray:
+def baseline_distances(saw: TrainingSet, scope: str, classifier, n: int = BASELINE_N, seed: int = 0) -> np.ndarray:
     """Article-scale RMSE from ``n`` seeded test images to their nearest training image in ``saw``.
 
     Args:
@@ -58,10 +57,16 @@ def _baseline_distances(saw: TrainingSet, scope, classifier, n, seed) -> np.ndar
         return {"distances": nearest.result.rmse_article[:, 0]}
 
     # kept on disk for every later kernel: naming the class of 2 000 images alone takes ~0.7 s
-    key = {**data_key(saw.dataset), "classifier": _classifier_sha(saw.dataset), "n": n, "seed": seed,
-           "scope": scope, "subset": saw.subset_sha}
+    key = {
+        **data_key(saw.dataset),
+        "classifier": _classifier_sha(saw.dataset),
+        "n": n,
+        "seed": seed,
+        "scope": scope,
+        "subset": saw.subset_sha,
+    }
     distances = np.asarray(load_or_compute(f"baseline-{saw.dataset}", key, compute)["distances"])
-    distances.flags.writeable = False   # cached: shared by every caller
+    distances.flags.writeable = False  # cached: shared by every caller
     return distances
 
 
@@ -75,8 +80,8 @@ def _classifier_sha(dataset: str) -> str | None:
 class Likeness:
     """Three distances (0-1 RMSE) that say whether images look like a dataset's images at all, one per image."""
 
-    nearest: np.ndarray      # to the nearest image of the whole train split
-    blank: np.ndarray        # to an empty (black) picture: what the nearest image must clearly beat
+    nearest: np.ndarray  # to the nearest image of the whole train split
+    blank: np.ndarray  # to an empty (black) picture: what the nearest image must clearly beat
     unexplained: np.ndarray  # the part outside the 96 principal directions along which training images vary
 
 
@@ -90,7 +95,7 @@ def likeness(images, dataset: str, nearest=None) -> Likeness:
     index = whole_split(dataset).index
     if nearest is None:
         nearest = index.search(unit.reshape(-1, 28, 28), k=1).rmse[:, 0]
-    basis, _ = index.pca.project(unit)      # [z, r]: r is the unexplained length
+    basis, _ = index.pca.project(unit)  # [z, r]: r is the unexplained length
     return Likeness(np.asarray(nearest), np.sqrt((unit.astype(np.float64) ** 2).mean(axis=1)), basis[:, -1] / 28.0)
 
 
@@ -99,8 +104,7 @@ def typical_likeness(dataset: str, n: int = BASELINE_N, seed: int = 0) -> Likene
     """The ``Likeness`` of the baseline's ``n`` real unseen test images: the range real images reach
     (kept on disk, like the baseline)."""
     key = {**data_key(dataset), "n": n, "seed": seed, "sketch_dims": SKETCH_DIMS}
-    arrays = load_or_compute(f"look-{dataset}", key,
-                             lambda: vars(likeness(unseen_images(dataset, n, seed), dataset)))
+    arrays = load_or_compute(f"look-{dataset}", key, lambda: vars(likeness(unseen_images(dataset, n, seed), dataset)))
     return Likeness(**arrays)
 
 

@@ -28,14 +28,14 @@ import numpy as np
 from memlab.judging.metrics import copy_flags, to_article
 
 # "Does it look like the dataset at all?" (before asking whether it is a copy), against real unseen images
-BLANK_SHARE = 0.95             # the nearest training image must be closer than 0.95 x an empty picture
-UNEXPLAINED_MARGIN = 1.2       # unexplained part at most 1.2 x the largest among real unseen images
+BLANK_SHARE = 0.95  # the nearest training image must be closer than 0.95 x an empty picture
+UNEXPLAINED_MARGIN = 1.2  # unexplained part at most 1.2 x the largest among real unseen images
 UNLIKE_REASONS = ("far", "empty", "unstructured")
 
-RATIO_THRESHOLD = 1 / 3        # nearest / second nearest (Yoon et al. 2023; Gu et al. 2023)
-CARLINI_NEIGHBOURS = 50        # n: neighbours averaged in the calibration (Carlini et al. 2023)
-CARLINI_ALPHA = 0.5            # alpha (Carlini et al. 2023)
-CARLINI_THRESHOLD = 1.0        # memorized below this calibrated distance (memlab's choice)
+RATIO_THRESHOLD = 1 / 3  # nearest / second nearest (Yoon et al. 2023; Gu et al. 2023)
+CARLINI_NEIGHBOURS = 50  # n: neighbours averaged in the calibration (Carlini et al. 2023)
+CARLINI_ALPHA = 0.5  # alpha (Carlini et al. 2023)
+CARLINI_THRESHOLD = 1.0  # memorized below this calibrated distance (memlab's choice)
 
 CRITERIA = ("perfect_copy", "near_copy", "nearest_ratio", "calibrated_distance")
 DESCRIPTIONS = {
@@ -43,7 +43,7 @@ DESCRIPTIONS = {
     "near_copy": "article-scale RMSE < 0.006 (the original demo)",
     "nearest_ratio": "nearest / second-nearest l2 < 1/3 (Yoon et al. 2023; Gu et al. 2023)",
     "calibrated_distance": f"l2 to nearest / ({CARLINI_ALPHA} x mean l2 to the {CARLINI_NEIGHBOURS} nearest) "
-                           f"< {CARLINI_THRESHOLD:g} (after Carlini et al. 2023)",
+    f"< {CARLINI_THRESHOLD:g} (after Carlini et al. 2023)",
 }
 
 
@@ -83,7 +83,7 @@ def flags(rmse) -> dict:
     """For each criterion, a boolean array: which samples it calls memorized (NaN never flags)."""
     d = _distances(rmse)
     return {
-        **copy_flags(to_article(d[:, 0])),    # the demo's thresholds (article scale)
+        **copy_flags(to_article(d[:, 0])),  # the demo's thresholds (article scale)
         "nearest_ratio": nearest_ratio(d) < RATIO_THRESHOLD,
         "calibrated_distance": calibrated_distance(d) < CARLINI_THRESHOLD,
     }
@@ -107,5 +107,6 @@ def unlike_the_data(look, typical) -> list:
     far = look.nearest > typical.nearest.max()
     empty = look.nearest >= BLANK_SHARE * look.blank
     unstructured = look.unexplained > UNEXPLAINED_MARGIN * typical.unexplained.max()
-    return ["far" if f else "empty" if e else "unstructured" if u else None
-            for f, e, u in zip(far, empty, unstructured)]
+    return [
+        "far" if f else "empty" if e else "unstructured" if u else None for f, e, u in zip(far, empty, unstructured)
+    ]

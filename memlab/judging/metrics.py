@@ -20,12 +20,12 @@ import numpy as np
 from memlab.data.pixels import as_unit_images
 
 ARTICLE_MAX_P = 4095
-ARTICLE_PER_UNIT = 255.0 / ARTICLE_MAX_P   # article-scale RMSE per unit of 0-1 RMSE
+ARTICLE_PER_UNIT = 255.0 / ARTICLE_MAX_P  # article-scale RMSE per unit of 0-1 RMSE
 
-PERFECT_COPY = 0.0009   # article scale: "perfect copy" below this
-NEAR_COPY = 0.006       # article scale: "near copy" below this
-PERFECT_COPY_UNIT = PERFECT_COPY / ARTICLE_PER_UNIT   # = 0.014453 on the 0-1 scale
-NEAR_COPY_UNIT = NEAR_COPY / ARTICLE_PER_UNIT         # = 0.096353 on the 0-1 scale
+PERFECT_COPY = 0.0009  # article scale: "perfect copy" below this
+NEAR_COPY = 0.006  # article scale: "near copy" below this
+PERFECT_COPY_UNIT = PERFECT_COPY / ARTICLE_PER_UNIT  # = 0.014453 on the 0-1 scale
+NEAR_COPY_UNIT = NEAR_COPY / ARTICLE_PER_UNIT  # = 0.096353 on the 0-1 scale
 
 VERDICTS = ("perfect copy", "near copy", "novel")
 
@@ -45,7 +45,7 @@ def rmse(a, b) -> np.ndarray:
     if len(a) != len(b) and 1 not in (len(a), len(b)):
         raise ValueError(f"Cannot pair {len(a)} images with {len(b)}; give equal counts or one image.")
     diff = a.astype(np.float64) - b.astype(np.float64)
-    return np.sqrt((diff ** 2).mean(axis=(1, 2)))
+    return np.sqrt((diff**2).mean(axis=(1, 2)))
 
 
 def rmse_article(a, b) -> np.ndarray:

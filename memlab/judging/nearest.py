@@ -16,14 +16,14 @@ SCOPES = ("same class", "whole set")
 class Nearest:
     """The nearest training images of a batch of queries, and how they were searched."""
 
-    result: SearchResult       # (Q, k) neighbours, nearest first
-    labels: np.ndarray         # (Q,) the class the classifier predicts for each query (both scopes)
-    confidences: np.ndarray    # (Q,) the classifier's probability for that class
-    scope: str                 # "same class" or "whole set"
-    searched: int              # training images the search could draw from (the model's whole set)
+    result: SearchResult  # (Q, k) neighbours, nearest first
+    labels: np.ndarray  # (Q,) the class the classifier predicts for each query (both scopes)
+    confidences: np.ndarray  # (Q,) the classifier's probability for that class
+    scope: str  # "same class" or "whole set"
+    searched: int  # training images the search could draw from (the model's whole set)
     searched_per_query: np.ndarray  # (Q,) images actually compared with each query
     whole_set_fallback: np.ndarray  # (Q,) True where "same class" searched the whole set (see find_nearest)
-    what: str                  # plain words, e.g. "the 300 MNIST training images of MNIST-diffusion-..."
+    what: str  # plain words, e.g. "the 300 MNIST training images of MNIST-diffusion-..."
 
 
 def find_nearest(queries, saw, k: int = 1, scope: str = "same class", classifier=None, predicted=None) -> Nearest:
@@ -50,8 +50,10 @@ def find_nearest(queries, saw, k: int = 1, scope: str = "same class", classifier
     index = saw.index
     k = min(int(k), len(index))
     if predicted is None and classifier is None:
-        raise ValueError("find_nearest needs the classifier that names each query's class (classifier=...) "
-                         "or its predictions (predicted=...).")
+        raise ValueError(
+            "find_nearest needs the classifier that names each query's class (classifier=...) "
+            "or its predictions (predicted=...)."
+        )
     labels, confidences = predicted if predicted is not None else classifier.predict(queries)
     class_size = np.array([len(index.rows_of_class.get(int(c), ())) for c in labels], dtype=np.int64)
     same = (class_size >= k) if scope == "same class" else np.zeros(len(queries), bool)
@@ -65,8 +67,11 @@ def find_nearest(queries, saw, k: int = 1, scope: str = "same class", classifier
     else:
         what = f"the training images of the predicted class among {saw.words}"
         if not same.all():
-            what += (f" ({int((~same).sum())} of {len(same)} searched among all of them: their predicted class "
-                     f"has fewer than {k} images there)")
+            what += (
+                f" ({int((~same).sum())} of {len(same)} searched among all of them: their predicted class "
+                f"has fewer than {k} images there)"
+            )
     fallback = ~same if scope == "same class" else np.zeros(len(same), bool)
-    return Nearest(result, labels, confidences, scope, len(index), np.where(same, class_size, len(index)),
-                   fallback, what)
+    return Nearest(
+        result, labels, confidences, scope, len(index), np.where(same, class_size, len(index)), fallback, what
+    )

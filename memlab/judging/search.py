@@ -34,16 +34,16 @@ PIXELS = 28 * 28
 # matrix product. Measured on MNIST (1 000 test queries, exact scores per query / ms): 48: 139 / 250,
 # 64: 54 / 160, 96: 16.5 / 140, 128: 8 / 150.
 SKETCH_DIMS = 96
-PAIRS_PER_CHUNK = 2048   # exact scores computed at once (bounds memory: 2048 x 784 float64 = 13 MB)
+PAIRS_PER_CHUNK = 2048  # exact scores computed at once (bounds memory: 2048 x 784 float64 = 13 MB)
 
 
 @dataclass
 class SearchResult:
     """Top-k neighbours of each query; every array is shaped (Q, k), nearest first."""
 
-    indices: np.ndarray   # dataset indices of the neighbours (into the dataset's train split)
-    labels: np.ndarray    # their class ids
-    rmse: np.ndarray      # RMSE on the 0-1 scale
+    indices: np.ndarray  # dataset indices of the neighbours (into the dataset's train split)
+    labels: np.ndarray  # their class ids
+    rmse: np.ndarray  # RMSE on the 0-1 scale
 
     @property
     def rmse_article(self) -> np.ndarray:
@@ -54,9 +54,10 @@ class SearchResult:
         """The ``memlab search --json`` layout."""
         queries = []
         for q in range(len(self.indices)):
-            neighbours = [{"index": int(i), "label": int(lab), "rmse": float(r), "rmse_article": float(a)}
-                          for i, lab, r, a in zip(self.indices[q], self.labels[q], self.rmse[q],
-                                                  self.rmse_article[q])]
+            neighbours = [
+                {"index": int(i), "label": int(lab), "rmse": float(r), "rmse_article": float(a)}
+                for i, lab, r, a in zip(self.indices[q], self.labels[q], self.rmse[q], self.rmse_article[q])
+            ]
             label = None if predicted_labels is None else int(predicted_labels[q])
             queries.append({"predicted_label": label, "neighbours": neighbours})
         return {"queries": queries}
@@ -66,25 +67,25 @@ class SearchResult:
 class PCABasis:
     """The PCA basis that turns an image into its (dims + 2)-number sketch."""
 
-    mean: np.ndarray    # (784,) float64, the set's mean image on 0..1
-    basis: np.ndarray   # (784, dims) float64, orthonormal principal directions
+    mean: np.ndarray  # (784,) float64, the set's mean image on 0..1
+    basis: np.ndarray  # (784, dims) float64, orthonormal principal directions
 
     @classmethod
     def fit(cls, vectors: np.ndarray, dims: int = SKETCH_DIMS) -> "PCABasis":
         """Principal directions of 0..1 ``vectors`` (N, 784)."""
         mean = vectors.mean(axis=0, dtype=np.float64)
         scatter = np.zeros((PIXELS, PIXELS))
-        for start in range(0, len(vectors), 2048):                # in chunks, to keep memory small
-            centred = vectors[start:start + 2048].astype(np.float64) - mean
+        for start in range(0, len(vectors), 2048):  # in chunks, to keep memory small
+            centred = vectors[start : start + 2048].astype(np.float64) - mean
             scatter += centred.T @ centred
-        _, directions = np.linalg.eigh(scatter)                   # ascending eigenvalues
+        _, directions = np.linalg.eigh(scatter)  # ascending eigenvalues
         return cls(mean, np.ascontiguousarray(directions[:, ::-1][:, :dims]))
 
     def project(self, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For 0..1 vectors (N, 784): float32 sketches ``[z, r]`` (N, dims + 1) and ``||x - mean||^2``."""
         centred = vectors.astype(np.float64) - self.mean
-        z = centred @ self.basis                                    # (N, dims)
-        norm2 = np.einsum("ij,ij->i", centred, centred)             # (N,)
+        z = centred @ self.basis  # (N, dims)
+        norm2 = np.einsum("ij,ij->i", centred, centred)  # (N,)
         rest = np.sqrt(np.maximum(norm2 - np.einsum("ij,ij->i", z, z), 0.0))
         return np.column_stack([z, rest]).astype(np.float32), norm2
 
@@ -94,24 +95,26 @@ class SearchIndex:
 
     def __init__(self, images, labels, indices=None, name="training set", prepared=None):
         """Args:
-            images: (N, 28, 28) uint8 (referenced, not copied: do not modify it) or 0..1 floats
-                (stored as a float32 copy).
-            labels: (N,) class ids.
-            indices: (N,) dataset index of each image (default 0..N-1), reported in results.
-            name: what to call this set in messages.
-            prepared: ``prepared_arrays()`` of an index built earlier from exactly these images,
-                labels and indices (e.g. from memlab's disk cache): skips building the sketch.
+        images: (N, 28, 28) uint8 (referenced, not copied: do not modify it) or 0..1 floats
+            (stored as a float32 copy).
+        labels: (N,) class ids.
+        indices: (N,) dataset index of each image (default 0..N-1), reported in results.
+        name: what to call this set in messages.
+        prepared: ``prepared_arrays()`` of an index built earlier from exactly these images,
+            labels and indices (e.g. from memlab's disk cache): skips building the sketch.
         """
         images = np.asarray(images)
         if images.dtype == np.uint8 and images.ndim == 3 and images.shape[1:] == (28, 28) and len(images):
-            pixels = images.reshape(-1, PIXELS)                              # grey levels, kept as they are
+            pixels = images.reshape(-1, PIXELS)  # grey levels, kept as they are
         else:
-            pixels = as_unit_images(images, name).reshape(-1, PIXELS)        # checked, float32 on 0..1
+            pixels = as_unit_images(images, name).reshape(-1, PIXELS)  # checked, float32 on 0..1
         labels = np.asarray(labels, dtype=np.int64)
         indices = np.arange(len(labels)) if indices is None else np.asarray(indices, np.int64)
         if not len(labels) == len(indices) == len(pixels):
-            raise ValueError(f"{name}: {len(pixels)} images, {len(labels)} labels and {len(indices)} "
-                             "indices; give one label and index per image.")
+            raise ValueError(
+                f"{name}: {len(pixels)} images, {len(labels)} labels and {len(indices)} "
+                "indices; give one label and index per image."
+            )
         # rows are sorted by class, so that each class is one contiguous block of the table; the pixels
         # stay where they are (no copy) and ``pixel_rows`` says where each row's image is
         order = np.lexsort((indices, labels))
@@ -133,14 +136,14 @@ class SearchIndex:
         Without ``pca`` and ``table`` (a new index) they are computed; ``subset`` passes its parent's.
         """
         self.pixels, self.pixel_rows, self.labels, self.indices, self.name = pixels, pixel_rows, labels, indices, name
-        if pca is None:                            # fitted on <= ~10 000 of the rows
+        if pca is None:  # fitted on <= ~10 000 of the rows
             pca = PCABasis.fit(self.unit_vectors(slice(None, None, max(1, len(self) // 10000))))
         self.pca = pca
         if table is None:
             # (dims + 2, N) columns [z, r, ||x - mean||^2]: the query row [z_q, r_q, -1/2] times a column
             # is (||q - mean||^2 - lower bound) / 2, so one matrix product bounds a block of queries
             table = np.empty((self.pca.basis.shape[1] + 2, len(self)), np.float32)
-            for start in range(0, len(self), 2048):   # in chunks: a float64 copy of 60 000 images is 376 MB
+            for start in range(0, len(self), 2048):  # in chunks: a float64 copy of 60 000 images is 376 MB
                 rows = slice(start, start + 2048)
                 sketches, norm2 = self.pca.project(self.unit_vectors(rows))
                 table[:-1, rows], table[-1, rows] = sketches.T, norm2
@@ -165,11 +168,17 @@ class SearchIndex:
         if (self.indices[rows] != wanted).any():
             missing = wanted[self.indices[rows] != wanted]
             raise ValueError(f"{len(missing)} of the indices (e.g. {missing[0]}) are not in the {self.name}.")
-        rows = np.sort(rows)                 # keeps the parent's order: sorted by class
+        rows = np.sort(rows)  # keeps the parent's order: sorted by class
         part = SearchIndex.__new__(SearchIndex)
-        part._assemble(self.pixels, self.pixel_rows[rows], self.labels[rows], self.indices[rows],  # shares the pixels
-                       name or f"{len(rows)}-image subset of the {self.name}",
-                       self.pca, np.ascontiguousarray(self.table[:, rows]))
+        part._assemble(
+            self.pixels,
+            self.pixel_rows[rows],
+            self.labels[rows],
+            self.indices[rows],  # shares the pixels
+            name or f"{len(rows)}-image subset of the {self.name}",
+            self.pca,
+            np.ascontiguousarray(self.table[:, rows]),
+        )
         return part
 
     def __len__(self):
@@ -215,12 +224,14 @@ class SearchIndex:
         out_d2 = np.empty((len(q), k), dtype=np.float64)
         for query_rows, candidate_rows in groups:
             if k > len(candidate_rows):
-                raise ValueError(f"k={k} neighbours asked for, but only {len(candidate_rows)} images are "
-                                 f"searched in the {self.name}; choose k <= {len(candidate_rows)}.")
+                raise ValueError(
+                    f"k={k} neighbours asked for, but only {len(candidate_rows)} images are "
+                    f"searched in the {self.name}; choose k <= {len(candidate_rows)}."
+                )
             # a class is a contiguous block of columns: a view, not a copy
-            table = self.table[:, candidate_rows[0]:candidate_rows[-1] + 1]
+            table = self.table[:, candidate_rows[0] : candidate_rows[-1] + 1]
             for start in range(0, len(query_rows), block):
-                rows = query_rows[start:start + block]
+                rows = query_rows[start : start + block]
                 found, out_d2[rows] = self._top_k(q[rows], table, candidate_rows, k)
                 out_rows[rows] = candidate_rows[found]
         return SearchResult(self.indices[out_rows], self.labels[out_rows], np.sqrt(out_d2 / PIXELS))
@@ -237,7 +248,7 @@ class SearchIndex:
     def _top_k(self, q, table, candidate_rows, k):
         """Exact top-k (positions into ``candidate_rows``) for a block of queries (B, 784)."""
         sketches, q_norm2 = self.pca.project(q)
-        rows = np.column_stack([sketches, np.full(len(q), -0.5, np.float32)])   # (B, dims + 2)
+        rows = np.column_stack([sketches, np.full(len(q), -0.5, np.float32)])  # (B, dims + 2)
         q = q.astype(np.float64)
         # 1. half the gap between ||q - mean||^2 and the lower bound, for every candidate: (B, M)
         half_gap = rows @ table

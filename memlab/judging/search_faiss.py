@@ -25,25 +25,28 @@ def _faiss():
     try:
         import faiss
     except ImportError as err:
-        raise ImportError("The FAISS backend needs faiss-cpu: pip install faiss-cpu "
-                          "(or pip install -e '.[dev]' in a memlab checkout).") from err
+        raise ImportError(
+            "The FAISS backend needs faiss-cpu: pip install faiss-cpu "
+            "(or pip install -e '.[dev]' in a memlab checkout)."
+        ) from err
     return faiss
 
 
 class FaissIndex:
     """Nearest training images by RMSE, through FAISS. Same ``search`` call as ``SearchIndex``."""
 
-    def __init__(self, images, labels, indices=None, name="training set", kind="flat",
-                 lists=1024, probe=16, extra=8, seed=0):
+    def __init__(
+        self, images, labels, indices=None, name="training set", kind="flat", lists=1024, probe=16, extra=8, seed=0
+    ):
         """Args:
-            images, labels, indices, name: as for ``SearchIndex``.
-            kind: ``"flat"`` (exhaustive), ``"ivf"`` or ``"hnsw"`` (approximate).
-            lists, probe: IVF cells, and cells scanned per query.
-            extra: candidates fetched beyond k and re-scored exactly.
-            seed: seeds the IVF clustering.
+        images, labels, indices, name: as for ``SearchIndex``.
+        kind: ``"flat"`` (exhaustive), ``"ivf"`` or ``"hnsw"`` (approximate).
+        lists, probe: IVF cells, and cells scanned per query.
+        extra: candidates fetched beyond k and re-scored exactly.
+        seed: seeds the IVF clustering.
         """
         faiss = _faiss()
-        self.vectors = as_unit_images(images, name).reshape(-1, PIXELS)   # float32, what FAISS indexes
+        self.vectors = as_unit_images(images, name).reshape(-1, PIXELS)  # float32, what FAISS indexes
         self.labels = np.asarray(labels, dtype=np.int64)
         self.indices = np.arange(len(self.labels)) if indices is None else np.asarray(indices, np.int64)
         self.name, self.kind, self.extra = name, kind, extra
@@ -66,18 +69,21 @@ class FaissIndex:
     def search(self, queries, k: int = 1, classes=None) -> SearchResult:
         """The k nearest images found for each query (exact for ``flat``; see the module docstring)."""
         if classes is not None:
-            raise ValueError("The FAISS backend searches the whole set; build one FaissIndex per class "
-                             "to search within a class.")
+            raise ValueError(
+                "The FAISS backend searches the whole set; build one FaissIndex per class to search within a class."
+            )
         if not isinstance(k, (int, np.integer)) or k < 1 or k > len(self):
             raise ValueError(f"k must be an integer from 1 to {len(self)}, got {k!r}.")
         q = as_unit_images(queries).reshape(-1, PIXELS)
-        _, found = self.index.search(q, min(k + self.extra, len(self)))     # (Q, k + extra), -1 = none
+        _, found = self.index.search(q, min(k + self.extra, len(self)))  # (Q, k + extra), -1 = none
         rows, d2 = np.empty((len(q), k), np.int64), np.empty((len(q), k))
         for i, cand in enumerate(found):
             cand = cand[cand >= 0]
             if len(cand) < k:
-                raise RuntimeError(f"FAISS found only {len(cand)} candidates for query {i}; scan more "
-                                   f"cells (probe > {getattr(self.index, 'nprobe', 0)}).")
+                raise RuntimeError(
+                    f"FAISS found only {len(cand)} candidates for query {i}; scan more "
+                    f"cells (probe > {getattr(self.index, 'nprobe', 0)})."
+                )
             exact = ((self.vectors[cand].astype(np.float64) - q[i].astype(np.float64)) ** 2).sum(axis=1)
             order = np.lexsort((self.indices[cand], exact))[:k]
             rows[i], d2[i] = cand[order], exact[order]

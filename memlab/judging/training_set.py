@@ -23,8 +23,11 @@ from memlab.judging.search import SKETCH_DIMS, SearchIndex
 def data_key(dataset: str) -> dict:
     """What a dataset's derived arrays depend on: the sha256 of its train and test images and labels."""
     train, test = data.load(dataset, "train"), data.load(dataset, "test")
-    return {"dataset": dataset, "train": train.sha256 or fingerprint(train.images, train.labels),
-            "test": test.sha256 or fingerprint(test.images, test.labels)}
+    return {
+        "dataset": dataset,
+        "train": train.sha256 or fingerprint(train.images, train.labels),
+        "test": test.sha256 or fingerprint(test.images, test.labels),
+    }
 
 
 class TrainingSet:
@@ -39,7 +42,7 @@ class TrainingSet:
 
     def __init__(self, dataset: str, index: SearchIndex, owner: str | None = None, subset=None):
         self.dataset, self.index, self.owner, self.subset = dataset, index, owner, subset
-        self.baselines = {}   # (scope, n, seed) -> distances (memlab.judging.baseline.baseline_distances)
+        self.baselines = {}  # (scope, n, seed) -> distances (memlab.judging.baseline.baseline_distances)
 
     @property
     def is_whole_split(self) -> bool:
@@ -78,8 +81,9 @@ def whole_split(dataset: str) -> TrainingSet:
     if built:
         return TrainingSet(dataset, built[0])
     train = data.load(dataset, "train")
-    return TrainingSet(dataset, SearchIndex(train.images, train.labels, None, f"{dataset} training set",
-                                            prepared=prepared))
+    return TrainingSet(
+        dataset, SearchIndex(train.images, train.labels, None, f"{dataset} training set", prepared=prepared)
+    )
 
 
 def subset_of(dataset: str, subset_indices, owner: str) -> TrainingSet:

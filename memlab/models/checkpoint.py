@@ -51,11 +51,11 @@ def atomic_write(path: Path, write) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         write(tmp)
         with open(tmp, "rb") as f:
-            os.fsync(f.fileno())      # the bytes are on disk before the rename ...
+            os.fsync(f.fileno())  # the bytes are on disk before the rename ...
         os.replace(tmp, path)
         folder = os.open(path.parent, os.O_RDONLY)
         try:
-            os.fsync(folder)          # ... and the rename itself survives a power cut
+            os.fsync(folder)  # ... and the rename itself survives a power cut
         finally:
             os.close(folder)
     except BaseException as err:
@@ -68,7 +68,8 @@ def atomic_write(path: Path, write) -> None:
             reason = f"the write stopped part-way: {str(err).splitlines()[0][:160]}"
         raise CheckpointError(
             f"Could not save {path} ({reason}). The previous file, if any, is untouched. If the disk is "
-            "full, free some space or choose another --out folder, then run again with --resume.") from err
+            "full, free some space or choose another --out folder, then run again with --resume."
+        ) from err
 
 
 def save(path: Path, payload: dict) -> None:
@@ -102,17 +103,20 @@ def load(path: Path, expect_id: str | None = None) -> dict:
         raise CheckpointError(
             f"Checkpoint {path} cannot be read: it is truncated, corrupt or holds objects that are not "
             f"plain weights ({type(err).__name__}: {str(err).splitlines()[0][:200]}). Delete it and train "
-            "again, or restore the file (for shipped models: reinstall memlab).") from err
+            "again, or restore the file (for shipped models: reinstall memlab)."
+        ) from err
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise CheckpointError(f"{path} is not a memlab checkpoint (no format {FORMAT!r}).")
     card = payload["card"]
     if expect_id is not None and card.get("id") != expect_id:
         raise CheckpointError(
             f"{path} holds model {card.get('id')!r}, not {expect_id!r}: a checkpoint of another model. "
-            f"Put the right file in place or train it with `memlab train {expect_id}`.")
+            f"Put the right file in place or train it with `memlab train {expect_id}`."
+        )
     actual = weights_sha256(payload["weights"])
     if actual != card.get("weights_sha256"):
         raise CheckpointError(
             f"The weights in {path} do not match their card: sha256 {actual[:16]}... but the card says "
-            f"{str(card.get('weights_sha256'))[:16]}.... The file was altered or damaged; restore it or retrain.")
+            f"{str(card.get('weights_sha256'))[:16]}.... The file was altered or damaged; restore it or retrain."
+        )
     return payload

@@ -41,16 +41,20 @@ class ClassifierOutputs(nn.Module):
         self.net = net
 
     def forward(self, x):
-        features = self.net.features(x)                    # (B, feature_dim)
+        features = self.net.features(x)  # (B, feature_dim)
         return self.net.head(features).softmax(1), features  # (B, num_classes), (B, feature_dim)
 
 
 def exportable(model):
     """(network, example inputs, input names, output names) for one trained model."""
-    batch = 2   # any size but 0 or 1 (torch.export fixes those); the export accepts every batch size
+    batch = 2  # any size but 0 or 1 (torch.export fixes those); the export accepts every batch size
     if model.spec.kind == "diffusion":
-        return (model.net, (torch.zeros(batch, 1, 28, 28), torch.zeros(batch, dtype=torch.long)),
-                ["x", "t"], ["output"])
+        return (
+            model.net,
+            (torch.zeros(batch, 1, 28, 28), torch.zeros(batch, dtype=torch.long)),
+            ["x", "t"],
+            ["output"],
+        )
     if model.spec.kind == "gan":
         return model.net, (torch.zeros(batch, model.spec.network.noise_dim),), ["z"], ["images"]
     return ClassifierOutputs(model.net), (torch.zeros(batch, 1, 28, 28),), ["x"], ["probabilities", "features"]
@@ -65,17 +69,23 @@ def export(model_id: str, force: bool = False):
     net, inputs, input_names, output_names = exportable(model)
     batch = torch.export.Dim("batch")
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")   # the exporter's notes on renamed axes and deprecations
-        program = torch.onnx.export(net.eval(), inputs, dynamo=True, input_names=input_names,
-                                    output_names=output_names, dynamic_shapes=[{0: batch}] * len(inputs),
-                                    verbose=False)
+        warnings.simplefilter("ignore")  # the exporter's notes on renamed axes and deprecations
+        program = torch.onnx.export(
+            net.eval(),
+            inputs,
+            dynamo=True,
+            input_names=input_names,
+            output_names=output_names,
+            dynamic_shapes=[{0: batch}] * len(inputs),
+            verbose=False,
+        )
     program.model.metadata_props.update({"model_id": model_id, "weights_sha256": model.card["weights_sha256"]})
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".tmp")
     os.close(fd)
     try:
         program.save(tmp, external_data=False)
-        os.chmod(tmp, 0o644)    # readable by every user of a shared cache (a class server)
+        os.chmod(tmp, 0o644)  # readable by every user of a shared cache (a class server)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

@@ -34,7 +34,7 @@ from memlab.sampling import noise
 from memlab.sampling.loop import sample_diffusion, sample_gan
 from memlab.sampling.schedule import NoiseSchedule
 
-EXPORT_FORMAT = 1   # bump when what an export holds changes (input names, outputs): old files are then ignored
+EXPORT_FORMAT = 1  # bump when what an export holds changes (input names, outputs): old files are then ignored
 
 
 def export_path(model_id: str) -> Path:
@@ -69,7 +69,7 @@ def session(path) -> ort.InferenceSession:
 # per kernel); reopening a closed one takes ~20-40 ms (measured), and the warm-up reopens a model as soon as
 # it is chosen again. Four: a generator and its classifier for each dataset.
 MAX_OPEN_SESSIONS = 4
-_open_sessions: "OrderedDict[str, ort.InferenceSession]" = OrderedDict()   # path -> session, least recent first
+_open_sessions: "OrderedDict[str, ort.InferenceSession]" = OrderedDict()  # path -> session, least recent first
 _sessions_lock = threading.Lock()
 
 
@@ -82,7 +82,7 @@ def open_session(path: str) -> ort.InferenceSession:
             found = session(path)
         _open_sessions[path] = found
         while len(_open_sessions) > MAX_OPEN_SESSIONS:
-            _open_sessions.popitem(last=False)     # a run still using it keeps it alive until it ends
+            _open_sessions.popitem(last=False)  # a run still using it keeps it alive until it ends
         return found
 
 
@@ -109,14 +109,24 @@ class OnnxDiffusion(OnnxModel):
         """``n`` images on 0..1, shape (n, 28, 28); see ``memlab.models.torch_models.DiffusionModel.sample``.
 
         ``on_step(t, x_t, x0)`` is called after every step with (n, 28, 28) arrays on 0..1."""
+
         def predict(x, t: int):
             return self._run(x=x, t=np.full((len(x),), t, dtype=np.int64))[0]
 
-        step_hook = None if on_step is None else (
-            lambda t, x_t, x0: on_step(t, model_to_unit(x_t)[:, 0], model_to_unit(x0)[:, 0]))
-        x = sample_diffusion(predict, NoiseSchedule(self.spec.schedule), n, noise.stream(seed),
-                             steps or self.spec.default_steps, sampler or self.spec.default_sampler,
-                             on_step=step_hook)
+        step_hook = (
+            None
+            if on_step is None
+            else (lambda t, x_t, x0: on_step(t, model_to_unit(x_t)[:, 0], model_to_unit(x0)[:, 0]))
+        )
+        x = sample_diffusion(
+            predict,
+            NoiseSchedule(self.spec.schedule),
+            n,
+            noise.stream(seed),
+            steps or self.spec.default_steps,
+            sampler or self.spec.default_sampler,
+            on_step=step_hook,
+        )
         return model_to_unit(x)[:, 0]
 
 
@@ -129,12 +139,12 @@ class OnnxGAN(OnnxModel):
 
 class OnnxClassifier(OnnxModel):
     def _batches(self, images, output: int, batch=1000) -> np.ndarray:
-        x = unit_to_model(as_unit_images(images))[:, None]   # (N, 1, 28, 28) on -1..1
-        return np.concatenate([self._run(x=x[i:i + batch])[output] for i in range(0, len(x), batch)])
+        x = unit_to_model(as_unit_images(images))[:, None]  # (N, 1, 28, 28) on -1..1
+        return np.concatenate([self._run(x=x[i : i + batch])[output] for i in range(0, len(x), batch)])
 
     def predict(self, images):
         """Class ids (int64) and the softmax confidence of each (float32), for images on 0..1 or uint8."""
-        probs = self._batches(images, 0)                   # (N, num_classes)
+        probs = self._batches(images, 0)  # (N, num_classes)
         return probs.argmax(1).astype(np.int64), probs.max(1).astype(np.float32)
 
     def features(self, images) -> np.ndarray:
@@ -150,9 +160,11 @@ def _open(model_id: str, path: str):
     spec, card = get_spec(model_id), store.card(model_id)
     model = CLASSES[spec.kind](spec, card, path)
     stored = model.session.get_modelmeta().custom_metadata_map.get("weights_sha256")
-    if stored != card["weights_sha256"]:   # a file under the right name, made from other weights
-        raise CheckpointError(f"{path} was exported from other weights than {model_id!r}'s "
-                              f"(sha256 {stored} != {card['weights_sha256']}); delete it and run `memlab prepare`.")
+    if stored != card["weights_sha256"]:  # a file under the right name, made from other weights
+        raise CheckpointError(
+            f"{path} was exported from other weights than {model_id!r}'s "
+            f"(sha256 {stored} != {card['weights_sha256']}); delete it and run `memlab prepare`."
+        )
     return model
 
 
@@ -169,6 +181,8 @@ def open_onnx(model_id: str):
     """
     path = export_path(model_id)
     if not path.is_file():
-        raise CheckpointError(f"No ONNX export of {model_id!r}'s current weights in {path.parent} "
-                              f"(looked for {path.name}). Run `memlab prepare` to export every trained model.")
+        raise CheckpointError(
+            f"No ONNX export of {model_id!r}'s current weights in {path.parent} "
+            f"(looked for {path.name}). Run `memlab prepare` to export every trained model."
+        )
     return _open(model_id, str(path))

@@ -32,9 +32,11 @@ def is_trained(model_id: str) -> bool:
 
 
 def how_to_train(model_id: str) -> str:
-    return (f"Model {model_id!r} is not trained yet (no {weights_path(model_id)}). Train it with "
-            f"`memlab train {model_id}`, then copy runs/{model_id}/{model_id}.pt and .json into "
-            f"{weights_dir()}, or set MEMLAB_WEIGHTS to a folder holding them.")
+    return (
+        f"Model {model_id!r} is not trained yet (no {weights_path(model_id)}). Train it with "
+        f"`memlab train {model_id}`, then copy runs/{model_id}/{model_id}.pt and .json into "
+        f"{weights_dir()}, or set MEMLAB_WEIGHTS to a folder holding them."
+    )
 
 
 @functools.lru_cache(maxsize=16)
@@ -68,18 +70,23 @@ def card(model_id: str) -> dict | None:
 
 def card_table() -> str:
     """A Markdown table of every registry model and its card (what `memlab zoo` prints)."""
-    head = ("| id | label | parameters | trained on | steps | epochs | wall time | machine | final loss | "
-            "sampler | sha256 |\n|---|---|---|---|---|---|---|---|---|---|---|")
+    head = (
+        "| id | label | parameters | trained on | steps | epochs | wall time | machine | final loss | "
+        "sampler | sha256 |\n|---|---|---|---|---|---|---|---|---|---|---|"
+    )
     rows = []
     for model_id, spec in MODELS.items():
         c = card(model_id)
         if c is None:
-            rows.append(f"| `{model_id}` | {spec.label} | – | {spec.train_size} {spec.dataset} | not trained "
-                        f"| | | | | | |")
+            rows.append(
+                f"| `{model_id}` | {spec.label} | – | {spec.train_size} {spec.dataset} | not trained | | | | | | |"
+            )
             continue
         sampler = f"{c['default_sampler']} {c['default_steps']}" if c.get("default_sampler") else "–"
         extra = f" (test acc. {c['test_accuracy']:.2%})" if "test_accuracy" in c else ""
-        rows.append(f"| `{model_id}` | {c['label']} | {c['parameters']:,} | {c['train_size']} {c['dataset']} "
-                    f"(seed {c['subset_seed']}) | {c['steps']} | {c['epochs']} | {c['wall_time_s'] / 60:.1f} min "
-                    f"| {c['machine']} | {c['loss_final']:.4f}{extra} | {sampler} | `{c['weights_sha256'][:12]}` |")
+        rows.append(
+            f"| `{model_id}` | {c['label']} | {c['parameters']:,} | {c['train_size']} {c['dataset']} "
+            f"(seed {c['subset_seed']}) | {c['steps']} | {c['epochs']} | {c['wall_time_s'] / 60:.1f} min "
+            f"| {c['machine']} | {c['loss_final']:.4f}{extra} | {sampler} | `{c['weights_sha256'][:12]}` |"
+        )
     return "\n".join([head] + rows)

@@ -51,8 +51,9 @@ def _unit(x: np.ndarray) -> np.ndarray:
 
 
 class DiffusionModel(TrainedModel):
-    def sample(self, n, seed=None, steps=None, sampler=None, on_step=None, eta=0.0,
-               spacing=DEFAULT_SPACING) -> np.ndarray:
+    def sample(
+        self, n, seed=None, steps=None, sampler=None, on_step=None, eta=0.0, spacing=DEFAULT_SPACING
+    ) -> np.ndarray:
         """``n`` images on 0..1, shape (n, 28, 28).
 
         Args:
@@ -69,9 +70,17 @@ class DiffusionModel(TrainedModel):
             return self.net(x, torch.full((len(x),), t, device=device, dtype=torch.long)).float().cpu().numpy()
 
         step_hook = None if on_step is None else lambda t, x_t, x0: on_step(t, _unit(x_t), _unit(x0))
-        x = sample_diffusion(predict, NoiseSchedule(self.spec.schedule), n, noise.stream(seed),
-                             steps or self.spec.default_steps, sampler or self.spec.default_sampler,
-                             eta, step_hook, spacing)
+        x = sample_diffusion(
+            predict,
+            NoiseSchedule(self.spec.schedule),
+            n,
+            noise.stream(seed),
+            steps or self.spec.default_steps,
+            sampler or self.spec.default_sampler,
+            eta,
+            step_hook,
+            spacing,
+        )
         return _unit(x)
 
 
@@ -92,7 +101,7 @@ class ClassifierModel(TrainedModel):
         x = unit_to_model(torch.from_numpy(as_unit_images(images)))[:, None]  # (N, 1, 28, 28)
         device = next(self.net.parameters()).device
         with torch.no_grad():
-            return torch.cat([fn(x[i:i + batch].to(device)).cpu() for i in range(0, len(x), batch)])
+            return torch.cat([fn(x[i : i + batch].to(device)).cpu() for i in range(0, len(x), batch)])
 
     def predict(self, images):
         """Class ids and the softmax confidence of each, for images on 0..1 or uint8."""
@@ -109,10 +118,10 @@ class ClassifierModel(TrainedModel):
 class Kind:
     """Everything memlab needs to know about one kind of model, in one record."""
 
-    config: type          # the network's frozen config dataclass, e.g. UNetConfig
-    network: type         # the nn.Module built from it: network(config) (what is shipped and sampled from)
-    model: type           # the trained model's interface (above)
-    architecture: str     # what the model card calls the network
+    config: type  # the network's frozen config dataclass, e.g. UNetConfig
+    network: type  # the nn.Module built from it: network(config) (what is shipped and sampled from)
+    model: type  # the trained model's interface (above)
+    architecture: str  # what the model card calls the network
 
 
 KINDS = {
@@ -124,6 +133,7 @@ KINDS = {
 
 def spec_from_dict(d: dict) -> ModelSpec:
     """Rebuild a ``ModelSpec`` saved with ``to_dict`` (as stored in every checkpoint)."""
+
     def build(cls, values):
         # dataclasses turn tuples into lists on some round trips; restore them
         return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})

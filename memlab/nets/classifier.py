@@ -4,7 +4,6 @@ memlab uses it to pick the class for a same-class search, to score sample qualit
 (confidence) and, through ``features``, for the Frechet distance between image sets.
 """
 
-
 import torch
 from torch import nn
 
@@ -22,10 +21,19 @@ class Classifier(nn.Module):
         def conv(c_in, c_out):
             return [nn.Conv2d(c_in, c_out, 3, padding=1), nn.BatchNorm2d(c_out), nn.ReLU()]
 
-        self.body = nn.Sequential(*conv(1, c1), *conv(c1, c1), nn.MaxPool2d(2),      # (B, c1, 14, 14)
-                                  *conv(c1, c2), *conv(c2, c2), nn.MaxPool2d(2),     # (B, c2, 7, 7)
-                                  *conv(c2, c3), nn.AdaptiveAvgPool2d(1), nn.Flatten(),  # (B, c3)
-                                  nn.Linear(c3, cfg.feature_dim), nn.ReLU())
+        self.body = nn.Sequential(
+            *conv(1, c1),
+            *conv(c1, c1),
+            nn.MaxPool2d(2),  # (B, c1, 14, 14)
+            *conv(c1, c2),
+            *conv(c2, c2),
+            nn.MaxPool2d(2),  # (B, c2, 7, 7)
+            *conv(c2, c3),
+            nn.AdaptiveAvgPool2d(1),
+            nn.Flatten(),  # (B, c3)
+            nn.Linear(c3, cfg.feature_dim),
+            nn.ReLU(),
+        )
         self.head = nn.Sequential(nn.Dropout(cfg.dropout), nn.Linear(cfg.feature_dim, cfg.num_classes))
 
     def features(self, x: torch.Tensor) -> torch.Tensor:

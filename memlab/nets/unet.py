@@ -35,8 +35,8 @@ class ResBlock(nn.Module):
         self.skip = nn.Conv2d(c_in, c_out, 1) if c_in != c_out else nn.Identity()
 
     def forward(self, x, temb):
-        h = self.conv1(F.silu(self.norm1(x)))               # (B, c_out, H, W)
-        h = h + self.time(F.silu(temb))[:, :, None, None]   # add the timestep to every pixel
+        h = self.conv1(F.silu(self.norm1(x)))  # (B, c_out, H, W)
+        h = h + self.time(F.silu(temb))[:, :, None, None]  # add the timestep to every pixel
         h = self.conv2(F.silu(self.norm2(h)))
         return h + self.skip(x)
 
@@ -55,7 +55,7 @@ class Attention(nn.Module):
         q, k, v = self.qkv(self.norm(x)).reshape(b, 3, c, h * w).unbind(1)  # each (B, C, HW)
         # (B, heads=1, HW, C): the 4-D layout every backend accepts, the ONNX exporter included
         q, k, v = (y.transpose(1, 2)[:, None] for y in (q, k, v))
-        a = F.scaled_dot_product_attention(q, k, v)[:, 0]                   # (B, HW, C)
+        a = F.scaled_dot_product_attention(q, k, v)[:, 0]  # (B, HW, C)
         return x + self.out(a.transpose(1, 2).reshape(b, c, h, w))
 
 
@@ -66,8 +66,9 @@ class UNet(nn.Module):
         super().__init__()
         self.cfg = cfg
         chans = [cfg.base_channels * m for m in cfg.channel_mults]
-        self.time_mlp = nn.Sequential(nn.Linear(cfg.time_dim, cfg.time_dim), nn.SiLU(),
-                                      nn.Linear(cfg.time_dim, cfg.time_dim))
+        self.time_mlp = nn.Sequential(
+            nn.Linear(cfg.time_dim, cfg.time_dim), nn.SiLU(), nn.Linear(cfg.time_dim, cfg.time_dim)
+        )
         self.stem = nn.Conv2d(cfg.image_channels, chans[0], 3, padding=1)
 
         # Down path: res blocks at each level, then a strided conv to halve H and W.
@@ -92,28 +93,32 @@ class UNet(nn.Module):
             self.up.append(ResBlock(c_prev + c, c, cfg.time_dim, cfg.groups))
             c_prev = c
             first = i == 0
-            self.upsample.append(nn.Identity() if first else nn.Sequential(
-                nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(c, c, 3, padding=1)))
+            self.upsample.append(
+                nn.Identity()
+                if first
+                else nn.Sequential(nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(c, c, 3, padding=1))
+            )
             if not first:  # the next level up has fewer channels: project
                 self.upsample[-1].append(nn.Conv2d(c, chans[i - 1], 1))
                 c_prev = chans[i - 1]
-        self.head = nn.Sequential(nn.GroupNorm(cfg.groups, chans[0]), nn.SiLU(),
-                                  nn.Conv2d(chans[0], cfg.image_channels, 3, padding=1))
+        self.head = nn.Sequential(
+            nn.GroupNorm(cfg.groups, chans[0]), nn.SiLU(), nn.Conv2d(chans[0], cfg.image_channels, 3, padding=1)
+        )
 
     def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         """Args: x (B, 1, 28, 28) noisy images on -1..1; t (B,) integer timesteps.
 
         Returns the predicted noise or clean image (B, 1, 28, 28), as the model's schedule says."""
         temb = self.time_mlp(timestep_embedding(t, self.cfg.time_dim))  # (B, time_dim)
-        h = self.stem(x)                                                  # (B, C0, 28, 28)
+        h = self.stem(x)  # (B, C0, 28, 28)
         skips = []
         for blocks, downsample in zip(self.down, self.downsample):
             for block in blocks:
                 h = block(h, temb)
-            skips.append(h)                  # (B, Ci, H, W) at 28, 14, 7
+            skips.append(h)  # (B, Ci, H, W) at 28, 14, 7
             h = downsample(h)
         h = self.mid2(self.mid_attn(self.mid1(h, temb)), temb)  # (B, C_last, 7, 7)
         for block, upsample in zip(self.up, self.upsample):
             h = block(torch.cat([h, skips.pop()], dim=1), temb)
-            h = upsample(h)                  # 7 -> 14 -> 28
+            h = upsample(h)  # 7 -> 14 -> 28
         return self.head(h)

@@ -14,9 +14,17 @@ from memlab.sampling.noise import normal
 from memlab.sampling.schedule import DEFAULT_SPACING, NoiseSchedule, inference_timesteps, make_sampler
 
 
-def sample_diffusion(predict, schedule: NoiseSchedule, n: int, rng: np.random.Generator, steps: int = 50,
-                     sampler: str = "ddim", eta: float = 0.0, on_step=None,
-                     spacing: str = DEFAULT_SPACING) -> np.ndarray:
+def sample_diffusion(
+    predict,
+    schedule: NoiseSchedule,
+    n: int,
+    rng: np.random.Generator,
+    steps: int = 50,
+    sampler: str = "ddim",
+    eta: float = 0.0,
+    on_step=None,
+    spacing: str = DEFAULT_SPACING,
+) -> np.ndarray:
     """Draw ``n`` images from a diffusion model.
 
     Args:

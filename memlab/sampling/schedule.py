@@ -37,8 +37,9 @@ PREDICTIONS = ("epsilon", "sample")  # what the network outputs: eps or x_0
 F32 = np.float32
 
 
-def inference_timesteps(num_train_timesteps: int, num_inference_steps: int,
-                        spacing: str = DEFAULT_SPACING) -> np.ndarray:
+def inference_timesteps(
+    num_train_timesteps: int, num_inference_steps: int, spacing: str = DEFAULT_SPACING
+) -> np.ndarray:
     """The timesteps a sampler visits, from high to low (diffusers' ``timestep_spacing``), int64.
 
     * ``"trailing"`` counts back from T - 1 in strides of T / n, so the first step always starts
@@ -51,8 +52,7 @@ def inference_timesteps(num_train_timesteps: int, num_inference_steps: int,
     if spacing not in SPACINGS:
         raise ValueError(f"Unknown spacing {spacing!r}; use one of {', '.join(SPACINGS)}.")
     if not 1 <= num_inference_steps <= num_train_timesteps:
-        raise ValueError(f"num_inference_steps must be between 1 and {num_train_timesteps}, "
-                         f"got {num_inference_steps}.")
+        raise ValueError(f"num_inference_steps must be between 1 and {num_train_timesteps}, got {num_inference_steps}.")
     if spacing == "leading":
         steps = np.arange(num_inference_steps)[::-1] * (num_train_timesteps // num_inference_steps)
     else:
@@ -62,6 +62,7 @@ def inference_timesteps(num_train_timesteps: int, num_inference_steps: int,
 
 def cosine_betas(steps: int, max_beta: float = 0.999) -> list[float]:
     """Betas whose alpha-bar follows cos^2 (Nichol & Dhariwal 2021, eq. 17)."""
+
     def alpha_bar(t):
         return math.cos((t + 0.008) / 1.008 * math.pi / 2) ** 2
 
@@ -92,7 +93,7 @@ class NoiseSchedule:
         self.alphas_cumprod = np.cumprod(self.alphas, dtype=F32)
         for table in (self.betas, self.alphas, self.alphas_cumprod):
             table.flags.writeable = False
-        self._tensors = {}   # device -> alphas_cumprod as a tensor there (training)
+        self._tensors = {}  # device -> alphas_cumprod as a tensor there (training)
 
     def abar(self, t: int) -> np.float32:
         """alpha-bar_t, with alpha-bar_{-1} = 1 (after the last step: the clean image)."""
@@ -114,7 +115,7 @@ class NoiseSchedule:
         if isinstance(x, np.ndarray):
             return self.alphas_cumprod
         key = str(x.device)
-        if key not in self._tensors:   # a PyTorch tensor: the table on its device, made once
+        if key not in self._tensors:  # a PyTorch tensor: the table on its device, made once
             self._tensors[key] = x.new_tensor(self.alphas_cumprod)
         return self._tensors[key]
 
@@ -125,7 +126,7 @@ class NoiseSchedule:
         if self.cfg.prediction == "epsilon":
             # Ho et al. eq. 15: x_0 = (x_t - sqrt(1 - abar) eps) / sqrt(abar)
             pred_x0, eps = (x_t - np.sqrt(1 - abar_t) * output) / np.sqrt(abar_t), output
-        else:   # x_0 predicted: the noise is what is left of x_t (the same equation solved for eps)
+        else:  # x_0 predicted: the noise is what is left of x_t (the same equation solved for eps)
             pred_x0, eps = output, (x_t - np.sqrt(abar_t) * output) / np.sqrt(1 - abar_t)
         return np.clip(pred_x0, -1.0, 1.0), eps
 
@@ -183,7 +184,7 @@ class DDIM:
         return prev, pred_x0
 
 
-SAMPLERS = {"ddim": DDIM, "ddpm": DDPM}   # by the name the dashboard, the CLI and the cards use
+SAMPLERS = {"ddim": DDIM, "ddpm": DDPM}  # by the name the dashboard, the CLI and the cards use
 
 
 def make_sampler(name: str, schedule: NoiseSchedule, eta: float = 0.0):

@@ -18,9 +18,9 @@ import logging
 import resource
 import time
 
-IDLE_TIMEOUT_S = 20      # to send a request's headers, and between two requests on a kept-alive connection
-BODY_TIMEOUT_S = 60      # to send a request's body (the dashboard's uploads travel over its websocket)
-QUIET_S = 10             # the same log message at most once in this many seconds
+IDLE_TIMEOUT_S = 20  # to send a request's headers, and between two requests on a kept-alive connection
+BODY_TIMEOUT_S = 60  # to send a request's body (the dashboard's uploads travel over its websocket)
+QUIET_S = 10  # the same log message at most once in this many seconds
 QUIETED_LOGGERS = ("asyncio", "tornado.application", "tornado.general")
 
 
@@ -44,7 +44,7 @@ def raise_open_file_limit(log=None) -> tuple[int, int]:
         try:
             resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
             soft = hard
-        except (ValueError, OSError) as err:       # an infinite hard limit, or a system that refuses
+        except (ValueError, OSError) as err:  # an infinite hard limit, or a system that refuses
             if log:
                 log.warning("Could not raise the open-file limit from %d to %s: %s", soft, hard, err)
     if log:
@@ -63,8 +63,8 @@ class OncePerInterval(logging.Filter):
     def __init__(self, interval_s: float = QUIET_S):
         super().__init__()
         self.interval_s = interval_s
-        self._last: dict[tuple, float] = {}      # message -> when it last went through
-        self._held: dict[tuple, int] = {}        # message -> how many were held back since
+        self._last: dict[tuple, float] = {}  # message -> when it last went through
+        self._held: dict[tuple, int] = {}  # message -> how many were held back since
 
     def filter(self, record: logging.LogRecord) -> bool:
         # The message before its arguments are filled in (asyncio's carries the failing callback, the

@@ -16,7 +16,7 @@ import sys
 
 from jupyter_client.kernelspec import KernelSpecManager
 
-NATIVE = "python3"     # the dashboard notebook's kernel
+NATIVE = "python3"  # the dashboard notebook's kernel
 
 
 class DashboardKernelSpecs(KernelSpecManager):
@@ -46,7 +46,7 @@ NO_HISTORY = "--HistoryManager.enabled=False"
 
 
 def main():
-    sys.modules["debugpy"] = None      # `import debugpy` raises ImportError: ipykernel starts without a debugger
+    sys.modules["debugpy"] = None  # `import debugpy` raises ImportError: ipykernel starts without a debugger
     sys.argv.append(NO_HISTORY)
     from ipykernel import kernelapp
 

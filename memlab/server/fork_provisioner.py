@@ -22,7 +22,7 @@ import time
 
 from jupyter_client.provisioning import LocalProvisioner
 
-PARENT_START_S = 60         # the parent imports what every kernel needs once: ~1 CPU-s, more on a busy machine
+PARENT_START_S = 60  # the parent imports what every kernel needs once: ~1 CPU-s, more on a busy machine
 PARENT_MODULE = "memlab.server.kernel_parent"
 KERNEL_MODULE = "memlab.server.dashboard_kernel"
 
@@ -85,8 +85,9 @@ class KernelParent:
         self._lock = threading.Lock()
 
     def _start(self):
-        self.process = subprocess.Popen([sys.executable, "-m", PARENT_MODULE], stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, text=True, bufsize=1)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", PARENT_MODULE], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1
+        )
         ready = self._reply(PARENT_START_S)
         if "ready" not in ready:
             raise KernelParentError(ready.get("error", f"unexpected answer {ready}"))
@@ -99,8 +100,7 @@ class KernelParent:
         reader.join(timeout)
         if not found or not found[0]:
             self.stop()
-            raise KernelParentError("the kernel parent did not answer" if not found else
-                                    "the kernel parent ended")
+            raise KernelParentError("the kernel parent did not answer" if not found else "the kernel parent ended")
         return json.loads(found[0])
 
     def fork(self, argv: list[str], env: dict, cwd: str | None) -> int:
@@ -112,7 +112,7 @@ class KernelParent:
                 self.process.stdin.write(json.dumps({"argv": argv, "env": env, "cwd": cwd}) + "\n")
                 self.process.stdin.flush()
                 reply = self._reply(PARENT_START_S)
-            except (OSError, ValueError) as err:   # a broken pipe: the parent died under us
+            except (OSError, ValueError) as err:  # a broken pipe: the parent died under us
                 self.stop()
                 raise KernelParentError(f"the kernel parent failed: {err}") from err
             if "pid" not in reply:
@@ -132,7 +132,7 @@ class KernelParent:
             process.wait()
 
 
-PARENT = KernelParent()   # one per server process
+PARENT = KernelParent()  # one per server process
 
 
 def kernel_args(cmd: list[str]) -> list[str] | None:
@@ -140,7 +140,7 @@ def kernel_args(cmd: list[str]) -> list[str] | None:
     command, which this provisioner starts the ordinary way)."""
     for i in range(len(cmd) - 1):
         if cmd[i] == "-m" and cmd[i + 1] == KERNEL_MODULE:
-            return cmd[i + 2:]
+            return cmd[i + 2 :]
     return None
 
 
@@ -158,5 +158,5 @@ class ForkProvisioner(LocalProvisioner):
             self.log.warning("memlab: starting this kernel the ordinary way (%s)", err)
             return await super().launch_kernel(cmd, **kwargs)
         self.process = ForkedKernel(pid)
-        self.pid = self.pgid = pid        # the kernel leads its own session and process group
+        self.pid = self.pgid = pid  # the kernel leads its own session and process group
         return self.connection_info

@@ -32,14 +32,14 @@ levels deep; only an upload carries a buffer, its file):
 import json
 
 PROTOCOL = "v1.kernel.websocket.jupyter.org"
-CHANNELS = ("shell", "control")               # the channels a page may send on (never stdin: see above)
+CHANNELS = ("shell", "control")  # the channels a page may send on (never stdin: see above)
 JSON_PARTS = ("header", "parent_header", "metadata", "content")
-MAX_BUFFERS = 16                              # a widget message carries a few; an upload one
+MAX_BUFFERS = 16  # a widget message carries a few; an upload one
 MAX_OFFSETS = 2 + len(JSON_PARTS) + MAX_BUFFERS
-MAX_JSON_BYTES = 16 * 1024                    # the four JSON parts together (a page's: a few hundred bytes)
-MAX_DEPTH = 20                                # nesting of [ ] and { } (a page's messages: 6 levels)
-MAX_CONTAINERS = 256                          # objects and arrays in one part (a page's: under 20)
-BUFFERS_ALLOWED_ON = ("comm_msg",)            # an upload's file travels as a comm_msg's buffer
+MAX_JSON_BYTES = 16 * 1024  # the four JSON parts together (a page's: a few hundred bytes)
+MAX_DEPTH = 20  # nesting of [ ] and { } (a page's messages: 6 levels)
+MAX_CONTAINERS = 256  # objects and arrays in one part (a page's: under 20)
+BUFFERS_ALLOWED_ON = ("comm_msg",)  # an upload's file travels as a comm_msg's buffer
 # The only comm a dashboard page opens: ipywidgets' control comm, which asks for the widgets' state. A
 # page that opened "jupyter.widget" comms could make the kernel build any number of widgets of any size.
 PAGE_COMM_TARGETS = ("jupyter.widget.control",)
@@ -50,7 +50,7 @@ class FrameError(ValueError):
 
 
 def _u64(frame: bytes, position: int) -> int:
-    return int.from_bytes(frame[position:position + 8], "little")
+    return int.from_bytes(frame[position : position + 8], "little")
 
 
 def split_frame(frame) -> list[bytes]:
@@ -107,12 +107,12 @@ def check_frame(frame, allowed_types=None, comm_targets=PAGE_COMM_TARGETS) -> tu
         comm_targets: the comms a page may open (``comm_open``'s ``target_name``); None allows any.
     """
     bounds = part_bounds(frame)
-    parts = [memoryview(frame)[a:b] for a, b in bounds]   # views: no part is copied before it is checked
+    parts = [memoryview(frame)[a:b] for a, b in bounds]  # views: no part is copied before it is checked
     # 3. The channel, and the four JSON parts: their sizes and nesting before any parse, then each parsed.
     channel = bytes(parts[0][:20]).decode("utf-8", "replace")
     if len(parts[0]) > 20 or channel not in CHANNELS:
         raise FrameError(f"channel {channel!r} is not one a page sends on")
-    json_parts = parts[1:1 + len(JSON_PARTS)]
+    json_parts = parts[1 : 1 + len(JSON_PARTS)]
     check_json_bounds(json_parts)
     decoded = {name: json_object(bytes(part), name) for name, part in zip(JSON_PARTS, json_parts)}
     msg_type = decoded["header"].get("msg_type")
@@ -136,7 +136,7 @@ def check_json_bounds(json_parts) -> None:
         raise FrameError(f"its JSON parts are {size:,} bytes; a page sends at most {MAX_JSON_BYTES:,}")
     for name, part in zip(JSON_PARTS, json_parts):
         brackets = json_brackets(part)
-        if brackets.count(b"[") > MAX_CONTAINERS:      # each one a Python object for the garbage collector
+        if brackets.count(b"[") > MAX_CONTAINERS:  # each one a Python object for the garbage collector
             raise FrameError(f"its {name} holds more than {MAX_CONTAINERS} objects and arrays")
         if nesting(brackets) > MAX_DEPTH:
             raise FrameError(f"its {name} is nested more than {MAX_DEPTH} levels deep")
@@ -182,11 +182,13 @@ def json_object(part: bytes, name: str) -> dict:
     return value
 
 
-def make_frame(channel: str, header: dict, content: dict, buffers=(), parent_header=None,
-               metadata=None) -> bytes:
+def make_frame(channel: str, header: dict, content: dict, buffers=(), parent_header=None, metadata=None) -> bytes:
     """A well-formed v1 frame (what the page's own JavaScript sends); for tests and the fuzz test."""
-    parts = [channel.encode()] + [json.dumps(p).encode() for p in
-                                  (header, parent_header or {}, metadata or {}, content)] + list(buffers)
+    parts = (
+        [channel.encode()]
+        + [json.dumps(p).encode() for p in (header, parent_header or {}, metadata or {}, content)]
+        + list(buffers)
+    )
     n = len(parts) + 1
     offsets = [8 * (1 + n)]
     for part in parts:

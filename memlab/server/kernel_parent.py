@@ -32,10 +32,27 @@ import traceback
 # What every dashboard kernel imports before its first message is answered, and while its dashboard is
 # drawn and warmed (memlab.dashboard.widgets.warm): found with `python -X importtime` in a dashboard kernel. A
 # module imported here is never imported again by a kernel; one left out is simply imported by each.
-PRELOAD = ("numpy", "onnxruntime", "zmq", "tornado", "IPython", "ipykernel.kernelapp", "ipykernel.ipkernel",
-           "ipykernel.zmqshell", "ipywidgets", "PIL.Image", "PIL.PngImagePlugin", "numpy.ma",
-           "memlab.dashboard.app", "memlab.judgement", "memlab.judging.nearest", "memlab.models.onnx_models", "memlab.judging.search",
-           "memlab.dashboard.widgets.warm", "memlab.server.dashboard_kernel")
+PRELOAD = (
+    "numpy",
+    "onnxruntime",
+    "zmq",
+    "tornado",
+    "IPython",
+    "ipykernel.kernelapp",
+    "ipykernel.ipkernel",
+    "ipykernel.zmqshell",
+    "ipywidgets",
+    "PIL.Image",
+    "PIL.PngImagePlugin",
+    "numpy.ma",
+    "memlab.dashboard.app",
+    "memlab.judgement",
+    "memlab.judging.nearest",
+    "memlab.models.onnx_models",
+    "memlab.judging.search",
+    "memlab.dashboard.widgets.warm",
+    "memlab.server.dashboard_kernel",
+)
 # Imported modules that set themselves up in a kernel only when imported inside one: here they were
 # imported before any kernel existed, so the kernel loads them as IPython extensions, which does the same
 # (ipywidgets registers the comm targets the page opens to fetch and change the widgets).
@@ -56,7 +73,7 @@ def preload():
     sys.modules["debugpy"] = None
     for name in PRELOAD:
         importlib.import_module(name)
-    os.environ["MEMLAB_OFFLINE"] = "1"    # this process never downloads (each kernel gets the server's environment)
+    os.environ["MEMLAB_OFFLINE"] = "1"  # this process never downloads (each kernel gets the server's environment)
     share_search_indexes()
     gc.collect()
     gc.freeze()
@@ -82,12 +99,12 @@ def share_search_indexes() -> list[str]:
     for model_id in GENERATORS:
         try:
             with disk_cache.only_what_is_stored():
-                model = zoo.open(model_id, "onnx")   # the engine of the dashboard's kernels (notebooks/dashboard.ipynb)
+                model = zoo.open(model_id, "onnx")  # the engine of the dashboard's kernels (notebooks/dashboard.ipynb)
                 if not model.is_trained:
                     continue
-                for scope in SCOPES:   # read from the disk cache only: no classifier is needed to read them
+                for scope in SCOPES:  # read from the disk cache only: no classifier is needed to read them
                     baseline_distances(model.saw, scope, classifier=None)
-        except Exception:                  # not prepared, no data, a broken file: the kernel's business
+        except Exception:  # not prepared, no data, a broken file: the kernel's business
             continue
         opened.append(model_id)
     return opened
@@ -97,8 +114,9 @@ def forget_shared_indexes():
     """In a kernel whose data or cache folders are not this process's: drop what was opened from them."""
     from memlab import zoo
     from memlab.judging import training_set
+
     zoo.open.cache_clear()
-    training_set.whole_split.cache_clear()     # (memlab.data.datasets's own cache is keyed by the folder)
+    training_set.whole_split.cache_clear()  # (memlab.data.datasets's own cache is keyed by the folder)
     training_set.data_key.cache_clear()
 
 
@@ -121,9 +139,14 @@ def become_kernel(request: dict, protocol_fds=()):
         # ipykernel is imported, which was in this process before the fork: so it is given on the command line.
         parent = str(os.getppid())
         os.environ["JPY_PARENT_PID"] = parent
-        sys.argv = ["memlab.server.dashboard_kernel", *request["argv"], f"--IPKernelApp.parent_handle={parent}",
-                    *(f"--IPKernelApp.extensions={name}" for name in KERNEL_EXTENSIONS)]
+        sys.argv = [
+            "memlab.server.dashboard_kernel",
+            *request["argv"],
+            f"--IPKernelApp.parent_handle={parent}",
+            *(f"--IPKernelApp.extensions={name}" for name in KERNEL_EXTENSIONS),
+        ]
         from memlab.server import dashboard_kernel
+
         dashboard_kernel.main()
         code = 0
     except SystemExit as done:
@@ -151,7 +174,7 @@ def serve(requests, replies, protocol_fds):
     for line in requests:
         try:
             reply = {"pid": fork_kernel(json.loads(line), protocol_fds)}
-        except Exception as err:   # a bad request or a refused fork: say so, and keep serving
+        except Exception as err:  # a bad request or a refused fork: say so, and keep serving
             reply = {"error": f"{type(err).__name__}: {err}"}
         replies.write(json.dumps(reply) + "\n")
         replies.flush()
@@ -164,13 +187,13 @@ def main():
     with open(os.devnull, "rb") as empty:
         os.dup2(empty.fileno(), 0)
     os.dup2(2, 1)
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)   # ended kernels are removed by the system, never zombies
-    signal.signal(signal.SIGINT, signal.SIG_IGN)    # Ctrl-C in the server's terminal: the server stops us
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # ended kernels are removed by the system, never zombies
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in the server's terminal: the server stops us
     requests, replies = os.fdopen(requests_fd, "r"), os.fdopen(replies_fd, "w")
     try:
         preload()
         replies.write(json.dumps({"ready": os.getpid()}) + "\n")
-    except Exception as err:   # a broken install: the server starts its kernels the ordinary way
+    except Exception as err:  # a broken install: the server starts its kernels the ordinary way
         replies.write(json.dumps({"error": f"preload failed: {type(err).__name__}: {err}"}) + "\n")
         replies.flush()
         return

@@ -33,9 +33,9 @@ from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
 from memlab.data.image_files import WEBSOCKET_LIMIT_BYTES
 from memlab.server.frames import PROTOCOL, FrameError, check_frame, frame_part
 
-SESSION_ENDED = 4001          # a private close code (4000-4999): the page shows its "session ended" words
-POLICY_VIOLATION = 1008       # RFC 6455: the message broke the server's rules
-MAX_SOCKETS_PER_KERNEL = 4    # a page opens one (and a second while it reconnects); each costs the server ~9 files
+SESSION_ENDED = 4001  # a private close code (4000-4999): the page shows its "session ended" words
+POLICY_VIOLATION = 1008  # RFC 6455: the message broke the server's rules
+MAX_SOCKETS_PER_KERNEL = 4  # a page opens one (and a second while it reconnects); each costs the server ~9 files
 
 # What a kernel may be sent (by all its websockets together): three uploads of the largest size at once
 # (an upload is one message of up to WEBSOCKET_LIMIT_BYTES; every other message a page sends is a few
@@ -44,8 +44,8 @@ MAX_SOCKETS_PER_KERNEL = 4    # a page opens one (and a second while it reconnec
 SEND_BUDGET_BYTES = 3 * WEBSOCKET_LIMIT_BYTES
 SEND_WINDOW_S = 60
 
-_open = defaultdict(set)      # kernel id -> its open handlers
-_budgets = {}                 # kernel id -> its SendBudget (forgotten once full again: a new one is the same)
+_open = defaultdict(set)  # kernel id -> its open handlers
+_budgets = {}  # kernel id -> its SendBudget (forgotten once full again: a new one is the same)
 
 
 def close_sockets(kernel_id: str):
@@ -62,7 +62,7 @@ def hidden_from_page(frame) -> bool:
         if msg_type == "stream":
             return json.loads(frame_part(frame, 4)).get("name") == "stderr"
     except (FrameError, ValueError, AttributeError):
-        return True              # the server wrote it, so this cannot happen; if it does, keep it here
+        return True  # the server wrote it, so this cannot happen; if it does, keep it here
     return msg_type in ("error", "execute_input")
 
 
@@ -115,7 +115,7 @@ class GuardedKernelWebsocketHandler(VoilaKernelWebsocketHandler):
         websocket limit (``websocket_max_message_size``), and never more than the kernel's budget has left."""
         return min(super().max_message_size, int(send_budget(self.kernel_id).available()))
 
-    _counted_for = None       # the kernel id under which ``_open`` counts this handler (from ``get``)
+    _counted_for = None  # the kernel id under which ``_open`` counts this handler (from ``get``)
 
     async def get(self, kernel_id):
         offered = [p.strip() for p in self.request.headers.get("Sec-WebSocket-Protocol", "").split(",")]
@@ -123,8 +123,9 @@ class GuardedKernelWebsocketHandler(VoilaKernelWebsocketHandler):
             self.log.warning("Refused a kernel websocket from %s: no %s protocol", self.request.remote_ip, PROTOCOL)
             return self._refuse_upgrade(400, f"Only the {PROTOCOL} protocol is served here.")
         if len(_open.get(kernel_id, ())) >= MAX_SOCKETS_PER_KERNEL:
-            self.log.warning("Refused a kernel websocket from %s: %d already open", self.request.remote_ip,
-                             MAX_SOCKETS_PER_KERNEL)
+            self.log.warning(
+                "Refused a kernel websocket from %s: %d already open", self.request.remote_ip, MAX_SOCKETS_PER_KERNEL
+            )
             return self._refuse_upgrade(429, "Too many connections to this session.")
         # Counted from the request's arrival, before the first await (memlab, issue 36: counted only
         # once open, a hundred opens at once got 19 sockets). Only the page given this kernel gets here:
@@ -134,7 +135,7 @@ class GuardedKernelWebsocketHandler(VoilaKernelWebsocketHandler):
         try:
             await super().get(kernel_id)
         finally:
-            if self.ws_connection is None:   # refused, or closed already: it holds nothing
+            if self.ws_connection is None:  # refused, or closed already: it holds nothing
                 self._uncount()
 
     def _refuse_upgrade(self, status: int, reason: str):
@@ -178,7 +179,7 @@ class GuardedKernelWebsocketHandler(VoilaKernelWebsocketHandler):
         self.close(POLICY_VIOLATION, reason)
 
     def on_close(self):
-        if self.close_code in (1000, 1001):   # issue 37, defect 9: the page closed it on purpose (tab closed)
+        if self.close_code in (1000, 1001):  # issue 37, defect 9: the page closed it on purpose (tab closed)
             getattr(self.kernel_manager, "socket_closed_cleanly", lambda _: None)(self.kernel_id)
         self._uncount()
         super().on_close()

@@ -22,7 +22,7 @@ from tornado.log import app_log
 COOKIES = {"/api/kernels/": "memlab_kernel", "/voila/api/shutdown/": "memlab_shutdown", "/voila/query/": "memlab_query"}
 NOT_YOUR_PAGE = "This session belongs to another page."
 
-_secrets: dict[str, str] = {}      # kernel id -> the secret of the page it was given to
+_secrets: dict[str, str] = {}  # kernel id -> the secret of the page it was given to
 
 
 def issue(handler, kernel_id: str):
@@ -35,8 +35,14 @@ def issue(handler, kernel_id: str):
     secret = _secrets[kernel_id] = secrets.token_urlsafe(32)
     base = handler.settings.get("base_url", "/").rstrip("/")
     for prefix, name in COOKIES.items():
-        handler.set_cookie(name, secret, path=f"{base}{prefix}{kernel_id}", httponly=True, samesite="Strict",
-                           secure=handler.request.protocol == "https")
+        handler.set_cookie(
+            name,
+            secret,
+            path=f"{base}{prefix}{kernel_id}",
+            httponly=True,
+            samesite="Strict",
+            secure=handler.request.protocol == "https",
+        )
 
 
 def forget(kernel_id: str):
@@ -64,8 +70,9 @@ class PageSecretRequired:
             await result
         kernel_id = self.path_kwargs.get("kernel_id") or (self.path_args[0] if self.path_args else None)
         if kernel_id is None or not is_its_page(self, kernel_id):
-            app_log.warning("Refused %s %s from %s: not its page", self.request.method,
-                            self.request.path, self.request.remote_ip)
+            app_log.warning(
+                "Refused %s %s from %s: not its page", self.request.method, self.request.path, self.request.remote_ip
+            )
             # Answered here, in a few bytes: Jupyter's error pages cannot be drawn by a websocket handler.
             self.set_status(403, reason=NOT_YOUR_PAGE)
             self.finish(NOT_YOUR_PAGE)

@@ -45,16 +45,21 @@ from traitlets import Float, Integer
 from memlab.server import page_secret
 
 # Sent as HTTP reason phrases, so plain ASCII on one line (Voila shows them as the page's heading).
-BUSY = ("The dashboard is busy: every place is taken. Please try again in a minute "
-        "(places free up as other visitors close their tabs).")
-TOO_MANY_HERE = ("Too many dashboard pages are open from your address. Close one of your other "
-                 "dashboard tabs, or try again in a minute.")
+BUSY = (
+    "The dashboard is busy: every place is taken. Please try again in a minute "
+    "(places free up as other visitors close their tabs)."
+)
+TOO_MANY_HERE = (
+    "Too many dashboard pages are open from your address. Close one of your other "
+    "dashboard tabs, or try again in a minute."
+)
 TOO_FAST = "Too many dashboard pages were opened from your address in the last minute. Please wait a minute."
 
 
 @dataclass
 class Visit:
     """One page request: the client's address, and the kernel started for it (filled in here)."""
+
     address: str
     kernel_id: str | None = None
 
@@ -77,13 +82,14 @@ def visitor_key(address: str) -> str:
 @dataclass
 class Place:
     """What the server knows of one kernel's visitor."""
+
     address: str | None
     started: float
-    page_sent: float | None = None      # when the whole page had been written to the visitor
+    page_sent: float | None = None  # when the whole page had been written to the visitor
     last_connected: float | None = None  # last moment a websocket of the page was open
-    pid: int | None = None               # the kernel's process, whose private folders go with it
-    pooled: bool = False                 # in Voila's pool, waiting for a visitor
-    left_cleanly: bool = False           # issue 37 (defect 9): its page closed its last socket with 1000/1001
+    pid: int | None = None  # the kernel's process, whose private folders go with it
+    pooled: bool = False  # in Voila's pool, waiting for a visitor
+    left_cleanly: bool = False  # issue 37 (defect 9): its page closed its last socket with 1000/1001
 
 
 class PlacesKernelManager(AsyncMappingKernelManager):
@@ -95,15 +101,25 @@ class PlacesKernelManager(AsyncMappingKernelManager):
 
     max_kernels = Integer(0, config=True, help="Most kernels running at once (0: no cap).")
     max_per_address = Integer(4, config=True, help="Most kernels held at once by one client address (0: no limit).")
-    starts_per_minute = Integer(10, config=True, help="Most kernels one client address may start in 60 s (0: no limit).")
+    starts_per_minute = Integer(
+        10, config=True, help="Most kernels one client address may start in 60 s (0: no limit)."
+    )
     connect_timeout = Float(60, config=True, help="Seconds after its page was sent within which a page must connect.")
     disconnected_timeout = Float(120, config=True, help="Seconds a kernel may go without any websocket connected.")
-    render_timeout = Float(360, config=True, help="Seconds a page may take to render before its kernel is shut down "
-                           "(voila.json's execution timeout, plus a minute).")
+    render_timeout = Float(
+        360,
+        config=True,
+        help="Seconds a page may take to render before its kernel is shut down "
+        "(voila.json's execution timeout, plus a minute).",
+    )
     check_interval = Float(5, config=True, help="Seconds between two checks of every kernel.")
     # issue 37, defect 9 (begin): a closed tab frees its place in seconds, not in disconnected_timeout.
-    left_timeout = Float(10, config=True, help="Seconds a kernel is kept after its page closed its last websocket "
-                         "cleanly (code 1000 or 1001: the tab was closed or left, not a network cut).")
+    left_timeout = Float(
+        10,
+        config=True,
+        help="Seconds a kernel is kept after its page closed its last websocket "
+        "cleanly (code 1000 or 1001: the tab was closed or left, not a network cut).",
+    )
 
     def socket_closed_cleanly(self, kernel_id: str):
         """Called by the kernel's websocket when the page closed it with 1000/1001 (kernel_socket.on_close):
@@ -111,6 +127,7 @@ class PlacesKernelManager(AsyncMappingKernelManager):
         place = self._places.get(kernel_id)
         if place is not None:
             place.left_cleanly = True
+
     # issue 37, defect 9 (end)
 
     def __init__(self, **kwargs):
@@ -146,9 +163,9 @@ class PlacesKernelManager(AsyncMappingKernelManager):
         return None
 
     async def start_kernel(self, *, kernel_id=None, **kwargs):
-        if kernel_id is not None:        # an existing kernel asked for by id: not a new place
+        if kernel_id is not None:  # an existing kernel asked for by id: not a new place
             return await super().start_kernel(kernel_id=kernel_id, **kwargs)
-        if (kwargs.get("env") or {}).get("VOILA_PREHEAT") == "True":   # Voila filling its pool: no visitor yet
+        if (kwargs.get("env") or {}).get("VOILA_PREHEAT") == "True":  # Voila filling its pool: no visitor yet
             kernel_id = await super().start_kernel(**kwargs)
             self._places[kernel_id] = Place(None, time.monotonic(), pid=_pid(self.get_kernel(kernel_id)), pooled=True)
             self._start_checking()
@@ -158,7 +175,7 @@ class PlacesKernelManager(AsyncMappingKernelManager):
             kernel_id = await super().start_kernel(**kwargs)
             self._places[kernel_id] = Place(address, time.monotonic(), pid=_pid(self.get_kernel(kernel_id)))
         finally:
-            self._release(address)            # a place now, or no kernel at all
+            self._release(address)  # a place now, or no kernel at all
         if visit:
             visit.kernel_id = kernel_id
         self._start_checking()
@@ -204,15 +221,19 @@ class PlacesKernelManager(AsyncMappingKernelManager):
         if place is None or place.pooled:
             return None
         if self._kernel_connections.get(kernel_id, 0) > 0:
-            place.last_connected, place.left_cleanly = now, False   # left_cleanly: issue 37, defect 9
+            place.last_connected, place.left_cleanly = now, False  # left_cleanly: issue 37, defect 9
             return None
         if place.last_connected is not None:
             gone = now - place.last_connected
-            limit = self.left_timeout if place.left_cleanly else self.disconnected_timeout   # issue 37, defect 9
+            limit = self.left_timeout if place.left_cleanly else self.disconnected_timeout  # issue 37, defect 9
             return f"no page connected for {gone:.0f} s" if gone > limit else None
         if place.page_sent is not None:
             waited = now - place.page_sent
-            return f"its page never connected ({waited:.0f} s after it was sent)" if waited > self.connect_timeout else None
+            return (
+                f"its page never connected ({waited:.0f} s after it was sent)"
+                if waited > self.connect_timeout
+                else None
+            )
         rendering = now - place.started
         return f"its page was still rendering after {rendering:.0f} s" if rendering > self.render_timeout else None
 
@@ -225,7 +246,7 @@ class PlacesKernelManager(AsyncMappingKernelManager):
                 self.log.info("Shutting down kernel %s: %s.", kernel_id, reason)
                 try:
                     await self.shutdown_kernel(kernel_id, now=True)
-                except Exception:      # already gone: remove_kernel has run
+                except Exception:  # already gone: remove_kernel has run
                     self.log.debug("Kernel %s was already gone", kernel_id)
 
     # ---- leaving ----------------------------------------------------------------------------------
@@ -259,7 +280,7 @@ class PoolRules:
                 pool.remove(task)
                 self.log.warning("Dropped a pooled kernel that is gone; refilling the pool.")
                 self.fill_if_needed(notebook_name=notebook_name)
-        return sum(task.done() for task in pool[:1])     # Voila takes the first one
+        return sum(task.done() for task in pool[:1])  # Voila takes the first one
 
     async def get_rendered_notebook(self, notebook_name: str, **kwargs):
         visit, address = self._admit("a pooled kernel")

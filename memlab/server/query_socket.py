@@ -28,7 +28,7 @@ class BoundedQuerySocket(RequestInfoSocketHandler):
         return await super().get(kernel_id, *args, **kwargs)
 
     def on_close(self):
-        if self in RequestInfoSocketHandler._waiters.values():   # Voila's on_close assumes it is there
+        if self in RequestInfoSocketHandler._waiters.values():  # Voila's on_close assumes it is there
             super().on_close()
 
 

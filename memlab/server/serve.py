@@ -35,7 +35,7 @@ from pathlib import Path
 from memlab.server.client_address import client_address  # noqa: F401 (the page handler's, and tests')
 
 REPO = Path(__file__).resolve().parents[2]
-NOTEBOOK = "notebooks/dashboard.ipynb"     # relative to REPO, where voila.json lives
+NOTEBOOK = "notebooks/dashboard.ipynb"  # relative to REPO, where voila.json lives
 
 # Memory per dashboard kernel (ONNX Runtime, no PyTorch, forked by memlab.server.kernel_parent), measured on 6 Dec
 # 2026: in a class of 10-40 the median kernel holds ~46-52 MB counted by PSS (benchmarks/crowd.py,
@@ -62,10 +62,20 @@ POOL_REFILL_DELAY_S = 10
 # from another site; no plugins; only this server may frame it (an article that embeds the dashboard in
 # an <iframe> needs its own origin added to frame-ancestors). No 'unsafe-eval': the page works without
 # it (checked in Chromium: no violation reported, Generate answers).
-CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'self'", "script-src 'self' 'unsafe-inline'", "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data: blob:", "font-src 'self' data:", "connect-src 'self'", "object-src 'none'",
-    "base-uri 'self'", "form-action 'self'", "frame-ancestors 'self'"])
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self' 'unsafe-inline'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data: blob:",
+        "font-src 'self' data:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'self'",
+    ]
+)
 
 
 def memory_mb() -> int | None:
@@ -84,9 +94,17 @@ def default_max_kernels(total_mb: int | None = None) -> int:
     return max(1, (total_mb - RESERVED_MB) // KERNEL_PEAK_MB)
 
 
-def voila_command(port: int, ip: str, max_kernels: int, open_browser: bool = False,
-                  max_per_address: int | None = None, starts_per_minute: int | None = None,
-                  behind_proxy: bool = False, pool_size: int = 0, fork_kernels: bool = True) -> list[str]:
+def voila_command(
+    port: int,
+    ip: str,
+    max_kernels: int,
+    open_browser: bool = False,
+    max_per_address: int | None = None,
+    starts_per_minute: int | None = None,
+    behind_proxy: bool = False,
+    pool_size: int = 0,
+    fork_kernels: bool = True,
+) -> list[str]:
     """The command line that serves the dashboard (run it from REPO, where voila.json is read).
 
     Args:
@@ -109,31 +127,50 @@ def voila_command(port: int, ip: str, max_kernels: int, open_browser: bool = Fal
     if not 1 <= port <= 65535:
         raise ValueError(f"--port {port} is not a TCP port: choose one from 1 to 65535 (default 8866).")
     if not 0 <= pool_size <= 8:
-        raise ValueError(f"--pool-size {pool_size} is not from 0 to 8: each pooled kernel holds ~100 MB "
-                         "while it waits for a visitor.")
+        raise ValueError(
+            f"--pool-size {pool_size} is not from 0 to 8: each pooled kernel holds ~100 MB "
+            "while it waits for a visitor."
+        )
     if max_kernels < 0:
-        raise ValueError(f"--max-kernels {max_kernels} is negative: give 0 for no cap, or how many "
-                         "visitors may use the dashboard at once.")
+        raise ValueError(
+            f"--max-kernels {max_kernels} is negative: give 0 for no cap, or how many "
+            "visitors may use the dashboard at once."
+        )
     from importlib.util import find_spec
 
     if find_spec("voila") is None:
         raise ValueError("Voila is not installed: pip install voila (or run `make dashboard`).")
     if not (REPO / NOTEBOOK).is_file():
-        raise ValueError(f"No dashboard notebook at {REPO / NOTEBOOK}: run memlab dashboard from a clone "
-                         "of memlab.")
+        raise ValueError(f"No dashboard notebook at {REPO / NOTEBOOK}: run memlab dashboard from a clone of memlab.")
     from memlab.server.template import TEMPLATE
 
     places = {"max_kernels": max_kernels, "max_per_address": max_per_address, "starts_per_minute": starts_per_minute}
-    return ([sys.executable, "-m", "memlab.server.serve", NOTEBOOK, f"--port={port}", f"--Voila.ip={ip}",
-             "--VoilaConfiguration.multi_kernel_manager_class=memlab.server.places.PlacesKernelManager",
-             "--VoilaConfiguration.kernel_spec_manager_class=memlab.server.dashboard_kernel."
-             + ("ForkedDashboardKernelSpecs" if fork_kernels else "DashboardKernelSpecs"),
-             f"--template={TEMPLATE}"]
-            + [f"--PlacesKernelManager.{name}={value}" for name, value in places.items() if value is not None]
-            + (["--MemlabVoila.trusted_proxy=True"] if behind_proxy else [])
-            + (["--preheat_kernel=True", f"--pool_size={pool_size}",
-                f"--VoilaKernelManager.fill_delay={POOL_REFILL_DELAY_S}"] if pool_size else [])
-            + ([] if open_browser else ["--no-browser"]))
+    return (
+        [
+            sys.executable,
+            "-m",
+            "memlab.server.serve",
+            NOTEBOOK,
+            f"--port={port}",
+            f"--Voila.ip={ip}",
+            "--VoilaConfiguration.multi_kernel_manager_class=memlab.server.places.PlacesKernelManager",
+            "--VoilaConfiguration.kernel_spec_manager_class=memlab.server.dashboard_kernel."
+            + ("ForkedDashboardKernelSpecs" if fork_kernels else "DashboardKernelSpecs"),
+            f"--template={TEMPLATE}",
+        ]
+        + [f"--PlacesKernelManager.{name}={value}" for name, value in places.items() if value is not None]
+        + (["--MemlabVoila.trusted_proxy=True"] if behind_proxy else [])
+        + (
+            [
+                "--preheat_kernel=True",
+                f"--pool_size={pool_size}",
+                f"--VoilaKernelManager.fill_delay={POOL_REFILL_DELAY_S}",
+            ]
+            if pool_size
+            else []
+        )
+        + ([] if open_browser else ["--no-browser"])
+    )
 
 
 def _server():
@@ -171,7 +208,7 @@ def _server():
         _visit = None
 
         async def get(self, path=None):
-            if len(self.request.query) > MAX_QUERY_BYTES:     # Voila would keep it (query_socket)
+            if len(self.request.query) > MAX_QUERY_BYTES:  # Voila would keep it (query_socket)
                 raise HTTPError(414, reason=QUERY_TOO_LONG)
             visit = self._visit = Visit(client_address(self.request, self.settings.get("memlab_trusted_proxy", False)))
             VISIT.set(visit)
@@ -196,15 +233,22 @@ def _server():
     class MemlabVoila(Voila):
         """Voila with memlab's page handler, guarded websocket and headers."""
 
-        trusted_proxy = Bool(False, config=True, help="Behind a reverse proxy on this machine: take the "
-                             "visitor's address from the X-Real-IP it sets (only from loopback).")
-        idle_timeout = Float(connections.IDLE_TIMEOUT_S, config=True, help="Seconds a connection has to send "
-                             "its request headers, and may stay idle between requests.")
+        trusted_proxy = Bool(
+            False,
+            config=True,
+            help="Behind a reverse proxy on this machine: take the "
+            "visitor's address from the X-Real-IP it sets (only from loopback).",
+        )
+        idle_timeout = Float(
+            connections.IDLE_TIMEOUT_S,
+            config=True,
+            help="Seconds a connection has to send its request headers, and may stay idle between requests.",
+        )
         body_timeout = Float(connections.BODY_TIMEOUT_S, config=True, help="Seconds to send a request's body.")
 
         def init_settings(self):
             settings = {**super().init_settings(), "memlab_trusted_proxy": self.trusted_proxy}
-            if self.voila_configuration.preheat_kernel:     # the places rules for Voila's pool too
+            if self.voila_configuration.preheat_kernel:  # the places rules for Voila's pool too
                 add_pool_rules(self.kernel_manager)
             return settings
 
@@ -214,8 +258,10 @@ def _server():
                 KernelHandler: page_secret.guarded(KernelHandler),
                 VoilaShutdownKernelHandler: page_secret.guarded(VoilaShutdownKernelHandler),
                 RequestInfoSocketHandler: page_secret.guarded(BoundedQuerySocket),
-                TornadoVoilaHandler: PageHandler, TemplateStaticFileHandler: TemplateStaticFiles}
-            not_found = {LogoutHandler}       # no logins here: Jupyter's logout page logged a traceback
+                TornadoVoilaHandler: PageHandler,
+                TemplateStaticFileHandler: TemplateStaticFiles,
+            }
+            not_found = {LogoutHandler}  # no logins here: Jupyter's logout page logged a traceback
             rules = []
             for pattern, handler, *rest in super().init_handlers():
                 if handler in not_found:

@@ -12,4 +12,4 @@ error page without its CDN stylesheet.
 from pathlib import Path
 
 TEMPLATE = "memlab"
-TEMPLATE_ROOT = Path(__file__).resolve().parents[1] / "static"   # holds voila/templates/memlab
+TEMPLATE_ROOT = Path(__file__).resolve().parents[1] / "static"  # holds voila/templates/memlab

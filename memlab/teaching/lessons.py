@@ -48,8 +48,8 @@ def forward_frames(image, timesteps, seed: int = 0, schedule: NoiseSchedule | No
 
     Returns (len(timesteps), 28, 28) on 0..1 (clipped for display: x_t itself can leave -1..1)."""
     schedule = schedule or NoiseSchedule()
-    x0 = unit_to_model(torch.from_numpy(as_unit_images(image, "image")[:1]))[:, None]   # (1, 1, 28, 28)
-    noise = torch.from_numpy(normal(stream(seed), x0.shape))   # a seed's noise, as everywhere in memlab
+    x0 = unit_to_model(torch.from_numpy(as_unit_images(image, "image")[:1]))[:, None]  # (1, 1, 28, 28)
+    noise = torch.from_numpy(normal(stream(seed), x0.shape))  # a seed's noise, as everywhere in memlab
     t = torch.as_tensor(list(timesteps), dtype=torch.long)
     x_t = schedule.add_noise(x0.expand(len(t), -1, -1, -1), noise.expand(len(t), -1, -1, -1), t)
     return model_to_unit(x_t.clamp(-1, 1))[:, 0].numpy()
@@ -72,23 +72,23 @@ def one_image_recipe(steps: int, model_id: str = "mnist-diffusion-1"):
 class Trajectory:
     """One reverse-diffusion run of one image, every step kept (all on 0..1)."""
 
-    sampler: str             # "ddpm" or "ddim"
-    timesteps: list          # t visited, high to low
-    x_t: np.ndarray          # (steps, 28, 28) the image after each step (clipped for display)
-    pred_x0: np.ndarray      # (steps, 28, 28) the model's estimate of the clean image at each step
-    final: np.ndarray        # (28, 28) the finished sample
+    sampler: str  # "ddpm" or "ddim"
+    timesteps: list  # t visited, high to low
+    x_t: np.ndarray  # (steps, 28, 28) the image after each step (clipped for display)
+    pred_x0: np.ndarray  # (steps, 28, 28) the model's estimate of the clean image at each step
+    final: np.ndarray  # (28, 28) the finished sample
 
     def x0_change(self) -> np.ndarray:
         """RMSE (0-1) between each step's predicted x_0 and the finished sample: how settled it is."""
         diff = self.pred_x0.astype(np.float64) - self.final.astype(np.float64)
-        return np.sqrt((diff ** 2).mean(axis=(1, 2)))
+        return np.sqrt((diff**2).mean(axis=(1, 2)))
 
 
 def reverse_trajectory(model, sampler: str = "ddim", steps: int = 50, seed: int = 0) -> Trajectory:
     """Sample one image from a diffusion ``model`` (``zoo.open(id)``) and keep every step."""
     timesteps, frames, estimates = [], [], []
 
-    def keep(t, x_t, pred_x0):   # called after every step, with (1, 28, 28) NumPy images on 0..1
+    def keep(t, x_t, pred_x0):  # called after every step, with (1, 28, 28) NumPy images on 0..1
         timesteps.append(t)
         frames.append(x_t[0])
         estimates.append(pred_x0[0])

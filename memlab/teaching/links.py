@@ -12,7 +12,7 @@ from urllib.parse import quote
 # project's repository; set the real one here (a fork sets its own) and run scripts/update_links.py.
 REPOSITORY = "YOUR-GITHUB-ACCOUNT/memlab"
 BRANCH = "main"
-STUDENT_INDEX = "student/00-index.ipynb"      # what Binder and nbgitpuller open: the student version
+STUDENT_INDEX = "student/00-index.ipynb"  # what Binder and nbgitpuller open: the student version
 DASHBOARD = "notebooks/dashboard.ipynb"
 
 # What memlab reproduces (cited in the README, lessons 01 and 06 and the dashboard's introduction)
@@ -40,5 +40,7 @@ def binder_dashboard() -> str:
 def nbgitpuller(hub: str = "https://HUB", path: str = STUDENT_INDEX) -> str:
     """An nbgitpuller link: a JupyterHub at ``hub`` copies the repository into each student's home folder
     (as ``memlab/``) and opens ``path`` there."""
-    return (f"{hub}/hub/user-redirect/git-pull?repo={quote(repository_url(), safe='')}&branch={BRANCH}"
-            f"&urlpath={quote(f'lab/tree/memlab/{path}', safe='')}")
+    return (
+        f"{hub}/hub/user-redirect/git-pull?repo={quote(repository_url(), safe='')}&branch={BRANCH}"
+        f"&urlpath={quote(f'lab/tree/memlab/{path}', safe='')}"
+    )

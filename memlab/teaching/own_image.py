@@ -31,14 +31,14 @@ from memlab.judging.metrics import rmse, to_article, verdict
 from memlab.models.registry import MODELS, get_spec
 from memlab.private_folder import PrivateFolder
 
-if TYPE_CHECKING:   # PyTorch and the search load on first use, so the panel draws before them
+if TYPE_CHECKING:  # PyTorch and the search load on first use, so the panel draws before them
     from memlab.judgement import Judgement
 
-PAD = 280                 # the drawing pad's side in pixels (10 x 28)
-BRUSH = 24                # pen width on the pad: about 2.4 pixels of the 28 x 28 image, like MNIST strokes
-RECIPES = {"mnist": "mnist-diffusion-1", "fashion": "fashion-diffusion-1"}              # what is trained
+PAD = 280  # the drawing pad's side in pixels (10 x 28)
+BRUSH = 24  # pen width on the pad: about 2.4 pixels of the 28 x 28 image, like MNIST strokes
+RECIPES = {"mnist": "mnist-diffusion-1", "fashion": "fashion-diffusion-1"}  # what is trained
 COMPARE_WITH = {"mnist": "mnist-diffusion-60000", "fashion": "fashion-diffusion-60000"}  # 60 000 images
-RUN_ID = "own-image"      # the model id written in the temporary folder's checkpoint
+RUN_ID = "own-image"  # the model id written in the temporary folder's checkpoint
 FOLDER_PREFIX = "memlab-own-image-"
 EMPTY = "Draw something first: the pad is empty (or upload a picture)."
 BUSY = "Training is already running: wait for it to finish, or press Cancel first."
@@ -52,8 +52,8 @@ class Drawing:
     """What the learner made: pen strokes on a ``PAD`` x ``PAD`` pad over an optional uploaded picture."""
 
     def __init__(self):
-        self.strokes: list[list[tuple[float, float]]] = []   # each stroke: the points the pen passed
-        self.upload: np.ndarray | None = None                 # (28, 28) uint8, or None
+        self.strokes: list[list[tuple[float, float]]] = []  # each stroke: the points the pen passed
+        self.upload: np.ndarray | None = None  # (28, 28) uint8, or None
 
     def start_stroke(self, x, y):
         self.strokes.append([(float(x), float(y))])
@@ -85,7 +85,7 @@ class Drawing:
         for stroke in self.strokes:
             if len(stroke) > 1:
                 pen.line(stroke, fill=255, width=BRUSH)
-            for x, y in stroke:   # round ends and joints
+            for x, y in stroke:  # round ends and joints
                 pen.ellipse((x - radius, y - radius, x + radius, y + radius), fill=255)
         drawn = np.asarray(pad.resize((SIZE, SIZE), Image.Resampling.BOX), dtype=np.uint8)
         return drawn if self.upload is None else np.maximum(drawn, self.upload)
@@ -109,8 +109,11 @@ def recipe(dataset: str = "mnist", steps: int | None = None):
 
     ``steps`` shortens it (tests only); the learning-rate schedule then decays over the shorter run."""
     spec = get_spec(RECIPES[dataset])
-    train = spec.train if steps is None else replace(spec.train, steps=steps,
-                                                     checkpoint_every=min(steps, spec.train.checkpoint_every))
+    train = (
+        spec.train
+        if steps is None
+        else replace(spec.train, steps=steps, checkpoint_every=min(steps, spec.train.checkpoint_every))
+    )
     return replace(spec, id=RUN_ID, label="Your own image", train=train)
 
 
@@ -118,7 +121,7 @@ def recipe(dataset: str = "mnist", steps: int | None = None):
 class Progress:
     step: int
     total: int
-    loss: float | None        # mean loss of the last 100 steps (None before the first 100)
+    loss: float | None  # mean loss of the last 100 steps (None before the first 100)
     elapsed_s: float
     seconds_left: float
 
@@ -128,20 +131,20 @@ class SampleVerdict:
     """One sample of the learner's model, measured against the learner's image."""
 
     seed: int
-    image: np.ndarray         # (28, 28) on 0..1
-    rmse: float               # to the learner's image, 0-1 scale
-    rmse_article: float       # the same on the article's scale (grey levels / 4095)
-    verdict: str              # "perfect copy", "near copy" or "novel"
+    image: np.ndarray  # (28, 28) on 0..1
+    rmse: float  # to the learner's image, 0-1 scale
+    rmse_article: float  # the same on the article's scale (grey levels / 4095)
+    verdict: str  # "perfect copy", "near copy" or "novel"
 
 
 @dataclass(frozen=True)
 class OwnImageResult:
-    image: np.ndarray                 # (28, 28) on 0..1: what was trained on
+    image: np.ndarray  # (28, 28) on 0..1: what was trained on
     train_seconds: float
     steps: int
-    samples: list                     # [SampleVerdict]
-    compare_model: str                # the 60 000-image model whose training set was searched
-    comparison: "Judgement"           # the learner's image judged against that training set
+    samples: list  # [SampleVerdict]
+    compare_model: str  # the 60 000-image model whose training set was searched
+    comparison: "Judgement"  # the learner's image judged against that training set
 
     @property
     def perfect_copies(self) -> int:
@@ -150,15 +153,20 @@ class OwnImageResult:
     def sentence(self) -> str:
         """What this shows, and what it does not, in plain words."""
         j, label = self.comparison, MODELS[self.compare_model].label
-        where = (f"Your image is practically one of the {j.searched:,} training images of {label} (did "
-                 "you upload a picture from the dataset?)" if j.verdict == "perfect copy" else
-                 f"{label}, trained on {j.searched:,} images, never saw your image")
-        return (f"Your model, trained on your image alone, gave it back in {self.perfect_copies} of "
-                f"{len(self.samples)} samples. {where}: the nearest of its training images is {j.rmse:.4f} "
-                f"away (0–1 scale; {j.rmse_article:.5f} on the article's scale), verdict \"{j.verdict}\". "
-                f"{j.sentence()} This shows that a model can store an image it was trained on, exactly; it "
-                "does not show whether a model trained on many images stores any one of them, nor whether "
-                "a copy breaks copyright.")
+        where = (
+            f"Your image is practically one of the {j.searched:,} training images of {label} (did "
+            "you upload a picture from the dataset?)"
+            if j.verdict == "perfect copy"
+            else f"{label}, trained on {j.searched:,} images, never saw your image"
+        )
+        return (
+            f"Your model, trained on your image alone, gave it back in {self.perfect_copies} of "
+            f"{len(self.samples)} samples. {where}: the nearest of its training images is {j.rmse:.4f} "
+            f'away (0–1 scale; {j.rmse_article:.5f} on the article\'s scale), verdict "{j.verdict}". '
+            f"{j.sentence()} This shows that a model can store an image it was trained on, exactly; it "
+            "does not show whether a model trained on many images stores any one of them, nor whether "
+            "a copy breaks copyright."
+        )
 
 
 class OwnImageRun:
@@ -202,7 +210,7 @@ class OwnImageRun:
         start, last = time.monotonic(), [0.0]
 
         def on_step(step, total, loss):
-            if self._stop.is_set():   # stops the loop at once: nothing more is written
+            if self._stop.is_set():  # stops the loop at once: nothing more is written
                 raise TrainingCancelled(f"Training cancelled at step {step:,} of {total:,}.")
             elapsed = time.monotonic() - start
             if on_progress is not None and (elapsed - last[0] > 0.25 or step == total):
@@ -210,8 +218,8 @@ class OwnImageRun:
                 on_progress(Progress(step, total, loss, elapsed, elapsed / step * (total - step)))
 
         out = self.folder / "runs"
-        shutil.rmtree(out, ignore_errors=True)   # a fresh model each time, never a resumed one
-        if self._stop.is_set():                  # cancelled before the first step
+        shutil.rmtree(out, ignore_errors=True)  # a fresh model each time, never a resumed one
+        if self._stop.is_set():  # cancelled before the first step
             raise TrainingCancelled("Training cancelled before it started.")
         training.train(self.spec, out, progress=False, device="cpu", images=image[None], on_step=on_step)
         return from_payload(checkpoint.load(out / RUN_ID / f"{RUN_ID}.pt", expect_id=RUN_ID))
@@ -222,8 +230,9 @@ class OwnImageRun:
         for seed in self.seeds:
             sample = model.sample(1, seed, self.sample_steps)[0]
             distance = float(rmse(sample, image)[0])
-            found.append(SampleVerdict(seed, sample, distance, float(to_article(distance)),
-                                       verdict(float(to_article(distance)))))
+            found.append(
+                SampleVerdict(seed, sample, distance, float(to_article(distance)), verdict(float(to_article(distance))))
+            )
         return found
 
     def compare(self, image) -> "Judgement":
@@ -240,8 +249,14 @@ class OwnImageRun:
         start = time.monotonic()
         model = self._train(image, on_progress)
         seconds = time.monotonic() - start
-        return OwnImageResult(image, seconds, model.card["steps"], self.samples(model, image),
-                              COMPARE_WITH[self.dataset], self.compare(image))
+        return OwnImageResult(
+            image,
+            seconds,
+            model.card["steps"],
+            self.samples(model, image),
+            COMPARE_WITH[self.dataset],
+            self.compare(image),
+        )
 
     def start(self, image, on_progress=None, on_done=None):
         """``train_and_judge`` in a background thread, so the page stays live.
@@ -253,14 +268,14 @@ class OwnImageRun:
         with self._lock:
             if self.running:
                 raise MemlabError(BUSY)
-            self._stop.clear()   # here, not in the thread: a Cancel pressed at once must not be lost
+            self._stop.clear()  # here, not in the thread: a Cancel pressed at once must not be lost
 
             def work():
                 try:
                     result, error = self._train_and_judge(image, on_progress), None
                 except Exception as err:  # handed to on_done, which shows it to the learner
                     result, error = None, err
-                if on_done is not None and not self._private.closed.is_set():   # no one to tell at exit
+                if on_done is not None and not self._private.closed.is_set():  # no one to tell at exit
                     on_done(result, error)
 
             self._threads[:] = [threading.Thread(target=work, name="memlab-own-image", daemon=True)]

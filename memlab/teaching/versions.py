@@ -31,7 +31,7 @@ BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 SOLUTION_TAG = "solution"
 REPO = Path(__file__).resolve().parents[2]
 SOURCE, STUDENT = REPO / "notebooks", REPO / "student"
-LESSONS = "0[0-7]-*.ipynb"       # the index and the seven lessons (the dashboard is not a lesson)
+LESSONS = "0[0-7]-*.ipynb"  # the index and the seven lessons (the dashboard is not a lesson)
 
 
 def cut_solutions(source: str) -> str:
@@ -79,7 +79,7 @@ def make_student_version(source: Path = SOURCE, out: Path = STUDENT) -> list[Pat
         nbformat.write(student_notebook(nbformat.read(path, as_version=4)), target)
         written.append(target)
     stale = {p.name for p in out.glob("*.ipynb")} - {p.name for p in written}
-    for name in sorted(stale):           # a lesson renamed or removed in the source
+    for name in sorted(stale):  # a lesson renamed or removed in the source
         (out / name).unlink()
     return written
 

@@ -34,10 +34,12 @@ def git_commit() -> str:
         return os.environ["MEMLAB_GIT_COMMIT"]
     try:
         here = Path(__file__).parent
-        commit = subprocess.run(["git", "-C", str(here), "rev-parse", "HEAD"], capture_output=True,
-                                text=True, timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(here), "status", "--porcelain", "--", "."],
-                               capture_output=True, text=True, timeout=10).stdout.strip()
+        commit = subprocess.run(
+            ["git", "-C", str(here), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(here), "status", "--porcelain", "--", "."], capture_output=True, text=True, timeout=10
+        ).stdout.strip()
         return (commit + ("-dirty" if dirty else "")) or "unknown"
     except (OSError, subprocess.SubprocessError):
         return "unknown"
@@ -80,16 +82,16 @@ class Run:
     """Where one training run stands: what its checkpoints and its card are made from."""
 
     spec: ModelSpec
-    out: Path                      # the run's folder, out_dir/spec.id
+    out: Path  # the run's folder, out_dir/spec.id
     device: torch.device
-    trainer: object                # the kind's trainer (memlab.training.trainers): networks and optimizers
-    generator: torch.Generator     # batches and noise
-    indices: np.ndarray = None     # dataset indices of the training images
-    step: int = 0                  # optimizer steps done, over every call (a resume continues the count)
-    wall_before: float = 0.0       # seconds spent in earlier calls
-    started: float = field(default_factory=time.monotonic)   # when this call began
-    losses: list = field(default_factory=list)    # mean loss of each full LOSS_EVERY steps
-    running: list = field(default_factory=list)   # losses (0-d tensors) of the steps since the last full entry
+    trainer: object  # the kind's trainer (memlab.training.trainers): networks and optimizers
+    generator: torch.Generator  # batches and noise
+    indices: np.ndarray = None  # dataset indices of the training images
+    step: int = 0  # optimizer steps done, over every call (a resume continues the count)
+    wall_before: float = 0.0  # seconds spent in earlier calls
+    started: float = field(default_factory=time.monotonic)  # when this call began
+    losses: list = field(default_factory=list)  # mean loss of each full LOSS_EVERY steps
+    running: list = field(default_factory=list)  # losses (0-d tensors) of the steps since the last full entry
 
     def log(self, loss: torch.Tensor) -> None:
         self.running.append(loss)
@@ -106,8 +108,14 @@ class Run:
 
     def state(self, wall_s: float) -> dict:
         """What a resumed run needs (the ``training`` entry of ``checkpoint.pt``)."""
-        return {"trainer": self.trainer.state(), "step": self.step, "wall_s": wall_s, "losses": self.losses,
-                "running_losses": [v.item() for v in self.running], "rng": self.generator.get_state()}
+        return {
+            "trainer": self.trainer.state(),
+            "step": self.step,
+            "wall_s": wall_s,
+            "losses": self.losses,
+            "running_losses": [v.item() for v in self.running],
+            "rng": self.generator.get_state(),
+        }
 
     def restore(self, state: dict) -> None:
         self.trainer.load_state(state["trainer"])
@@ -121,19 +129,30 @@ def make_card(run: Run, weights: dict, dtype: str, wall_s: float, extra: dict | 
     spec, indices, losses = run.spec, run.indices, run.loss_log()
     params = sum(v.numel() for k, v in weights.items() if "running" not in k and "num_batches" not in k)
     card = {
-        "id": spec.id, "label": spec.label, "kind": spec.kind, "architecture": KINDS[spec.kind].architecture,
-        "parameters": int(params), "dataset": spec.dataset, "train_size": spec.train_size,
-        "subset_seed": spec.subset_seed, "subset_indices_sha256": data.indices_sha256(indices),
+        "id": spec.id,
+        "label": spec.label,
+        "kind": spec.kind,
+        "architecture": KINDS[spec.kind].architecture,
+        "parameters": int(params),
+        "dataset": spec.dataset,
+        "train_size": spec.train_size,
+        "subset_seed": spec.subset_seed,
+        "subset_indices_sha256": data.indices_sha256(indices),
         "subset_indices": indices.tolist() if len(indices) <= 3000 else "see checkpoint['subset_indices']",
-        "steps": run.step, "batch_size": spec.train.batch_size,
+        "steps": run.step,
+        "batch_size": spec.train.batch_size,
         "epochs": round(run.step * spec.train.batch_size / spec.train_size, 2),
-        "wall_time_s": round(wall_s, 1), "machine": machine(run.device),
-        "torch": str(torch.__version__), "git_commit": git_commit(),
-        "loss_first": losses[0] if losses else None, "loss_final": losses[-1] if losses else None,
+        "wall_time_s": round(wall_s, 1),
+        "machine": machine(run.device),
+        "torch": str(torch.__version__),
+        "git_commit": git_commit(),
+        "loss_first": losses[0] if losses else None,
+        "loss_final": losses[-1] if losses else None,
         "loss_per_100_steps": [round(v, 5) for v in losses],
         "default_sampler": spec.default_sampler if spec.kind == "diffusion" else None,
         "default_steps": spec.default_steps if spec.kind == "diffusion" else None,
-        "weights_sha256": checkpoint.weights_sha256(weights), "weights_dtype": dtype,
+        "weights_sha256": checkpoint.weights_sha256(weights),
+        "weights_dtype": dtype,
     }
     card.update(extra or {})
     return card
@@ -144,16 +163,30 @@ def _save(run: Run, extra: dict | None = None) -> dict:
     wall_s = run.wall_s()
     weights, dtype = shippable_weights(run.trainer.weights())
     card = make_card(run, weights, dtype, wall_s, extra)
-    shipped = {"format": checkpoint.FORMAT, "spec": run.spec.to_dict(), "weights": weights, "card": card,
-               "subset_indices": torch.from_numpy(run.indices.astype(np.int32))}
+    shipped = {
+        "format": checkpoint.FORMAT,
+        "spec": run.spec.to_dict(),
+        "weights": weights,
+        "card": card,
+        "subset_indices": torch.from_numpy(run.indices.astype(np.int32)),
+    }
     checkpoint.save(run.out / "checkpoint.pt", dict(shipped, training=run.state(wall_s)))
     checkpoint.save(run.out / f"{run.spec.id}.pt", shipped)
     checkpoint.write_card(run.out / f"{run.spec.id}.json", card)
     return card
 
 
-def train(spec: ModelSpec, out_dir="runs", steps=None, max_minutes=None, resume=False, device=None,
-          progress=True, images=None, on_step=None) -> dict:
+def train(
+    spec: ModelSpec,
+    out_dir="runs",
+    steps=None,
+    max_minutes=None,
+    resume=False,
+    device=None,
+    progress=True,
+    images=None,
+    on_step=None,
+) -> dict:
     """Train ``spec`` and write its checkpoints; returns the final card.
 
     Args:
@@ -173,8 +206,9 @@ def train(spec: ModelSpec, out_dir="runs", steps=None, max_minutes=None, resume=
     out = Path(out_dir) / spec.id
     total = steps or spec.train.steps
     torch.manual_seed(spec.train.seed)  # network initialisation
-    run = Run(spec, out, device, TRAINERS[spec.kind](spec, device, total),
-              torch.Generator().manual_seed(spec.train.seed))
+    run = Run(
+        spec, out, device, TRAINERS[spec.kind](spec, device, total), torch.Generator().manual_seed(spec.train.seed)
+    )
     if resume:
         saved = checkpoint.load(out / "checkpoint.pt", expect_id=spec.id)
         if "training" not in saved:

@@ -29,6 +29,7 @@ def cosine_decay(optimizer, train_cfg, total_steps):
 
     ``total_steps`` is the length of this run (``--steps``, by default the spec's), so a shortened
     run still ends annealed."""
+
     def factor(step):
         if not train_cfg.lr_decay:
             return 1.0
@@ -111,8 +112,9 @@ class GANTrainer(Trainer):
         fake = self.gen(z)
         ones, zeros = torch.ones(len(real), device=real.device), torch.zeros(len(real), device=real.device)
         # 1. discriminator: real -> 1, fake -> 0
-        d_loss = (F.binary_cross_entropy_with_logits(self.disc(real), ones)
-                  + F.binary_cross_entropy_with_logits(self.disc(fake.detach()), zeros))
+        d_loss = F.binary_cross_entropy_with_logits(self.disc(real), ones) + F.binary_cross_entropy_with_logits(
+            self.disc(fake.detach()), zeros
+        )
         self.opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
         self.opt_d.step()
@@ -161,7 +163,7 @@ class ClassifierTrainer(Trainer):
         device = next(self.net.parameters()).device
         x = unit_to_model(torch.from_numpy(uint8_to_unit(test.images)))[:, None].to(device)
         self.net.eval()
-        pred = torch.cat([self.net(x[i:i + 1000]).argmax(1) for i in range(0, len(x), 1000)]).cpu()
+        pred = torch.cat([self.net(x[i : i + 1000]).argmax(1) for i in range(0, len(x), 1000)]).cpu()
         return {"test_accuracy": round(float((pred.numpy() == test.labels).mean()), 4)}
 
     def parts(self):

@@ -26,8 +26,9 @@ from PIL import Image
 
 from memlab.data import datasets as data
 
-axe_playwright = pytest.importorskip("axe_playwright_python.sync_playwright",
-                                     reason="pip install axe-playwright-python (the dev extras)")
+axe_playwright = pytest.importorskip(
+    "axe_playwright_python.sync_playwright", reason="pip install axe-playwright-python (the dev extras)"
+)
 
 WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 

@@ -5,10 +5,22 @@ import re
 import time
 
 import numpy as np
+from dashboard_browser import (  # noqa: F401
+    SLOW,
+    browser,
+    choose_model,
+    dashboard_url,
+    expect,
+    generate,
+    inputs,
+    page,
+    section,
+    set_seed,
+    set_slider,
+    shot,
+    upload,
+)
 from PIL import Image
-
-from dashboard_browser import (SLOW, browser, choose_model, dashboard_url, expect, generate, inputs,  # noqa: F401
-                               page, section, set_seed, set_slider, shot, upload)
 
 UPLOAD = "Search with your own image"
 # Sets window.progressSeen once the page has shown a progress line ("… of 250 steps"), however briefly.
@@ -39,14 +51,14 @@ def test_1_a_result_names_what_made_it_and_a_model_change_clears_it_at_once(page
     # so waiting to *see* the line would race the run. The run says "N of 250 steps" at least once, at its end.
     page.evaluate(RECORD_PROGRESS)
     page.get_by_role("button", name="Generate").click()
-    deadline = time.monotonic() + SLOW / 1000     # polled from here: the page's policy forbids eval'd predicates
+    deadline = time.monotonic() + SLOW / 1000  # polled from here: the page's policy forbids eval'd predicates
     while not page.evaluate(PROGRESS_OR_RESULT) and time.monotonic() < deadline:
         page.wait_for_timeout(50)
     assert page.evaluate("window.progressSeen"), "no 'N of 250 steps' progress line was shown"
-    choose_model(page, "MNIST-GAN (60,000 images)")   # the run may still be going, or have just finished
-    expect(page.locator(".memlab-result-title")).to_be_hidden(timeout=3_000)   # ...cleared at once
-    expect(page.locator(".memlab-verdict:visible")).to_have_count(0)   # the late result is not shown as the GAN's
-    generate(page)                                    # the abandoned run is cancelled: the GAN's click is not refused
+    choose_model(page, "MNIST-GAN (60,000 images)")  # the run may still be going, or have just finished
+    expect(page.locator(".memlab-result-title")).to_be_hidden(timeout=3_000)  # ...cleared at once
+    expect(page.locator(".memlab-verdict:visible")).to_have_count(0)  # the late result is not shown as the GAN's
+    generate(page)  # the abandoned run is cancelled: the GAN's click is not refused
     assert "Still working" not in inputs(page).inner_text()
     assert "MNIST-GAN" in page.locator(".memlab-result-title").inner_text()
 
@@ -57,11 +69,11 @@ def test_2_noise_is_not_called_novel(page, tmp_path):
     panel = section(page, UPLOAD).locator(".memlab-verdict-panel")
     expect(panel).to_contain_text("not like the dataset", timeout=SLOW)
     assert "novel" not in panel.inner_text()
-    choose_model(page, "MNIST-diffusion (60,000 images)")   # first: a new model resets the steps
-    set_slider(inputs(page), 1)                       # one step: noise (or, with trailing spacing, a blur)
+    choose_model(page, "MNIST-diffusion (60,000 images)")  # first: a new model resets the steps
+    set_slider(inputs(page), 1)  # one step: noise (or, with trailing spacing, a blur)
     generate(page)
     text = page.locator(".memlab-results").first.inner_text()
-    verdict_line = text.split("Verdict")[1].split("\n")[0]     # one step draws noise: seed 0 is "far"
+    verdict_line = text.split("Verdict")[1].split("\n")[0]  # one step draws noise: seed 0 is "far"
     assert "not like the dataset" in verdict_line and "novel" not in verdict_line and "more steps" in text
     shot(page, "item2-one-step")
 
@@ -96,8 +108,8 @@ def test_5_upload_messages_sit_by_the_upload_and_every_change_searches_again(pag
     digit = save_png(mnist_test.images[0], tmp_path / "digit.png")
     upload(page, digit)
     expect(where.locator(".memlab-verdict")).to_be_visible(timeout=SLOW)
-    upload(page, digit)                                              # the same file again counts
-    expect(where.get_by_text("Pictures uploaded so far: 2")).to_be_visible(timeout=SLOW)   # the bad file is not one
+    upload(page, digit)  # the same file again counts
+    expect(where.get_by_text("Pictures uploaded so far: 2")).to_be_visible(timeout=SLOW)  # the bad file is not one
     where.get_by_role("button", name="Fashion-MNIST clothes").click()  # searched again, in Fashion-MNIST
     expect(where.locator(".memlab-verdict-panel")).to_contain_text("Fashion-MNIST", timeout=SLOW)
     where.get_by_role("button", name="whole set").click()
@@ -109,7 +121,7 @@ def test_7_step_through_shows_progress_uses_the_scope_and_explains_itself(page):
     inputs(page).get_by_role("button", name="whole set").click()
     set_slider(inputs(page), 120)
     where = section(page, STEPS)
-    assert "t = 999 is pure noise" in where.inner_text()            # "t" and "Steps" explained
+    assert "t = 999 is pure noise" in where.inner_text()  # "t" and "Steps" explained
     where.get_by_role("button", name="Run step by step").click()
     expect(where.get_by_text("Working…")).to_be_visible(timeout=SLOW)
     expect(where.locator(".widget-hprogress")).to_be_visible()
@@ -131,28 +143,35 @@ WATCH_NULL_TITLES = """() => { window.nullTitles = 0;
 def test_8_tiles_line_up_whole_names_show_and_no_null_tooltips(page):
     page.evaluate(WATCH_NULL_TITLES)
     generate(page, "MNIST-diffusion-oneImage (1 image)")
-    expect(page.get_by_text("only 1 exists")).to_be_visible()        # "top 5" says how many exist
-    sizes = page.eval_on_selector_all(".memlab-results .memlab-tile",   # those shown: 3 + the one neighbour
-                                      "ts => ts.filter(t => t.offsetParent).map(t => [t.offsetWidth, t.offsetHeight])")
+    expect(page.get_by_text("only 1 exists")).to_be_visible()  # "top 5" says how many exist
+    sizes = page.eval_on_selector_all(
+        ".memlab-results .memlab-tile",  # those shown: 3 + the one neighbour
+        "ts => ts.filter(t => t.offsetParent).map(t => [t.offsetWidth, t.offsetHeight])",
+    )
     assert len(sizes) == 4 and len({tuple(s) for s in sizes[:3]}) == 1, sizes
     generate(page, "MNIST-GAN (60,000 images)")
-    captions = page.eval_on_selector_all(".memlab-strip .memlab-caption",
-                                         "cs => cs.filter(c => c.offsetParent).map(c => Math.round(c.getBoundingClientRect().top))")
+    captions = page.eval_on_selector_all(
+        ".memlab-strip .memlab-caption",
+        "cs => cs.filter(c => c.offsetParent).map(c => Math.round(c.getBoundingClientRect().top))",
+    )
     assert len(captions) == 5 and len(set(captions)) == 1, captions  # neighbour captions aligned
-    fits = page.eval_on_selector("select", """s => { const c = document.createElement('canvas').getContext('2d');
+    fits = page.eval_on_selector(
+        "select",
+        """s => { const c = document.createElement('canvas').getContext('2d');
         c.font = getComputedStyle(s).font;
-        return Array.from(s.options).every(o => c.measureText(o.text).width + 30 <= s.clientWidth); }""")
+        return Array.from(s.options).every(o => c.measureText(o.text).width + 30 <= s.clientWidth); }""",
+    )
     assert fits, "a model name is cut in the dropdown"
     assert page.locator("[title=null]").count() == 0
     assert page.evaluate("window.nullTitles") == 0, "an element showed the tooltip 'null' while the result was drawn"
 
 
 def test_9_wording_names_the_demo_the_sizes_and_the_class_in_whole_set_search(page):
-    page.get_by_text("How does this work?").click()     # the details sit behind the intro's disclosure
+    page.get_by_text("How does this work?").click()  # the details sit behind the intro's disclosure
     details = page.locator(".memlab-app details").first
     expect(details).to_contain_text("original Gradio demo")
     assert "article's scale" in details.inner_text()
-    model_list = inputs(page).locator("select").first      # the Model list (other sections have lists too)
+    model_list = inputs(page).locator("select").first  # the Model list (other sections have lists too)
     options = [o.replace("\xa0", " ") for o in model_list.locator("option").all_inner_texts()]
     assert "MNIST-diffusion (60,000 images)" in options
     assert all(o.startswith("extra:") for o in options[8:]) and not any(o.startswith("extra") for o in options[:8])
@@ -175,8 +194,9 @@ def test_10_the_seed_takes_whole_numbers_only_and_nothing_comes_from_a_cdn(page)
     icon = page.locator(".memlab-inputs .fa").first
     assert icon.evaluate("e => getComputedStyle(e, '::before').fontFamily").startswith('"Font Awesome')
     page.evaluate("document.fonts.ready")
-    assert page.evaluate("Array.from(document.fonts).some(f => f.family.includes('Font Awesome 5 Free') "
-                         "&& f.status === 'loaded')"), "the icon font did not load from the package"
+    assert page.evaluate(
+        "Array.from(document.fonts).some(f => f.family.includes('Font Awesome 5 Free') && f.status === 'loaded')"
+    ), "the icon font did not load from the package"
     assert page.problems == [], page.problems
 
 
@@ -184,6 +204,9 @@ def test_11_the_page_loads_only_the_extensions_it_draws_with(page):
     """voila.json's extension_allowlist: the widget managers and ipycanvas (the drawing pad), nothing else
     the machine has installed (each costs the page files to fetch and start)."""
     urls = page.evaluate("performance.getEntriesByType('resource').map(e => e.name)")
-    loaded = {re.search(r"/voila/labextensions/(@[^/]+/[^/]+|[^@/][^/]*)/", url).group(1)
-              for url in urls if "/voila/labextensions/" in url}
+    loaded = {
+        re.search(r"/voila/labextensions/(@[^/]+/[^/]+|[^@/][^/]*)/", url).group(1)
+        for url in urls
+        if "/voila/labextensions/" in url
+    }
     assert loaded == {"@jupyter-widgets/jupyterlab-manager", "@voila-dashboards/widgets-manager8", "ipycanvas"}, loaded

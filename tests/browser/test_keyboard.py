@@ -80,16 +80,16 @@ def test_main_job_with_the_keyboard_alone(browser, dashboard_url):  # noqa: F811
     try:
         model = tab_to(page, r"^Model$")
         assert model["tag"] == "select"
-        page.keyboard.press("Home")                      # the first model: MNIST-diffusion-oneImage
+        page.keyboard.press("Home")  # the first model: MNIST-diffusion-oneImage
         sampler = tab_to(page, r"^DDIM|^DDPM")
         assert sampler["pressed"] in ("true", "false")
         tab_to(page, r"^DDPM")
         page.keyboard.press("Space")
-        becomes(page, "pressed", "true")                 # the chosen one says so
+        becomes(page, "pressed", "true")  # the chosen one says so
         page.keyboard.press("Shift+Tab")
         assert focus(page)["name"].startswith("DDIM")
         becomes(page, "pressed", "false")
-        page.keyboard.press("Enter")                     # back to DDIM, with Enter this time
+        page.keyboard.press("Enter")  # back to DDIM, with Enter this time
         becomes(page, "pressed", "true")
         steps = tab_to(page, r"^Steps$")
         assert steps["role"] == "slider"
@@ -128,7 +128,7 @@ def test_step_through_upload_and_drawing_pad_with_the_keyboard_alone(browser, da
         page.keyboard.press("Home")
         becomes(page, "valuenow", "1")
         page.keyboard.press("End")
-        becomes(page, "valuenow", last)                  # End is the last step, not the first
+        becomes(page, "valuenow", last)  # End is the last step, not the first
         upload = tab_to(page, r"^Choose an image")
         assert "(0)" not in upload["name"]
         # Enter must press the button as a click does (the click is what opens the file chooser). Counted on
@@ -140,14 +140,14 @@ def test_step_through_upload_and_drawing_pad_with_the_keyboard_alone(browser, da
         assert page.evaluate("window.uploadClicks") == 1
         pad = tab_to(page, r"^Drawing pad")
         assert pad["tag"] == "canvas"
-        page.keyboard.press("Tab")                       # leaves the pad: no keyboard trap
+        page.keyboard.press("Tab")  # leaves the pad: no keyboard trap
         assert focus(page)["name"] == "Undo", focus(page)
         page.keyboard.press("Shift+Tab")
         assert focus(page)["name"].startswith("Drawing pad")
-        page.keyboard.press("Shift+Tab")                 # and backwards too
+        page.keyboard.press("Shift+Tab")  # and backwards too
         assert not focus(page)["name"].startswith("Drawing pad")
         tab_to(page, r"^Drawing pad")
-        page.keyboard.press("Escape")                    # Escape goes to the pad's first button
+        page.keyboard.press("Escape")  # Escape goes to the pad's first button
         assert focus(page)["name"] == "Undo"
         tab_to(page, r"^Train$")
     finally:

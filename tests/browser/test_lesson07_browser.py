@@ -4,16 +4,26 @@ the end (the AUCs the histograms and ROC curves were drawn from, and the widget'
 
 import json
 
-import pytest
-
 from dashboard_browser import expect
-from test_lessons_browser import (MAIN, SHOTS, SHOWN, chromium, failures, lab, open_lesson, picture,  # noqa: F401
-                                  run_all, stop_kernels)
+from test_lessons_browser import (  # noqa: F401
+    MAIN,
+    SHOTS,
+    SHOWN,
+    chromium,
+    failures,
+    lab,
+    open_lesson,
+    picture,
+    run_all,
+    stop_kernels,
+)
 
 NAME = "07-what-a-model-remembers-without-copying"
-READ_BACK = ("import json; print('READBACK' + json.dumps({'auc': {m: round(r.roc().auc, 4) for m, r in results.items()}, "
-             "'groups': {m: len(e.groups) for m, e in extracted.items()}, 'widget_png': len(explorer.png), "
-             "'rates': explorer.rates()}))")
+READ_BACK = (
+    "import json; print('READBACK' + json.dumps({'auc': {m: round(r.roc().auc, 4) for m, r in results.items()}, "
+    "'groups': {m: len(e.groups) for m, e in extracted.items()}, 'widget_png': len(explorer.png), "
+    "'rates': explorer.rates()}))"
+)
 
 
 def test_lesson07_runs_in_jupyterlab_and_its_figures_read_back(chromium, lab):  # noqa: F811
@@ -29,8 +39,9 @@ def test_lesson07_runs_in_jupyterlab_and_its_figures_read_back(chromium, lab):  
         handle = widget.locator(".noUi-handle").first
         handle.focus()
         handle.press("PageUp")
-        page.wait_for_function(f"([w, b]) => ({SHOWN})(w) !== b", arg=[widget.element_handle(), before],
-                               timeout=300_000)
+        page.wait_for_function(
+            f"([w, b]) => ({SHOWN})(w) !== b", arg=[widget.element_handle(), before], timeout=300_000
+        )
         page.screenshot(path=str(SHOTS / f"{NAME}-after.png"))
         # a cell at the end reads the lesson's numbers back from its kernel
         last = page.locator(".jp-Notebook .jp-Cell").last

@@ -17,14 +17,13 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from dashboard_browser import ARTIFACTS, REPO, expect, free_port
 from lab_browser import lab_home, open_notebook, run_cells
 from servers import launch_chromium
 
 LESSONS = sorted(p.stem for p in (REPO / "notebooks").glob("0[1-6]-*.ipynb"))
 SHOTS = ARTIFACTS / "lessons"
-RUN_ALL_MS = 1_200_000   # a shared 2-core machine: lesson 02 trains for real
+RUN_ALL_MS = 1_200_000  # a shared 2-core machine: lesson 02 trains for real
 MAIN = ".memlab-main-widget"
 
 
@@ -34,11 +33,18 @@ def lab():
     home = Path(tempfile.mkdtemp(prefix="memlab-lab-"))
     port, token = free_port(), secrets.token_hex(16)
     env = dict(os.environ, MEMLAB_QUICK="1", OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1"), **lab_home(home))
-    command = [str(Path(sys.executable).parent / "jupyter"), "lab", "--no-browser", f"--port={port}",
-               "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={REPO}",
-               "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate", "--allow-root"]
-    server = subprocess.Popen(command, cwd=REPO, env=env, stdout=open(home / "lab.log", "w"),
-                              stderr=subprocess.STDOUT)
+    command = [
+        str(Path(sys.executable).parent / "jupyter"),
+        "lab",
+        "--no-browser",
+        f"--port={port}",
+        "--ServerApp.ip=127.0.0.1",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={REPO}",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        "--allow-root",
+    ]
+    server = subprocess.Popen(command, cwd=REPO, env=env, stdout=open(home / "lab.log", "w"), stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     deadline = time.time() + 120
     while time.time() < deadline:
@@ -69,8 +75,9 @@ def stop_kernels(lab):
     headers = {"Authorization": f"token {token}"}
     sessions = json.load(urllib.request.urlopen(urllib.request.Request(f"{url}api/sessions", headers=headers)))
     for session in sessions:
-        urllib.request.urlopen(urllib.request.Request(f"{url}api/sessions/{session['id']}", method="DELETE",
-                                                      headers=headers))
+        urllib.request.urlopen(
+            urllib.request.Request(f"{url}api/sessions/{session['id']}", method="DELETE", headers=headers)
+        )
 
 
 def open_lesson(chromium, lab, name, folder="notebooks"):
@@ -79,8 +86,14 @@ def open_lesson(chromium, lab, name, folder="notebooks"):
     # and the checks below would see both notebooks
     page = open_notebook(chromium, f"{url}lab/workspaces/{folder}-{name}/tree/{folder}/{name}.ipynb?token={token}")
     page.outside = []
-    page.on("request", lambda r: None if r.url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:"))
-            else page.outside.append(r.url))
+    page.on(
+        "request",
+        lambda r: (
+            None
+            if r.url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:"))
+            else page.outside.append(r.url)
+        ),
+    )
     return page
 
 
@@ -94,16 +107,21 @@ def run_all(page):
                    const failed = [...document.querySelectorAll('.jp-OutputArea-output')]
                                   .some(o => /Traceback|Error:/.test(o.innerText));
                    return failed || (p.some(t => /^\\[\\d+\\]:$/.test(t)) && p.every(t => /^(\\[\\d+\\]:)?$/.test(t))); }""",
-        timeout=RUN_ALL_MS, polling=1000)
+        timeout=RUN_ALL_MS,
+        polling=1000,
+    )
 
 
 def failures(page) -> list[str]:
-    return page.eval_on_selector_all(".jp-OutputArea-output",
-                                     "es => es.map(e => e.innerText).filter(t => /Traceback|Error:/.test(t))")
+    return page.eval_on_selector_all(
+        ".jp-OutputArea-output", "es => es.map(e => e.innerText).filter(t => /Traceback|Error:/.test(t))"
+    )
 
 
-SHOWN = "w => [...w.querySelectorAll('img')].map(i => i.src.slice(-300)).join('|') + " \
-        "[...w.querySelectorAll('.widget-html')].map(h => h.innerText).join('|')"
+SHOWN = (
+    "w => [...w.querySelectorAll('img')].map(i => i.src.slice(-300)).join('|') + "
+    "[...w.querySelectorAll('.widget-html')].map(h => h.innerText).join('|')"
+)
 
 
 def picture(widget) -> str:
@@ -140,8 +158,9 @@ def test_lesson_runs_in_jupyterlab_and_its_main_widget_moves(chromium, lab, name
         before = picture(widget)
         page.screenshot(path=str(SHOTS / f"{name}-before.png"))
         how = move(widget)
-        page.wait_for_function(f"([w, b]) => ({SHOWN})(w) !== b", arg=[widget.element_handle(), before],
-                               timeout=300_000)
+        page.wait_for_function(
+            f"([w, b]) => ({SHOWN})(w) !== b", arg=[widget.element_handle(), before], timeout=300_000
+        )
         widget.scroll_into_view_if_needed()
         page.screenshot(path=str(SHOTS / f"{name}-after.png"))
         assert picture(widget) != before, f"{name}: moving the {how} changed nothing"
@@ -161,14 +180,16 @@ def test_lesson_01_exercise_answers_a_wrong_answer_with_a_hint(chromium, lab):
         run_all(page)
         cells = page.locator(".jp-Notebook .jp-Cell")
         index = cells.evaluate_all("cs => cs.findIndex(c => c.innerText.includes('my_rmse = ...'))")
-        stub = cells.nth(index)    # the exercise's code cell (found by its text before we change it)
+        stub = cells.nth(index)  # the exercise's code cell (found by its text before we change it)
         stub.scroll_into_view_if_needed()
         editor = stub.locator(".cm-content").first
         editor.click()
         page.keyboard.press("Control+a")
-        page.keyboard.type("from memlab.teaching.exercises.lesson01 import check_rmse_article\n"
-                           "my_rmse = np.sqrt(np.mean((a.astype(float) - b) ** 2)) / 255\n"
-                           "check_rmse_article(my_rmse, a, b)")
+        page.keyboard.type(
+            "from memlab.teaching.exercises.lesson01 import check_rmse_article\n"
+            "my_rmse = np.sqrt(np.mean((a.astype(float) - b) ** 2)) / 255\n"
+            "check_rmse_article(my_rmse, a, b)"
+        )
         page.keyboard.press("Shift+Enter")
         hint = stub.locator(".jp-OutputArea-output")
         expect(hint).to_contain_text("Not yet", timeout=60_000)
@@ -205,13 +226,21 @@ def test_student_run_all_answers_nothing_then_one_exercise_wrong_and_right(chrom
         index = cells.evaluate_all("cs => cs.findIndex(c => c.innerText.includes('my_rmse = ...'))")
         cells.nth(index).scroll_into_view_if_needed()
         page.screenshot(path=str(SHOTS / "student-01-run-all.png"))
-        said = answer(page, cells, index, "my_rmse = np.sqrt(np.mean((a.astype(float) - b) ** 2)) / 255\n"
-                                          "check_rmse_article(my_rmse, a, b)")
+        said = answer(
+            page,
+            cells,
+            index,
+            "my_rmse = np.sqrt(np.mean((a.astype(float) - b) ** 2)) / 255\ncheck_rmse_article(my_rmse, a, b)",
+        )
         expect(said).to_contain_text("Not yet", timeout=60_000)
         expect(said).to_contain_text("255 / 4095")
         page.screenshot(path=str(SHOTS / "student-01-wrong.png"))
-        said = answer(page, cells, index, "my_rmse = np.sqrt(np.mean((a.astype(float) - b) ** 2)) / 4095\n"
-                                          "check_rmse_article(my_rmse, a, b)")
+        said = answer(
+            page,
+            cells,
+            index,
+            "my_rmse = np.sqrt(np.mean((a.astype(float) - b) ** 2)) / 4095\ncheck_rmse_article(my_rmse, a, b)",
+        )
         expect(said).to_contain_text("Correct!", timeout=60_000)
         page.screenshot(path=str(SHOTS / "student-01-right.png"))
     except Exception:

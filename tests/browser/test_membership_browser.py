@@ -2,7 +2,6 @@
 desktop and a phone width: a click gives the sentence and the figure; screenshots in test-artifacts/."""
 
 import pytest
-
 from dashboard_browser import ARTIFACTS, SLOW, browser, dashboard_url, expect, open_dashboard, section, shot  # noqa: F401
 
 TITLE = "Was this picture in its training set?"

@@ -8,10 +8,21 @@ import re
 
 import numpy as np
 import pytest
+from dashboard_browser import (  # noqa: F401
+    ARTIFACTS,
+    SLOW,
+    browser,
+    choose_model,
+    dashboard_url,
+    draw_stroke,
+    expect,
+    inputs,
+    open_dashboard,
+    section,
+    set_slider,
+    upload,
+)
 from PIL import Image
-
-from dashboard_browser import (ARTIFACTS, SLOW, browser, choose_model, dashboard_url, draw_stroke, expect, inputs,  # noqa: F401
-                               open_dashboard, section, set_slider, upload)
 
 UPLOAD = "Search with your own image"
 STEPS = "Watch the reverse diffusion process"
@@ -43,7 +54,7 @@ def test_changing_the_model_mid_run_cancels_it_and_generate_starts_at_once(page)
     inputs(page).get_by_role("button", name="DDPM").click()
     set_slider(inputs(page), 250)
     page.get_by_role("button", name="Generate").click()
-    progress = inputs(page).get_by_text(re.compile(r"Working… \d+ of 250 steps"))   # steps, not only "Working…"
+    progress = inputs(page).get_by_text(re.compile(r"Working… \d+ of 250 steps"))  # steps, not only "Working…"
     expect(progress).to_be_visible(timeout=SLOW)
     choose_model(page, "MNIST-GAN (60,000 images)")
     page.get_by_role("button", name="Generate").click()
@@ -52,17 +63,17 @@ def test_changing_the_model_mid_run_cancels_it_and_generate_starts_at_once(page)
     text = inputs(page).inner_text()
     assert "Still working" not in text and "after the model changed" not in page.inner_text("body")
     took = page.locator(".memlab-results").first.inner_text()
-    assert not re.search(r"\d{4,} ms", took), took          # "2 min 6 s", never "126290 ms"
+    assert not re.search(r"\d{4,} ms", took), took  # "2 min 6 s", never "126290 ms"
 
 
 def test_an_unseen_test_digit_is_no_evidence_of_copying(page, tmp_path, mnist_test):
-    upload(page, save_png(mnist_test.images[0], tmp_path / "unseen.png"))   # a 7 the demo calls "near copy"
+    upload(page, save_png(mnist_test.images[0], tmp_path / "unseen.png"))  # a 7 the demo calls "near copy"
     panel = section(page, UPLOAD).locator(".memlab-verdict-panel")
     expect(panel).to_contain_text("no evidence of copying", timeout=SLOW)
     headline = panel.locator(".memlab-verdict").inner_text()
     assert "near copy" not in headline
     text = panel.inner_text()
-    assert "would say “near copy”" in text                   # the article's label stays, as the demo's
+    assert "would say “near copy”" in text  # the article's label stays, as the demo's
     assert "the model" not in text.lower() and "fewer than 1 %" not in text and "is perfect copy" not in text
 
 
@@ -73,7 +84,7 @@ def test_a_1x1_upload_and_pure_noise_name_no_class(page, tmp_path):
     expect(where.locator(".memlab-verdict-panel")).to_be_visible(timeout=SLOW)
     assert "Predicted class" not in where.inner_text()
     choose_model(page, "MNIST-diffusion (60,000 images)")
-    set_slider(inputs(page), 1)                               # one step of a large model: noise
+    set_slider(inputs(page), 1)  # one step of a large model: noise
     page.get_by_role("button", name="Generate").click()
     expect(page.locator(".memlab-result-title", has_text="1 step ")).to_be_visible(timeout=SLOW)
     result = page.locator(".memlab-results").first
@@ -107,10 +118,10 @@ def test_the_model_list_and_the_seed_box_stay_inside_their_column(page, width):
 def test_upload_buttons_read_a_plain_label(page):
     page.set_viewport_size({"width": 1280, "height": 900})
     buttons = page.locator(".widget-upload")
-    expect(buttons).to_have_count(3, timeout=SLOW)   # the upload search, your own image, the membership test
+    expect(buttons).to_have_count(3, timeout=SLOW)  # the upload search, your own image, the membership test
     for button in buttons.all():
         label = button.evaluate("b => getComputedStyle(b, '::after').content")
-        shown = button.evaluate("b => getComputedStyle(b).fontSize")   # the button's own "… (0)" text
+        shown = button.evaluate("b => getComputedStyle(b).fontSize")  # the button's own "… (0)" text
         assert "Choose an image…" in label and shown == "0px", (label, shown)
 
 
@@ -120,14 +131,14 @@ def test_your_own_image_fits_its_column(page, width):
     panel = page.locator(".memlab-own-image")
     panel.scroll_into_view_if_needed()
     generate = page.get_by_role("button", name="Generate").bounding_box()
-    for name in ("Train", "Cancel"):                          # as tall as Generate, and not squeezed
+    for name in ("Train", "Cancel"):  # as tall as Generate, and not squeezed
         box = panel.get_by_role("button", name=name, exact=True).bounding_box()
         assert box["height"] >= generate["height"] - 1 and box["width"] >= 100, (name, box)
     upload_box = panel.locator(".widget-upload").bounding_box()
-    assert upload_box["height"] <= generate["height"] + 1, upload_box              # one line, not three
+    assert upload_box["height"] <= generate["height"] + 1, upload_box  # one line, not three
     caption = panel.get_by_text("your picture as the model sees it")
     lines = caption.evaluate("e => e.getBoundingClientRect().height / parseFloat(getComputedStyle(e).lineHeight)")
-    assert lines <= 2.2, lines                                                       # was 7 lines at 1920 px
+    assert lines <= 2.2, lines  # was 7 lines at 1920 px
     shot(page, panel, f"own-image-{width}")
 
 

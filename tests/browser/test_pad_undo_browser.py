@@ -9,7 +9,7 @@ while the first stays.
 
 from dashboard_browser import SLOW, browser, dashboard_url, page, shot  # noqa: F401 (fixtures)
 
-COLUMNS, ROWS = 6, 5                                   # 30 strokes
+COLUMNS, ROWS = 6, 5  # 30 strokes
 
 
 def pad_canvas(page):
@@ -46,8 +46,8 @@ def test_undo_after_thirty_strokes_redraws_the_pad(page):
         page.mouse.up()
     first, last = stroke_centre(0), stroke_centre(COLUMNS * ROWS - 1)
     canvas = pad.element_handle()
-    page.wait_for_function(RED_AT + " > 200", arg=[canvas, *last], timeout=SLOW)     # the last stroke is drawn
+    page.wait_for_function(RED_AT + " > 200", arg=[canvas, *last], timeout=SLOW)  # the last stroke is drawn
     page.locator(".memlab-own-image").get_by_role("button", name="Undo").click()
-    page.wait_for_function(RED_AT + " < 50", arg=[canvas, *last], timeout=30_000)    # Undo's repaint: it is gone
+    page.wait_for_function(RED_AT + " < 50", arg=[canvas, *last], timeout=30_000)  # Undo's repaint: it is gone
     assert brightness(page, pad, *first) > 200, "Undo removed more than the last stroke"
     shot(page, "pad-undo-after-30-strokes")

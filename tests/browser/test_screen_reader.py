@@ -5,10 +5,31 @@ and the verdict is inside a live region."""
 
 from dashboard_browser import SLOW, browser, dashboard_url, expect, generate, open_dashboard, section  # noqa: F401
 
-CONTROLS = {"button", "toggleButton", "combobox", "ComboBoxSelect", "slider", "textbox", "link", "checkbox",
-            "radio", "spinbutton", "listbox", "DisclosureTriangle"}
-TOGGLES = {"DDIM", "DDPM", "same class", "whole set", "MNIST digits", "Fashion-MNIST clothes",
-           "one of its training images", "an unseen test image", "your upload"}
+CONTROLS = {
+    "button",
+    "toggleButton",
+    "combobox",
+    "ComboBoxSelect",
+    "slider",
+    "textbox",
+    "link",
+    "checkbox",
+    "radio",
+    "spinbutton",
+    "listbox",
+    "DisclosureTriangle",
+}
+TOGGLES = {
+    "DDIM",
+    "DDPM",
+    "same class",
+    "whole set",
+    "MNIST digits",
+    "Fashion-MNIST clothes",
+    "one of its training images",
+    "an unseen test image",
+    "your upload",
+}
 
 
 def ax_tree(page) -> list[dict]:
@@ -19,7 +40,7 @@ def ax_tree(page) -> list[dict]:
     cdp.detach()
     by_id = {node["nodeId"]: node for node in nodes}
 
-    def text(node) -> str:      # what is read inside a node: its static text, in order
+    def text(node) -> str:  # what is read inside a node: its static text, in order
         if node.get("role", {}).get("value") == "StaticText":
             return node.get("name", {}).get("value", "")
         return " ".join(text(by_id[child]) for child in node.get("childIds", []) if child in by_id)
@@ -29,8 +50,14 @@ def ax_tree(page) -> list[dict]:
         if node.get("ignored"):
             continue
         properties = {p["name"]: p["value"].get("value") for p in node.get("properties", [])}
-        read.append({"role": node.get("role", {}).get("value", ""), "name": node.get("name", {}).get("value", ""),
-                     "properties": properties, "text": text(node)})
+        read.append(
+            {
+                "role": node.get("role", {}).get("value", ""),
+                "name": node.get("name", {}).get("value", ""),
+                "properties": properties,
+                "text": text(node),
+            }
+        )
     return read
 
 

@@ -39,14 +39,14 @@ def test_generate_with_the_one_image_model_shows_a_perfect_copy_and_what_made_it
     app.generate()
     assert app.verdict == "perfect copy" and "Could not" not in app.message.value
     page = shown(app.view)
-    image, nearest, difference, neighbour = page.pictures          # the model saw one image: one neighbour
+    image, nearest, difference, neighbour = page.pictures  # the model saw one image: one neighbour
     assert image.shape == nearest.shape == (28, 28) and difference.shape == (28, 28, 3)
     assert (image == np.round(app.judgement.image * 255)).all() and (nearest == neighbour).all()
     assert page.alts[1] == f"the nearest training image, index {app.judgement.nearest_index}"
     title = app.result_title.value
     assert all(t in title for t in ("MNIST-diffusion-oneImage", "DDIM sampler, 50 steps", "seed 0", "same class"))
     assert "perfect copy" in page.verdict and "real unseen digits" in page.verdict
-    assert "seed 0" not in page.verdict   # said once, in the title above, not again in the panel
+    assert "seed 0" not in page.verdict  # said once, in the title above, not again in the panel
     assert "only 1 exists" in page.heading
 
 
@@ -65,7 +65,7 @@ def test_a_result_shown_again_creates_no_widget(app):
     def count():
         return len(widget._instances)
 
-    assert app.view.widget.value == ""                # nothing of the result before a result
+    assert app.view.widget.value == ""  # nothing of the result before a result
     app.model.value = "mnist-gan-60000"
     before = count()
     app.generate()
@@ -74,24 +74,24 @@ def test_a_result_shown_again_creates_no_widget(app):
     app.seed.value = "1"
     app.generate()
     assert count() == before and (shown(app.view).pictures[0] != first).any()
-    app.generate()                                   # the same settings again: the same image, a new title
+    app.generate()  # the same settings again: the same image, a new title
     assert "data-result='3'" in app.result_title.value and count() == before
 
 
 def test_chosen_steps_and_sampler_are_used_and_kept_after_generate(app):
     app.model.value = "mnist-diffusion-300"
-    assert (app.steps.value, app.sampler.value) == (50, "ddim")   # the model's defaults
+    assert (app.steps.value, app.sampler.value) == (50, "ddim")  # the model's defaults
     app.seed.value, app.steps.value = "3", 20
     app.generate()
     ddim = shown(app.view).pictures[0]
-    assert (app.steps.value, app.sampler.value) == (20, "ddim")   # not reset by the click
+    assert (app.steps.value, app.sampler.value) == (20, "ddim")  # not reset by the click
     app.sampler.value = "ddpm"
-    assert "memlab-stale" in app.result._dom_classes               # greyed: settings changed
+    assert "memlab-stale" in app.result._dom_classes  # greyed: settings changed
     app.generate()
     assert (shown(app.view).pictures[0] != ddim).any() and "memlab-stale" not in app.result._dom_classes
     app.sampler.value = "ddim"
     app.generate()
-    assert (shown(app.view).pictures[0] == ddim).all()                     # same seed, same sampler: same image
+    assert (shown(app.view).pictures[0] == ddim).all()  # same seed, same sampler: same image
 
 
 def test_changing_the_model_clears_the_result_and_a_late_result_is_not_shown():
@@ -100,24 +100,26 @@ def test_changing_the_model_clears_the_result_and_a_late_result_is_not_shown():
     app.generate()
     assert app.jobs.busy
     app.generate()
-    assert "Still working on" in app.message.value                 # a second click is refused politely
+    assert "Still working on" in app.message.value  # a second click is refused politely
     deadline = time.perf_counter() + 120
     while "of 250 steps" not in app.message.value and time.perf_counter() < deadline:
         time.sleep(0.2)
-    assert "of 250 steps" in app.message.value, app.message.value   # progress, not just "Working…"
-    app.model.value = "mnist-gan-60000"                            # while the first still runs
+    assert "of 250 steps" in app.message.value, app.message.value  # progress, not just "Working…"
+    app.model.value = "mnist-gan-60000"  # while the first still runs
     assert app.result.layout.display == "none"
     changed = time.perf_counter()
-    app.jobs.wait(60)                                              # the abandoned run stops between two steps
+    app.jobs.wait(60)  # the abandoned run stops between two steps
     assert not app.jobs.busy and time.perf_counter() - changed < 30, "a new choice waited for the old run"
     assert app.shown is None and app.result.layout.display == "none" and app.message.value == ""
-    app.generate()                                                 # the GAN is not refused
+    app.generate()  # the GAN is not refused
     app.jobs.wait(120)
     assert app.shown is not None and app.shown.model_id == "mnist-gan-60000"
 
 
-@pytest.mark.parametrize("text, message", [("1.5", "not a whole number"), ("-3", "between 0 and"),
-                                           ("", "Type a seed"), ("seven", "not a whole number")])
+@pytest.mark.parametrize(
+    "text, message",
+    [("1.5", "not a whole number"), ("-3", "between 0 and"), ("", "Type a seed"), ("seven", "not a whole number")],
+)
 def test_a_seed_that_is_not_a_whole_number_in_range_is_refused(text, message):
     with pytest.raises(ValueError, match=message):
         parse_seed(text)
@@ -125,7 +127,7 @@ def test_a_seed_that_is_not_a_whole_number_in_range_is_refused(text, message):
 
 
 def test_a_model_missing_from_the_zoo_says_how_to_train_it(app, tmp_path, monkeypatch):
-    monkeypatch.setenv("MEMLAB_WEIGHTS", str(tmp_path))   # an empty weights folder
+    monkeypatch.setenv("MEMLAB_WEIGHTS", str(tmp_path))  # an empty weights folder
     app.model.value = "mnist-diffusion-3000"
     app.generate()
     assert "memlab train mnist-diffusion-3000" in app.message.value and "Traceback" not in app.message.value
@@ -142,16 +144,17 @@ def test_upload_shows_the_converted_image_neighbours_and_the_baseline(app, mnist
     page = shown(view)
     assert "real unseen digits" in page.verdict and len(page.pictures) == 3 + 5
     assert page.alts[0] == "the image judged: your image, as the search sees it (28 × 28 grey)"
-    app.upload.dataset.value = "fashion"                  # searched again, among Fashion-MNIST
+    app.upload.dataset.value = "fashion"  # searched again, among Fashion-MNIST
     assert "Fashion-MNIST" in shown(view).verdict
 
 
-@pytest.mark.parametrize("content, message", [(b"", "is empty"), (b"not an image", "not an image"),
-                                              (b"0" * 10_000_001, "the limit is")])
+@pytest.mark.parametrize(
+    "content, message", [(b"", "is empty"), (b"not an image", "not an image"), (b"0" * 10_000_001, "the limit is")]
+)
 def test_bad_uploads_give_a_message_next_to_the_upload(app, content, message):
     app.upload.search(content, "upload.bin")
     assert message in app.upload.message.value and "Traceback" not in app.upload.message.value
-    assert app.upload.result.layout.display == "none"   # no earlier result beside the message
+    assert app.upload.result.layout.display == "none"  # no earlier result beside the message
     assert "BytesIO" not in app.upload.message.value
 
 
@@ -185,9 +188,14 @@ def test_the_dashboard_kernel_never_imports_pytorch():
 
     from memlab.models.onnx_export import export
 
-    for model_id in ("mnist-diffusion-1", "mnist-gan-60000", "fashion-diffusion-60000", "mnist-classifier",
-                     "fashion-classifier"):
-        export(model_id)    # what `memlab prepare` does before a dashboard serves (here, in the cache)
+    for model_id in (
+        "mnist-diffusion-1",
+        "mnist-gan-60000",
+        "fashion-diffusion-60000",
+        "mnist-classifier",
+        "fashion-classifier",
+    ):
+        export(model_id)  # what `memlab prepare` does before a dashboard serves (here, in the cache)
     script = """
 import sys, traceback
 class Watch:
@@ -217,7 +225,7 @@ print("torch imported:", "torch" in sys.modules)
     run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr[-2000:]
     lines = run.stdout.splitlines()
-    assert "verdict: perfect copy" in lines     # the default model is the one-image model
+    assert "verdict: perfect copy" in lines  # the default model is the one-image model
     # each answered, and its message (the live region) says the verdict, with no error (issue 37)
     for model_id in ("mnist-gan-60000", "fashion-diffusion-60000"):
         answer = next(line for line in lines if line.startswith(f"{model_id} answered:"))

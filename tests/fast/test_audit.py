@@ -35,7 +35,7 @@ def test_audit_searches_the_models_own_training_subset():
     model = zoo.open("mnist-diffusion-300")
     result = audit.audit(model, n=8, seed=1, progress=False)
     subset = set(model.network.subset_indices.tolist())
-    assert subset == set(model.subset_indices.tolist())    # the weights' record and the card's agree
+    assert subset == set(model.subset_indices.tolist())  # the weights' record and the card's agree
     assert result.neighbours_searched == 50
     assert set(result.samples.neighbours.ravel()) <= subset and set(result.baseline.neighbours.ravel()) <= subset
     assert (np.diff(result.samples.rmse, axis=1) >= 0).all()
@@ -51,8 +51,9 @@ def test_cli_audit_writes_summary_histogram_and_gallery(tmp_path, capsys):
 
 
 def test_curve_orders_models_by_training_set_size(tmp_path, capsys):
-    code = cli.main(["curve", "--n", "6", "--models", "mnist-diffusion-300", "mnist-diffusion-1",
-                     "--out", str(tmp_path)])
+    code = cli.main(
+        ["curve", "--n", "6", "--models", "mnist-diffusion-300", "mnist-diffusion-1", "--out", str(tmp_path)]
+    )
     assert code == 0
     result = json.loads((tmp_path / "curve.json").read_text())
     assert [r["training_images"] for r in result["rows"]] == [1, 300]
@@ -62,11 +63,14 @@ def test_curve_orders_models_by_training_set_size(tmp_path, capsys):
     assert "share of 6 samples" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["audit", "mnist-classifier", "--n", "5", "--out", "x"], "classifier"),
-    (["audit", "mnist-diffusion-1", "--n", "0", "--out", "x"], "positive"),
-    (["audit", "no-such-model", "--out", "x"], "Unknown model"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["audit", "mnist-classifier", "--n", "5", "--out", "x"], "classifier"),
+        (["audit", "mnist-diffusion-1", "--n", "0", "--out", "x"], "positive"),
+        (["audit", "no-such-model", "--out", "x"], "Unknown model"),
+    ],
+)
 def test_bad_audit_requests_give_clear_errors(argv, message, capsys):
     assert cli.main(argv) == 2
     assert message in capsys.readouterr().err

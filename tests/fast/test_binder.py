@@ -7,10 +7,10 @@ import os
 import re
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 from packaging.requirements import Requirement
 from packaging.version import Version
 
@@ -51,8 +51,10 @@ def binder_pins():
 
 def test_conda_environment_matches_pyproject():
     expected = {name: str(r.specifier) for name, r in pyproject_requirements().items()}
-    found = {name: ",".join(sorted(spec.split(","), reverse=True)) for name, spec in
-             conda_packages(REPO / "environment.yml").items()}
+    found = {
+        name: ",".join(sorted(spec.split(","), reverse=True))
+        for name, spec in conda_packages(REPO / "environment.yml").items()
+    }
     assert found == {n: ",".join(sorted(s.split(","), reverse=True)) for n, s in expected.items()}
     assert "channels:\n  - conda-forge\ndependencies:" in (REPO / "environment.yml").read_text()
 
@@ -93,7 +95,9 @@ def test_voila_and_jupyter_server_settings_agree():
     assert voila["MappingKernelManager"]["cull_idle_timeout"] > 0
     size = voila["Voila"]["tornado_settings"]["websocket_max_message_size"]
     assert size == server["ServerApp"]["tornado_settings"]["websocket_max_message_size"]
-    assert size == WEBSOCKET_LIMIT_BYTES > MAX_UPLOAD_BYTES, "an upload of up to 10 MB must reach the app's own size check"
+    assert size == WEBSOCKET_LIMIT_BYTES > MAX_UPLOAD_BYTES, (
+        "an upload of up to 10 MB must reach the app's own size check"
+    )
     assert voila["VoilaConfiguration"]["show_tracebacks"] is False
 
 
@@ -105,14 +109,19 @@ def shared_data():
 
 
 def fetch_data(data_root, tmp_path):
-    env = {**os.environ, "MEMLAB_DATA": str(data_root), "MEMLAB_OFFLINE": "1",
-           "XDG_CACHE_HOME": str(tmp_path / "cache")}
-    return subprocess.run([sys.executable, "binder/fetch_data.py"], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=300)
+    env = {
+        **os.environ,
+        "MEMLAB_DATA": str(data_root),
+        "MEMLAB_OFFLINE": "1",
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+    }
+    return subprocess.run(
+        [sys.executable, "binder/fetch_data.py"], cwd=REPO, env=env, capture_output=True, text=True, timeout=300
+    )
 
 
 def test_fetch_data_verifies_the_shared_copy_without_downloading(tmp_path):
-    result = fetch_data(shared_data(), tmp_path)   # offline: any download attempt would fail
+    result = fetch_data(shared_data(), tmp_path)  # offline: any download attempt would fail
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("verified") == 2
 
@@ -126,7 +135,7 @@ def test_fetch_data_fails_the_build_on_a_file_with_wrong_bytes(tmp_path):
             (bad / folder / "raw" / f.name).symlink_to(f)
     labels = bad / "MNIST" / "raw" / "t10k-labels-idx1-ubyte"
     content = bytearray(labels.read_bytes())
-    content[-1] = (content[-1] + 1) % 10          # one label changed: still a valid file for memlab
+    content[-1] = (content[-1] + 1) % 10  # one label changed: still a valid file for memlab
     labels.unlink()
     labels.write_bytes(bytes(content))
     result = fetch_data(bad, tmp_path)
@@ -137,13 +146,25 @@ def test_fetch_data_fails_the_build_on_a_file_with_wrong_bytes(tmp_path):
 def test_start_points_memlab_at_the_data_and_indexes_post_build_installed():
     def folders(**env):
         run_env = {k: v for k, v in os.environ.items() if k not in ("MEMLAB_DATA", "MEMLAB_CACHE")} | env
-        result = subprocess.run([str(BINDER / "start"), sys.executable, "-c",
-                                 "import os; print(os.environ['MEMLAB_DATA'], os.environ['MEMLAB_CACHE'])"],
-                                env=run_env, capture_output=True, text=True, timeout=60)
+        result = subprocess.run(
+            [
+                str(BINDER / "start"),
+                sys.executable,
+                "-c",
+                "import os; print(os.environ['MEMLAB_DATA'], os.environ['MEMLAB_CACHE'])",
+            ],
+            env=run_env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert result.returncode == 0, result.stderr
         return tuple(result.stdout.split())
 
-    assert folders(NB_PYTHON_PREFIX="/srv/env") == ("/srv/env/share/memlab/data/datasets", "/srv/env/share/memlab/cache")
+    assert folders(NB_PYTHON_PREFIX="/srv/env") == (
+        "/srv/env/share/memlab/data/datasets",
+        "/srv/env/share/memlab/cache",
+    )
     assert folders(NB_PYTHON_PREFIX="/srv/env", MEMLAB_DATA="/data", MEMLAB_CACHE="/c") == ("/data", "/c")  # kept
     post_build = (BINDER / "postBuild").read_text()
     assert 'export MEMLAB_DATA="${MEMLAB_DATA:-$prefix/share/memlab/data/datasets}"' in post_build

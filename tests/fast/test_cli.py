@@ -10,8 +10,20 @@ from PIL import Image
 
 from memlab.cli import build_parser, main
 
-COMMANDS = ["train", "sample", "search", "evaluate", "dashboard", "zoo", "audit", "curve", "prepare",
-            "membership", "extract", "judge"]
+COMMANDS = [
+    "train",
+    "sample",
+    "search",
+    "evaluate",
+    "dashboard",
+    "zoo",
+    "audit",
+    "curve",
+    "prepare",
+    "membership",
+    "extract",
+    "judge",
+]
 
 
 def run(*args):
@@ -66,7 +78,11 @@ def test_search_a_png_over_a_models_training_subset(tmp_path, mnist):
     assert main(["search", str(png), "--model", "mnist-diffusion-300", "--whole-set", "--k", "1"]) == 0
     done = run("search", str(png), "--model", "mnist-diffusion-300", "--json", "--k", "1")
     assert json.loads(done.stdout)["queries"][0]["neighbours"][0] == {
-        "index": int(subset[5]), "label": int(mnist.labels[subset[5]]), "rmse": 0.0, "rmse_article": 0.0}
+        "index": int(subset[5]),
+        "label": int(mnist.labels[subset[5]]),
+        "rmse": 0.0,
+        "rmse_article": 0.0,
+    }
 
 
 def test_sample_writes_a_png_and_the_same_seed_gives_the_same_image(tmp_path):
@@ -77,11 +93,14 @@ def test_sample_writes_a_png_and_the_same_seed_gives_the_same_image(tmp_path):
     assert not np.array_equal(np.asarray(Image.open(a)), np.asarray(Image.open(c)))
 
 
-@pytest.mark.parametrize("args, message", [
-    (["sample", "mnist-diffusion-2", "--out", "x.png"], "Unknown model 'mnist-diffusion-2'. Valid model names:"),
-    (["evaluate", "mnist-classifier", "--n", "4"], "is a classifier"),
-    (["search", "missing.png"], "No file at missing.png"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["sample", "mnist-diffusion-2", "--out", "x.png"], "Unknown model 'mnist-diffusion-2'. Valid model names:"),
+        (["evaluate", "mnist-classifier", "--n", "4"], "is a classifier"),
+        (["search", "missing.png"], "No file at missing.png"),
+    ],
+)
 def test_bad_input_exits_2_with_a_readable_message(args, message):
     done = run(*args)
     assert done.returncode == 2

@@ -19,7 +19,7 @@ def test_membership_text_names_the_figures(capsys):
     assert main(["membership", "mnist-diffusion-60000", "--members", "200", "--non-members", "200"]) == 0
     out = capsys.readouterr().out
     assert "AUC" in out and "TPR@1% FPR" in out and "lower denoising loss = member" in out
-    assert "minus" not in out       # no reference for the model that saw every training image
+    assert "minus" not in out  # no reference for the model that saw every training image
 
 
 def test_extract_json(capsys):
@@ -28,15 +28,18 @@ def test_extract_json(capsys):
     assert out["precision"] == 1.0 and out["null_groups"] == 0 and out["groups"] >= 10
 
 
-@pytest.mark.parametrize("args, message", [
-    (["membership", "mnist-diffusion-9"], "Unknown model 'mnist-diffusion-9'"),
-    (["membership", "mnist-gan-60000"], "A GAN has no denoising loss"),
-    (["membership", "mnist-classifier"], "is a classifier"),
-    (["membership", "mnist-diffusion-100", "--t", "1000"], "timestep"),
-    (["membership", "mnist-diffusion-100", "--members", "0"], "number of members"),
-    (["extract", "mnist-diffusion-100", "--n", "1"], "from 2 to 10000"),
-    (["extract", "nope"], "Unknown model 'nope'"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["membership", "mnist-diffusion-9"], "Unknown model 'mnist-diffusion-9'"),
+        (["membership", "mnist-gan-60000"], "A GAN has no denoising loss"),
+        (["membership", "mnist-classifier"], "is a classifier"),
+        (["membership", "mnist-diffusion-100", "--t", "1000"], "timestep"),
+        (["membership", "mnist-diffusion-100", "--members", "0"], "number of members"),
+        (["extract", "mnist-diffusion-100", "--n", "1"], "from 2 to 10000"),
+        (["extract", "nope"], "Unknown model 'nope'"),
+    ],
+)
 def test_bad_input_exits_2_with_a_plain_message(args, message, capsys):
     assert main(args) == 2
     err = capsys.readouterr().err

@@ -27,7 +27,9 @@ def test_ipv4_mapped_addresses_are_ipv4_visitors():
     assert visitor_key("::ffff:10.0.0.1") == "10.0.0.1"
     assert visitor_key("::ffff:10.0.0.1") != visitor_key("::ffff:10.0.0.2")
     assert client_address(request("::ffff:198.51.100.4"), trusted_proxy=False) == "198.51.100.4"
-    assert client_address(request("::ffff:127.0.0.1", **{"X-Real-IP": "::ffff:203.0.113.5"}),
-                          trusted_proxy=True) == "203.0.113.5"
+    assert (
+        client_address(request("::ffff:127.0.0.1", **{"X-Real-IP": "::ffff:203.0.113.5"}), trusted_proxy=True)
+        == "203.0.113.5"
+    )
     # real IPv6 hosts still count by their /64
     assert visitor_key("2001:db8:1:2::1") == visitor_key("2001:db8:1:2::9") == "2001:db8:1:2::/64"

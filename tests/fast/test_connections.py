@@ -20,7 +20,8 @@ def test_a_line_repeated_in_a_loop_is_logged_once_per_interval_with_a_count():
     quiet = OncePerInterval(interval_s=3600)
     logger.addFilter(quiet)
     try:
-        def accept_fails():                           # an accept loop failing "too many open files"
+
+        def accept_fails():  # an accept loop failing "too many open files"
             try:
                 raise OSError(24, "Too many open files")
             except OSError:
@@ -30,7 +31,7 @@ def test_a_line_repeated_in_a_loop_is_logged_once_per_interval_with_a_count():
             accept_fails()
         logger.warning("another message")
         assert seen == ["Exception in callback BaseAsyncIOLoop._handle_events(12, 1)", "another message"]
-        quiet.interval_s = 0                          # the interval is over: the next says what was held back
+        quiet.interval_s = 0  # the interval is over: the next says what was held back
         accept_fails()
         assert "[9999 more like this" in seen[-1], seen[-1]
     finally:
@@ -41,8 +42,10 @@ def test_a_line_repeated_in_a_loop_is_logged_once_per_interval_with_a_count():
 def test_the_server_raises_its_open_file_limit_to_the_hard_limit():
     """In a child process started at 1 024 files (hard limit 4 096), as `prlimit` would."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    code = ("import resource; from memlab.server.connections import raise_open_file_limit; "
-            "raise_open_file_limit(); print(resource.getrlimit(resource.RLIMIT_NOFILE)[0])")
+    code = (
+        "import resource; from memlab.server.connections import raise_open_file_limit; "
+        "raise_open_file_limit(); print(resource.getrlimit(resource.RLIMIT_NOFILE)[0])"
+    )
     limit = min(4096, hard)
 
     def lower():
@@ -58,5 +61,5 @@ def test_a_connection_has_seconds_not_an_hour_to_send_its_headers():
     from tornado.httpserver import HTTPServer
     from tornado.web import Application
 
-    server = HTTPServer(Application(), **settings)    # Tornado uses the idle timeout for the headers too
+    server = HTTPServer(Application(), **settings)  # Tornado uses the idle timeout for the headers too
     assert server.conn_params.header_timeout == settings["idle_connection_timeout"]

@@ -39,7 +39,7 @@ def test_thresholds_sit_exactly_where_the_sources_put_them():
 
 
 def test_calibration_uses_the_fifty_nearest_and_alpha_one_half():
-    d = np.concatenate([[0.1], np.full(49, 0.3), np.full(50, 0.9)])[None]   # 100 neighbours
+    d = np.concatenate([[0.1], np.full(49, 0.3), np.full(50, 0.9)])[None]  # 100 neighbours
     mean_of_50 = (0.1 + 49 * 0.3) / 50
     assert criteria.calibrated_distance(d)[0] == pytest.approx(0.1 / (0.5 * mean_of_50))
     assert criteria.calibrated_distance(d, n=2, alpha=1.0)[0] == pytest.approx(0.1 / 0.2)
@@ -57,10 +57,16 @@ def test_two_identical_training_images_and_a_copy_of_both_count_as_a_copy():
     assert criteria.nearest_ratio(np.array([[0.0, 0.0, 0.3]]))[0] == 0.0
 
 
-@pytest.mark.parametrize("bad, message", [
-    (np.array([[0.2, 0.1]]), "sorted"), (np.array([[np.nan, 0.1]]), "finite"),
-    (np.array([[-0.1, 0.1]]), "0 <= d <= 1"), (np.array([[0.5, 2.0]]), "0-1 scale"), (np.zeros((2, 2, 2)), "shaped"),
-])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        (np.array([[0.2, 0.1]]), "sorted"),
+        (np.array([[np.nan, 0.1]]), "finite"),
+        (np.array([[-0.1, 0.1]]), "0 <= d <= 1"),
+        (np.array([[0.5, 2.0]]), "0-1 scale"),
+        (np.zeros((2, 2, 2)), "shaped"),
+    ],
+)
 def test_bad_distances_are_refused(bad, message):
     with pytest.raises(ValueError, match=message):
         criteria.flags(bad)
@@ -70,6 +76,9 @@ def test_unlike_the_data_names_the_first_reason_that_applies():
     from memlab.judging.baseline import Likeness
 
     typical = Likeness(np.array([0.1, 0.3]), np.array([0.3, 0.4]), np.array([0.05, 0.1]))
-    images = Likeness(nearest=np.array([0.2, 0.31, 0.2, 0.2, 0.2]), blank=np.array([0.4, 0.9, 0.0, 0.4, 0.4]),
-                  unexplained=np.array([0.1, 0.1, 0.1, 0.13, 0.11]))
+    images = Likeness(
+        nearest=np.array([0.2, 0.31, 0.2, 0.2, 0.2]),
+        blank=np.array([0.4, 0.9, 0.0, 0.4, 0.4]),
+        unexplained=np.array([0.1, 0.1, 0.1, 0.13, 0.11]),
+    )
     assert criteria.unlike_the_data(images, typical) == [None, "far", "empty", "unstructured", None]

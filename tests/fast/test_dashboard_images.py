@@ -20,7 +20,7 @@ def test_png_is_enlarged_and_difference_map_is_black_where_equal(mnist):
 
     picture = Image.open(io.BytesIO(png(mnist.images[0], 100)))
     assert picture.size == (100, 100)
-    same = difference_map(mnist.images[0], mnist.images[0] / 255.0)   # uint8 against 0..1: equal
+    same = difference_map(mnist.images[0], mnist.images[0] / 255.0)  # uint8 against 0..1: equal
     assert same.shape == (28, 28, 3) and same.max() == 0
     assert difference_map(mnist.images[0], mnist.images[1]).max() > 200
 
@@ -29,13 +29,13 @@ def test_png_is_enlarged_and_difference_map_is_black_where_equal(mnist):
 def test_a_tile_has_the_same_size_whatever_its_caption(mnist, caption):
     tile = tile_html(mnist.images[0], caption, "a digit", size=120)
     assert tile.startswith(f"<div class='memlab-tile' style='width:{scaled(128)};")
-    assert f"width:{scaled(120)};height:{scaled(120)};image-rendering:pixelated" in tile      # the picture
-    assert f"<div style='width:{scaled(120)};height:4.05em;overflow:auto'>" in tile           # the caption's box
+    assert f"width:{scaled(120)};height:{scaled(120)};image-rendering:pixelated" in tile  # the picture
+    assert f"<div style='width:{scaled(120)};height:4.05em;overflow:auto'>" in tile  # the caption's box
     assert tile.replace(f">{caption}</div>", "></div>") == tile_html(mnist.images[0], "", "a digit", size=120)
 
 
 def test_a_strip_says_when_fewer_neighbours_exist_than_were_asked_for(mnist):
-    view = JudgementView("generated", k=5)        # one view, filled twice, as the dashboard does
+    view = JudgementView("generated", k=5)  # one view, filled twice, as the dashboard does
 
     (j,) = zoo.open("mnist-diffusion-1").judge(mnist.images[0], k=5, scope="whole set")
     page = shown(view.show(j))
@@ -61,7 +61,7 @@ def test_the_verdict_panel_shows_both_scales_the_baseline_and_what_made_the_imag
     text = verdict_html(j, "an unseen test image")
     assert j.verdict in text and f"{j.rmse:.4f}" in text and f"{j.rmse_article:.5f}" in text
     assert j.sentence() in text and "whole set" in text and "Made by: an unseen test image" in text
-    assert f"Predicted class: {j.class_name}" in text   # whole-set search names the class too
+    assert f"Predicted class: {j.class_name}" in text  # whole-set search names the class too
 
 
 def test_noise_is_not_called_novel():

@@ -82,7 +82,7 @@ def test_corrupt_idx_files_name_the_file_and_the_fix(tmp_path, monkeypatch, dama
     content = target.read_bytes()
     if damage == "truncate":
         target.write_bytes(content[: len(content) // 2])
-    elif damage == "bad_magic":   # e.g. a gzip file saved under the plain name
+    elif damage == "bad_magic":  # e.g. a gzip file saved under the plain name
         target.write_bytes(b"\x1f\x8b" + content[2:])
     else:  # a valid IDX header that claims fewer images
         labels = raw / "t10k-labels-idx1-ubyte"

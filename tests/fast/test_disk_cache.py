@@ -39,7 +39,7 @@ def test_an_entry_is_computed_once_and_a_changed_key_misses(cache):
     first = disk_cache.load_or_compute("thing", {"data": "sha-1"}, compute)
     again = disk_cache.load_or_compute("thing", {"data": "sha-1"}, compute)
     assert len(calls) == 1 and np.array_equal(first["a"], again["a"])
-    disk_cache.load_or_compute("thing", {"data": "sha-2"}, compute)     # other data: computed, never the old value
+    disk_cache.load_or_compute("thing", {"data": "sha-2"}, compute)  # other data: computed, never the old value
     assert len(calls) == 2 and len(list(cache.glob("thing-*"))) == 2
 
 
@@ -48,11 +48,11 @@ def test_a_truncated_entry_is_computed_again_and_repaired(cache):
     disk_cache.load_or_compute("thing", {"k": 1}, compute)
     (path,) = cache.glob("thing-*")
     array = path / "a.npy"
-    array.write_bytes(array.read_bytes()[:300])                    # a half-written file from an old crash
+    array.write_bytes(array.read_bytes()[:300])  # a half-written file from an old crash
     assert np.array_equal(disk_cache.load_or_compute("thing", {"k": 1}, compute)["a"], np.arange(1000.0))
     assert len(calls) == 2
     disk_cache.load_or_compute("thing", {"k": 1}, compute)
-    assert len(calls) == 2                                          # the repaired entry is used
+    assert len(calls) == 2  # the repaired entry is used
 
 
 def test_a_stored_entry_is_read_only_memory_maps(cache):
@@ -77,18 +77,19 @@ def test_two_processes_map_the_same_file(cache):
         with open("/proc/self/maps") as maps:
             print(int(value["a"].sum()), str(value["a"].filename) in maps.read())
     """)
-    outputs = [subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
-               for _ in range(2)]
+    outputs = [
+        subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120) for _ in range(2)
+    ]
     for result in outputs:
         assert result.returncode == 0, result.stderr
-        assert result.stdout.split() == ["1000000", "True"]      # its pages are the file's, shared
+        assert result.stdout.split() == ["1000000", "True"]  # its pages are the file's, shared
 
 
 def test_read_rows_gives_the_rows_of_a_map_a_view_of_it_or_an_array(cache):
     images = np.arange(50 * 4 * 3, dtype=np.uint8).reshape(50, 4, 3)
     disk_cache.load_or_compute("rows", {"k": 1}, lambda: {"images": images})
     mapped = disk_cache.load_or_compute("rows", {"k": 1}, lambda: 1 / 0)["images"]
-    for array in (mapped, np.asarray(mapped).reshape(50, 12), mapped[7:], images):   # as SearchIndex holds them
+    for array in (mapped, np.asarray(mapped).reshape(50, 12), mapped[7:], images):  # as SearchIndex holds them
         for rows in ([3, 0, 3, len(array) - 1], [-1, -len(array)], [], np.arange(len(array))):
             np.testing.assert_array_equal(disk_cache.read_rows(array, rows), array[np.asarray(rows, np.int64)])
         with pytest.raises(IndexError):
@@ -132,7 +133,7 @@ def test_scoring_scattered_training_images_maps_none_of_them(cache):
 
 def test_a_cache_that_cannot_be_written_gives_values_in_memory(tmp_path, monkeypatch):
     blocker = tmp_path / "a-file"
-    blocker.write_text("not a folder")                              # fails for root too, unlike chmod
+    blocker.write_text("not a folder")  # fails for root too, unlike chmod
     monkeypatch.setenv("MEMLAB_CACHE", str(blocker / "cache"))
     compute, calls = counting({"a": np.arange(3)})
     assert np.array_equal(disk_cache.load_or_compute("thing", {"k": 1}, compute)["a"], np.arange(3))
@@ -155,9 +156,9 @@ def test_a_read_only_cache_folder_gives_values_in_memory(cache):
 def test_dataset_images_are_mapped_from_the_cache(cache):
     data._load_cached.cache_clear()
     try:
-        first = data.load("mnist", "test")                          # reads the idx files, stores a copy
+        first = data.load("mnist", "test")  # reads the idx files, stores a copy
         data._load_cached.cache_clear()
-        mapped = data.load("mnist", "test")                         # maps the copy
+        mapped = data.load("mnist", "test")  # maps the copy
         assert isinstance(mapped.images, np.memmap) and not mapped.images.flags.writeable
         assert mapped.labels.dtype == np.int64 and len(list(cache.glob("data-mnist-test-*"))) == 1
         assert np.array_equal(mapped.images, first.images) and np.array_equal(mapped.labels, first.labels)
@@ -180,15 +181,15 @@ def test_a_full_disk_still_gives_the_value_and_leaves_no_temporary_file(cache):
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "100000.0"
-    assert list(cache.iterdir()) == []                              # no entry, no temporary file
+    assert list(cache.iterdir()) == []  # no entry, no temporary file
 
 
 def test_a_cached_index_searches_exactly_like_a_fresh_one(cache, mnist, mnist_test):
     training_set.whole_split.cache_clear()
     try:
-        built = training_set.whole_split("mnist").index               # builds and stores
+        built = training_set.whole_split("mnist").index  # builds and stores
         training_set.whole_split.cache_clear()
-        loaded = training_set.whole_split("mnist").index              # loads
+        loaded = training_set.whole_split("mnist").index  # loads
         assert loaded is not built and len(list(cache.glob("index-mnist-*"))) == 1
         fresh = SearchIndex(mnist.images, mnist.labels)
         queries = mnist_test.images[:50]
@@ -204,10 +205,15 @@ def test_the_stored_baseline_is_the_one_computed_now(cache):
     try:
         classifier = zoo.classifier("mnist")
         stored = baseline.baseline_distances(training_set.whole_split("mnist"), "same class", classifier, n=300)
-        training_set.whole_split.cache_clear()                       # a new kernel: nothing in memory
+        training_set.whole_split.cache_clear()  # a new kernel: nothing in memory
         again = baseline.baseline_distances(training_set.whole_split("mnist"), "same class", classifier, n=300)
-        computed = find_nearest(baseline.unseen_images("mnist", 300), training_set.whole_split("mnist"), k=1,
-                                scope="same class", classifier=classifier).result.rmse_article[:, 0]
+        computed = find_nearest(
+            baseline.unseen_images("mnist", 300),
+            training_set.whole_split("mnist"),
+            k=1,
+            scope="same class",
+            classifier=classifier,
+        ).result.rmse_article[:, 0]
         assert np.array_equal(again, computed) and np.array_equal(stored, computed)
         assert len(list(cache.glob("baseline-mnist-*"))) == 1
     finally:

@@ -10,7 +10,7 @@ def with_covariance(cov, n=400, seed=0, mean=0.0):
     """n points whose sample mean is ``mean`` and whose sample covariance (np.cov) is exactly ``cov``."""
     x = np.random.default_rng(seed).normal(size=(n, len(cov)))
     x -= x.mean(0)
-    x = x @ np.linalg.inv(np.linalg.cholesky(np.cov(x, rowvar=False))).T   # sample covariance: identity
+    x = x @ np.linalg.inv(np.linalg.cholesky(np.cov(x, rowvar=False))).T  # sample covariance: identity
     return x @ np.linalg.cholesky(cov).T + mean
 
 
@@ -31,7 +31,7 @@ def test_doubled_covariance_gives_trace_times_3_minus_2_sqrt_2():
     cov = random_covariance(6, 2)
     a = with_covariance(cov, seed=3)
     b = np.sqrt(2) * a + 0.5
-    expected = 6 * 0.5 ** 2 + np.trace(cov) * (3 - 2 * np.sqrt(2))
+    expected = 6 * 0.5**2 + np.trace(cov) * (3 - 2 * np.sqrt(2))
     assert frechet_distance(a, b) == pytest.approx(expected, rel=1e-6)
     assert frechet_distance(b, a) == pytest.approx(expected, rel=1e-6)
 
@@ -51,7 +51,7 @@ def test_a_wrong_square_root_would_be_caught():
     cov = random_covariance(6, 2)
     a = with_covariance(cov, seed=3)
     right = np.trace(cov) * (3 - 2 * np.sqrt(2))
-    entrywise = 3 * np.trace(cov) - 2 * np.trace(np.sqrt(np.abs(2 * cov @ cov)))   # sqrt of the entries
+    entrywise = 3 * np.trace(cov) - 2 * np.trace(np.sqrt(np.abs(2 * cov @ cov)))  # sqrt of the entries
     no_root = 3 * np.trace(cov) - 2 * np.trace(2 * cov @ cov)
     assert frechet_distance(a, np.sqrt(2) * a) == pytest.approx(right, rel=1e-6)
     assert abs(entrywise - right) > 0.05 * right and abs(no_root - right) > 0.05 * right

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from memlab.analyses import extraction as ex
-N = 100   # samples: about 15 s of DDIM-50 on 2 idle cores, kept on disk (the CLI test reuses them)
+
+N = 100  # samples: about 15 s of DDIM-50 on 2 idle cores, kept on disk (the CLI test reuses them)
 
 
 @pytest.fixture(scope="module")
@@ -16,7 +17,7 @@ def test_groups_are_connected_components():
     a, b = np.zeros((28, 28)), np.ones((28, 28))
     images = np.stack([a, a + 0.01, b, b - 0.01, b - 0.02, np.full((28, 28), 0.5)])
     found = ex.groups(images)
-    assert [list(g) for g in found] == [[2, 3, 4], [0, 1]]   # largest first; the lone grey image is no group
+    assert [list(g) for g in found] == [[2, 3, 4], [0, 1]]  # largest first; the lone grey image is no group
 
 
 def test_hundred_image_model_is_extracted(hundred):
@@ -26,6 +27,7 @@ def test_hundred_image_model_is_extracted(hundred):
     assert s["training_images_recovered"] >= 10
     # each recovered group's medoid really lies within GROUP_RMSE of that training image
     from memlab.data import datasets as data
+
     train = data.load("mnist", "train").images
     m = hundred.medoids[0]
     rmse = np.sqrt(((hundred.samples[m] - train[hundred.nearest_index[0]] / 255.0) ** 2).mean())
@@ -39,6 +41,7 @@ def test_null_on_test_images_finds_no_group(hundred):
 def test_grouping_can_fail_on_duplicates():
     # the same test images twice: every image becomes a group of two, the check is not a constant
     from memlab.judging.baseline import unseen_images
+
     images = unseen_images("mnist", 50, 0)
     assert len(ex.groups(np.concatenate([images, images]))) == 50
 

@@ -31,26 +31,34 @@ def test_a_well_formed_frame_passes_with_its_parts():
     assert check_frame(GOOD, ALLOWED) == ("shell", {"msg_id": "1", "msg_type": "comm_msg"})
     assert split_frame(GOOD)[-1] == b"abc"
     control = make_frame("shell", {"msg_type": "comm_open"}, {"target_name": "jupyter.widget.control"})
-    assert check_frame(control, ALLOWED)[1]["msg_type"] == "comm_open"     # what Voila's page opens
+    assert check_frame(control, ALLOWED)[1]["msg_type"] == "comm_open"  # what Voila's page opens
 
 
-@pytest.mark.parametrize("frame, words", [
-    ("{}", "text frame"),
-    (b"\xff" * 8, "18446744073709551615 offsets"),
-    ((5).to_bytes(8, "little") + GOOD[8:], "5 offsets"),
-    ((MAX_OFFSETS + 1).to_bytes(8, "little") + GOOD[8:], f"{MAX_OFFSETS + 1} offsets"),
-    ((22).to_bytes(8, "little") + b"\0" * 20, "offset table needs 184 bytes"),
-    (GOOD[:8] + (0).to_bytes(8, "little") + GOOD[16:], "does not start right after"),
-    (GOOD[:16] + (2**63).to_bytes(8, "little") + GOOD[24:], "go backwards"),
-    (GOOD[:-1], "last offset is not the frame's end"),
-    (make_frame("iopub", {"msg_type": "comm_msg"}, {}), "channel 'iopub'"),
-    (make_frame("shell", {"msg_type": "execute_request"}, {"code": "1"}), "'execute_request' is not allowed"),
-    (make_frame("shell", {"no": "type"}, {}), "no message type"),
-    (make_frame("shell", {"msg_type": "comm_msg"}, {}).replace(b"{}", b"[]", 1), "parent_header is not a JSON object"),
-    (make_frame("shell", {"msg_type": "comm_msg"}, {}).replace(b"{}", b"{]", 1), "parent_header is not JSON"),
-    (make_frame("shell", {"msg_type": "comm_open"}, {"target_name": "jupyter.widget", "data": {}}),
-     "may not open a 'jupyter.widget' comm"),
-])
+@pytest.mark.parametrize(
+    "frame, words",
+    [
+        ("{}", "text frame"),
+        (b"\xff" * 8, "18446744073709551615 offsets"),
+        ((5).to_bytes(8, "little") + GOOD[8:], "5 offsets"),
+        ((MAX_OFFSETS + 1).to_bytes(8, "little") + GOOD[8:], f"{MAX_OFFSETS + 1} offsets"),
+        ((22).to_bytes(8, "little") + b"\0" * 20, "offset table needs 184 bytes"),
+        (GOOD[:8] + (0).to_bytes(8, "little") + GOOD[16:], "does not start right after"),
+        (GOOD[:16] + (2**63).to_bytes(8, "little") + GOOD[24:], "go backwards"),
+        (GOOD[:-1], "last offset is not the frame's end"),
+        (make_frame("iopub", {"msg_type": "comm_msg"}, {}), "channel 'iopub'"),
+        (make_frame("shell", {"msg_type": "execute_request"}, {"code": "1"}), "'execute_request' is not allowed"),
+        (make_frame("shell", {"no": "type"}, {}), "no message type"),
+        (
+            make_frame("shell", {"msg_type": "comm_msg"}, {}).replace(b"{}", b"[]", 1),
+            "parent_header is not a JSON object",
+        ),
+        (make_frame("shell", {"msg_type": "comm_msg"}, {}).replace(b"{}", b"{]", 1), "parent_header is not JSON"),
+        (
+            make_frame("shell", {"msg_type": "comm_open"}, {"target_name": "jupyter.widget", "data": {}}),
+            "may not open a 'jupyter.widget' comm",
+        ),
+    ],
+)
 def test_a_malformed_frame_is_refused_with_words(frame, words):
     with pytest.raises(FrameError, match=re.escape(words)):
         check_frame(frame, ALLOWED)
@@ -80,7 +88,7 @@ def test_the_page_gets_no_error_output():
     def message(msg_type, content):
         return make_frame("shell", {"msg_type": msg_type}, content)
 
-    assert hidden_from_page(message("error", {"traceback": ["File \"/srv/x.py\""]}))
+    assert hidden_from_page(message("error", {"traceback": ['File "/srv/x.py"']}))
     assert hidden_from_page(message("stream", {"name": "stderr", "text": "Traceback"}))
     assert hidden_from_page(message("execute_input", {"code": "App().widget"}))
     assert not hidden_from_page(message("stream", {"name": "stdout", "text": "hello"}))
@@ -132,10 +140,15 @@ def test_every_value_is_checked_in_the_kernel():
 
     good = Request("mnist-diffusion-300", "ddim", 50, 0, "same class")
     assert good.check() is good
-    for wrong, words in [(dict(steps=1000), "Steps must be"), (dict(steps=0), "Steps must be"),
-                         (dict(sampler="magic"), "sampler"), (dict(model_id="../../etc"), "model"),
-                         (dict(seed=-1), "seed"), (dict(scope="everything"), "search"),
-                         (dict(engine="cuda"), "engine must be one of")]:
+    for wrong, words in [
+        (dict(steps=1000), "Steps must be"),
+        (dict(steps=0), "Steps must be"),
+        (dict(sampler="magic"), "sampler"),
+        (dict(model_id="../../etc"), "model"),
+        (dict(seed=-1), "seed"),
+        (dict(scope="everything"), "search"),
+        (dict(engine="cuda"), "engine must be one of"),
+    ]:
         with pytest.raises(ValueError, match=words):
             Request(**{**good.__dict__, **wrong}).check()
     with pytest.raises(ValueError, match="GAN"):
@@ -145,11 +158,13 @@ def test_every_value_is_checked_in_the_kernel():
 # ---- uploads ---------------------------------------------------------------------------------------
 def test_a_decompression_bomb_is_refused_before_decoding():
     """In a fresh process, the peak memory of refusing a 39.7-megapixel PNG (154 kB on disk)."""
-    code = ("import io, resource; from PIL import Image; from memlab.data.image_files import image_from_bytes\n"
-            "b = io.BytesIO(); Image.new('L', (6300, 6300)).save(b, 'PNG'); data = b.getvalue()\n"
-            "import gc; gc.collect(); before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
-            "try:\n    image_from_bytes(data, 'bomb.png')\nexcept ValueError as e:\n    print(e)\n"
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before)")
+    code = (
+        "import io, resource; from PIL import Image; from memlab.data.image_files import image_from_bytes\n"
+        "b = io.BytesIO(); Image.new('L', (6300, 6300)).save(b, 'PNG'); data = b.getvalue()\n"
+        "import gc; gc.collect(); before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "try:\n    image_from_bytes(data, 'bomb.png')\nexcept ValueError as e:\n    print(e)\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split("\n")
     assert "bomb.png is 6,300 x 6,300 pixels: too large" in out[0]
     assert int(out[1]) < 10_000, f"refusing it cost {int(out[1]) / 1000:.0f} MB"
@@ -196,11 +211,10 @@ def test_the_visitors_address_behind_a_proxy():
     from memlab.server.serve import client_address
 
     # the documented nginx sets X-Real-IP to the address it saw; X-Forwarded-For (the visitor's own) is ignored
-    request = SimpleNamespace(remote_ip="127.0.0.1", headers={"X-Real-IP": "203.0.113.9",
-                                                              "X-Forwarded-For": "6.6.6.6"})
+    request = SimpleNamespace(remote_ip="127.0.0.1", headers={"X-Real-IP": "203.0.113.9", "X-Forwarded-For": "6.6.6.6"})
     assert client_address(request, trusted_proxy=True) == "203.0.113.9"
     assert client_address(request, trusted_proxy=False) == "127.0.0.1"
-    request.remote_ip = "198.51.100.1"          # not from the proxy: its header is not believed
+    request.remote_ip = "198.51.100.1"  # not from the proxy: its header is not believed
     assert client_address(request, trusted_proxy=True) == "198.51.100.1"
 
 

@@ -17,14 +17,19 @@ from servers import REPO, is_forked_kernel, smaps_mb, wait_until
 from memlab.server import fork_provisioner
 from memlab.server.dashboard_kernel import DashboardKernelSpecs, ForkedDashboardKernelSpecs
 
-DASHBOARD = ("from memlab.dashboard.app import App; "   # as notebooks/dashboard.ipynb builds it: ONNX Runtime
-             "app = App(engine='onnx', background=False); app.warmer.wait(); app.generate(); print(app.results_shown)")
+DASHBOARD = (
+    "from memlab.dashboard.app import App; "  # as notebooks/dashboard.ipynb builds it: ONNX Runtime
+    "app = App(engine='onnx', background=False); app.warmer.wait(); app.generate(); print(app.results_shown)"
+)
 
 
 def run(client, code: str) -> str:
     printed = []
-    client.execute_interactive(code, timeout=180, output_hook=lambda m: printed.append(
-        m["content"].get("text", "")) if m["msg_type"] == "stream" else None)
+    client.execute_interactive(
+        code,
+        timeout=180,
+        output_hook=lambda m: printed.append(m["content"].get("text", "")) if m["msg_type"] == "stream" else None,
+    )
     return "".join(printed).strip()
 
 
@@ -39,20 +44,33 @@ def test_a_forked_kernel_has_the_modules_imported_and_the_environment_folder_and
     with local_kernel(ForkedDashboardKernelSpecs(), env=env, cwd=str(tmp_path)) as (client, pid):
         kernel = psutil.Process(pid)
         assert is_forked_kernel(kernel), kernel.cmdline()
-        found = json.loads(run(client, (
-            "import json, os, sys; print(json.dumps({"
-            "'preloaded': [m in sys.modules for m in ('numpy', 'onnxruntime', 'memlab.dashboard.app')], "
-            "'torch': 'torch' in sys.modules, 'debugger': sys.modules.get('debugpy', 0) is not None, "
-            "'mark': os.environ.get('MEMLAB_TEST_MARK'), 'cwd': os.getcwd(), "
-            "'session_leader': os.getsid(0) == os.getpid(), "
-            # imported before the kernel existed, ipywidgets still answers the page's comms
-            "'widget_comms': sorted(t for t in __import__('comm').get_comm_manager().targets if 'widget' in t)}))")))
-        assert found == {"preloaded": [True, True, True], "torch": False, "debugger": False, "mark": "given",
-                         "cwd": str(tmp_path), "session_leader": True,
-                         "widget_comms": ["jupyter.widget", "jupyter.widget.control"]}
-        assert run(client, DASHBOARD) == "1"           # the dashboard draws and answers a Generate
-    assert wait_until(lambda: not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE,
-                      timeout=10), "the kernel outlived its shutdown"
+        found = json.loads(
+            run(
+                client,
+                (
+                    "import json, os, sys; print(json.dumps({"
+                    "'preloaded': [m in sys.modules for m in ('numpy', 'onnxruntime', 'memlab.dashboard.app')], "
+                    "'torch': 'torch' in sys.modules, 'debugger': sys.modules.get('debugpy', 0) is not None, "
+                    "'mark': os.environ.get('MEMLAB_TEST_MARK'), 'cwd': os.getcwd(), "
+                    "'session_leader': os.getsid(0) == os.getpid(), "
+                    # imported before the kernel existed, ipywidgets still answers the page's comms
+                    "'widget_comms': sorted(t for t in __import__('comm').get_comm_manager().targets if 'widget' in t)}))"
+                ),
+            )
+        )
+        assert found == {
+            "preloaded": [True, True, True],
+            "torch": False,
+            "debugger": False,
+            "mark": "given",
+            "cwd": str(tmp_path),
+            "session_leader": True,
+            "widget_comms": ["jupyter.widget", "jupyter.widget.control"],
+        }
+        assert run(client, DASHBOARD) == "1"  # the dashboard draws and answers a Generate
+    assert wait_until(
+        lambda: not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE, timeout=10
+    ), "the kernel outlived its shutdown"
 
 
 def test_forked_kernels_share_the_memory_of_what_they_imported():
@@ -70,38 +88,54 @@ def test_forked_kernels_share_the_memory_of_what_they_imported():
 def test_the_parent_reads_training_sets_from_the_disk_cache_and_computes_nothing(tmp_path):
     empty = tmp_path / "cache"
     empty.mkdir()
-    opened = subprocess.run([sys.executable, "-c", "from memlab.server import kernel_parent; "
-                             "print(kernel_parent.share_search_indexes())"],
-                            env={**os.environ, "MEMLAB_CACHE": str(empty)}, capture_output=True, text=True,
-                            timeout=120, check=True)
+    opened = subprocess.run(
+        [sys.executable, "-c", "from memlab.server import kernel_parent; print(kernel_parent.share_search_indexes())"],
+        env={**os.environ, "MEMLAB_CACHE": str(empty)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
     assert opened.stdout.strip() == "[]", opened.stdout + opened.stderr
     assert list(empty.iterdir()) == [], "the parent built what memlab prepare should have"
 
 
-IN_KERNEL = ("import json; from memlab import zoo; opened = zoo._open.cache_info().currsize; "
-             "saw = zoo.open('mnist-diffusion-60000', 'onnx').saw; "
-             "print(json.dumps({'opened': opened, 'baselines': len(saw.baselines), "
-             "'table': str(getattr(saw.index.table, 'filename', None))}))")
+IN_KERNEL = (
+    "import json; from memlab import zoo; opened = zoo._open.cache_info().currsize; "
+    "saw = zoo.open('mnist-diffusion-60000', 'onnx').saw; "
+    "print(json.dumps({'opened': opened, 'baselines': len(saw.baselines), "
+    "'table': str(getattr(saw.index.table, 'filename', None))}))"
+)
 
 
 def test_forked_kernels_find_the_training_sets_open(tmp_path, monkeypatch):
-    cache = tmp_path / "cache"     # holding the MNIST index and baselines only
-    subprocess.run([sys.executable, "-c", "from memlab import zoo; from memlab.judging.baseline import "
-                    "baseline_distances; from memlab.judging.nearest import SCOPES; "
-                    "from memlab.judging.training_set import whole_split; saw = whole_split('mnist'); "
-                    "[baseline_distances(saw, scope, zoo.classifier('mnist')) for scope in SCOPES]"],
-                   env={**os.environ, "MEMLAB_CACHE": str(cache)}, check=True, timeout=300)
+    cache = tmp_path / "cache"  # holding the MNIST index and baselines only
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from memlab import zoo; from memlab.judging.baseline import "
+            "baseline_distances; from memlab.judging.nearest import SCOPES; "
+            "from memlab.judging.training_set import whole_split; saw = whole_split('mnist'); "
+            "[baseline_distances(saw, scope, zoo.classifier('mnist')) for scope in SCOPES]",
+        ],
+        env={**os.environ, "MEMLAB_CACHE": str(cache)},
+        check=True,
+        timeout=300,
+    )
     fork_provisioner.PARENT.stop()
-    monkeypatch.setenv("MEMLAB_CACHE", str(cache))      # the server's environment, given to the parent
+    monkeypatch.setenv("MEMLAB_CACHE", str(cache))  # the server's environment, given to the parent
     with local_kernel(ForkedDashboardKernelSpecs()) as (client, pid):
         found = json.loads(run(client, IN_KERNEL))
     # before any work: four MNIST models saw the whole split, and their index and both baselines are open
     # (Fashion and the small models' subsets are not in this cache: their kernels open them themselves)
     assert found["opened"] >= 4 and found["baselines"] == 2, found
-    assert found["table"].startswith(str(cache)), found     # still a memory map of the cache's file
+    assert found["table"].startswith(str(cache)), found  # still a memory map of the cache's file
     # a kernel given other folders than the parent's opens its own (here: none yet)
     with local_kernel(ForkedDashboardKernelSpecs(), env={**os.environ, "MEMLAB_CACHE": str(tmp_path / "other")}) as (
-            client, pid):
+        client,
+        pid,
+    ):
         assert run(client, "from memlab import zoo; print(zoo._open.cache_info().currsize)") == "0"
 
 
@@ -138,7 +172,9 @@ def test_without_a_parent_the_kernel_is_started_the_ordinary_way(monkeypatch):
 
 def test_only_the_dashboard_kernel_is_forked():
     assert fork_provisioner.kernel_args([sys.executable, "-m", "memlab.server.dashboard_kernel", "-f", "c.json"]) == [
-        "-f", "c.json"]
+        "-f",
+        "c.json",
+    ]
     assert fork_provisioner.kernel_args([sys.executable, "-m", "ipykernel_launcher", "-f", "c.json"]) is None
 
 
@@ -156,8 +192,9 @@ sys.stdin.read()
 
 def test_a_killed_server_leaves_no_kernel_behind():
     # the server (here a Python holding one forked kernel) is killed outright: no shutdown of its kernels
-    server = subprocess.Popen([sys.executable, "-c", STARTER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                              text=True, cwd=REPO)
+    server = subprocess.Popen(
+        [sys.executable, "-c", STARTER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=REPO
+    )
     try:
         kernel = psutil.Process(int(server.stdout.readline()))
         parent = kernel.parent()

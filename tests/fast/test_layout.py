@@ -13,17 +13,17 @@ import memlab
 
 PACKAGE = Path(memlab.__file__).parent
 LAYERS = [
-    {"errors", "memory", "private_folder", "data"},   # plain utilities and the images
-    {"nets"},                                           # PyTorch networks and their configs
-    {"sampling"},                                       # seed -> noise -> image, for both engines
-    {"models"},                                         # the registry, files, the two engines
-    {"training", "judging"},                            # training loops; the search and its measures
-    {"judgement"},                                      # one image, one verdict
-    {"zoo"},                                            # a model id resolved once into an object
-    {"analyses"},                                       # whole-model figures: audit, evaluate, membership...
-    {"teaching"},                                       # the lessons' computations and exercises
-    {"dashboard", "server"},                            # the widgets; the public server
-    {"cli", "__main__", "__init__"},                    # the command line
+    {"errors", "memory", "private_folder", "data"},  # plain utilities and the images
+    {"nets"},  # PyTorch networks and their configs
+    {"sampling"},  # seed -> noise -> image, for both engines
+    {"models"},  # the registry, files, the two engines
+    {"training", "judging"},  # training loops; the search and its measures
+    {"judgement"},  # one image, one verdict
+    {"zoo"},  # a model id resolved once into an object
+    {"analyses"},  # whole-model figures: audit, evaluate, membership...
+    {"teaching"},  # the lessons' computations and exercises
+    {"dashboard", "server"},  # the widgets; the public server
+    {"cli", "__main__", "__init__"},  # the command line
 ]
 LAYER_OF = {name: i for i, names in enumerate(LAYERS) for name in names}
 
@@ -63,8 +63,12 @@ def test_every_module_belongs_to_a_layer():
 
 
 def test_no_import_runs_up_a_layer():
-    up = sorted(f"{m} imports {i}" for m, found in graph().items() for i in found
-                if part(i) in LAYER_OF and LAYER_OF[part(i)] > LAYER_OF[part(m)])
+    up = sorted(
+        f"{m} imports {i}"
+        for m, found in graph().items()
+        for i in found
+        if part(i) in LAYER_OF and LAYER_OF[part(i)] > LAYER_OF[part(m)]
+    )
     assert not up, "imports that run up a layer:\n" + "\n".join(up)
 
 
@@ -78,7 +82,7 @@ def test_no_import_circle():
             if i not in modules:
                 continue
             if state.get(i) == "open":
-                raise AssertionError("import circle: " + " -> ".join(path[path.index(i):] + [i]))
+                raise AssertionError("import circle: " + " -> ".join(path[path.index(i) :] + [i]))
             if i not in state:
                 visit(i, path + [i])
         state[m] = "done"

@@ -7,13 +7,17 @@ import re
 from pathlib import Path
 
 from memlab.dashboard import app
-
 from memlab.teaching import links
+
 REPO = Path(__file__).resolve().parents[2]
 ADDRESS = re.compile(r"(?:mybinder\.org/v2/gh|github\.com|github\.com%2F)/?([\w.-]+)(?:/|%2F)([\w.-]+)")
-OURS = [REPO / "README.md", REPO / "docs" / "teaching.md", *sorted((REPO / "notebooks").glob("*.ipynb")),
-        *sorted((REPO / "student").glob("*.ipynb"))]
-NOT_REPOSITORIES = {"nathanReitinger/modelProblems"}   # the demo's Space, not a GitHub repository
+OURS = [
+    REPO / "README.md",
+    REPO / "docs" / "teaching.md",
+    *sorted((REPO / "notebooks").glob("*.ipynb")),
+    *sorted((REPO / "student").glob("*.ipynb")),
+]
+NOT_REPOSITORIES = {"nathanReitinger/modelProblems"}  # the demo's Space, not a GitHub repository
 
 
 def update_links():
@@ -43,9 +47,13 @@ def test_every_repository_address_is_the_one_in_links():
 def test_article_and_demo_are_cited_with_their_date():
     lesson01 = (REPO / "notebooks" / "01-data-and-the-question.ipynb").read_text()
     lesson06 = (REPO / "notebooks" / "06-copies-copyright-and-evidence.ipynb").read_text()
-    for name, text in {"README.md": (REPO / "README.md").read_text(), "lesson 01": lesson01, "lesson 06": lesson06,
-                       "the dashboard's introduction": app.INTRO}.items():
+    for name, text in {
+        "README.md": (REPO / "README.md").read_text(),
+        "lesson 01": lesson01,
+        "lesson 06": lesson06,
+        "the dashboard's introduction": app.INTRO,
+    }.items():
         for what in (links.ARTICLE_URL, links.DEMO_URL, links.ARTICLE_AUTHOR, links.ARTICLE_DATE):
             assert what in text, f"{name} does not cite {what}"
-    step3 = lesson01[lesson01.index("## Step 3"):lesson01.index("| verdict |")]
+    step3 = lesson01[lesson01.index("## Step 3") : lesson01.index("| verdict |")]
     assert links.ARTICLE_URL in step3, "lesson 01 should cite the article where the thresholds first appear"

@@ -29,14 +29,14 @@ def test_roc_on_known_scores():
     assert roc([3, 4], [0, 1, 2]).auc == 0.0
     assert roc([1, 1], [1, 1]).auc == 0.5
     r = roc(np.arange(100), np.arange(100) + 0.5)
-    assert r.tpr_at(0.01) == pytest.approx(0.02)     # threshold 0.5 catches members 0 and 1
+    assert r.tpr_at(0.01) == pytest.approx(0.02)  # threshold 0.5 catches members 0 and 1
 
 
 def test_small_model_tells_members_apart(small):
     figures = small.roc().figures()
     assert figures["auc"] >= 0.99
     assert figures["tpr_at_0.01_fpr"] >= 0.9
-    assert len(small.rows["members"]) == 100     # every training image of the 100-image model
+    assert len(small.rows["members"]) == 100  # every training image of the 100-image model
 
 
 def test_shuffled_labels_give_chance(small):
@@ -52,7 +52,7 @@ def test_shuffled_labels_give_chance(small):
 
 def test_60000_image_model_is_at_chance(large):
     assert 0.45 <= large.roc().auc <= 0.55
-    assert len(large.rows["control"]) == 0      # it used every training image: no control
+    assert len(large.rows["control"]) == 0  # it used every training image: no control
 
 
 def test_control_matches_test_images():
@@ -64,7 +64,7 @@ def test_control_matches_test_images():
 
 
 def test_seeded_runs_identical(tmp_path, monkeypatch):
-    monkeypatch.setenv("MEMLAB_CACHE", str(tmp_path))    # computed twice, not loaded
+    monkeypatch.setenv("MEMLAB_CACHE", str(tmp_path))  # computed twice, not loaded
     model = mi.open_model("mnist-diffusion-100")
     images = mi._set_images("mnist", mi.image_sets(model, 20, 20, seed=3))["non_members"]
     a, b = (mi.denoising_loss(model, images, seed=3) for _ in range(2))

@@ -20,9 +20,9 @@ def test_a_click_while_scoring_shows_the_picture_clicked(monkeypatch):
 
     monkeypatch.setattr(membership_place, "place", slow_place)
     panel = MembershipPanel(background=True, default="mnist-diffusion-100")
-    panel.refresh()                      # scores one of its training images, in the background
+    panel.refresh()  # scores one of its training images, in the background
     time.sleep(0.2)
-    panel.source.value = "unseen"        # the learner's second click, while the first is being scored
+    panel.source.value = "unseen"  # the learner's second click, while the first is being scored
     deadline = time.time() + 60
     while (panel.jobs.busy or not panel.sentence.value.startswith("<p>MNIST")) and time.time() < deadline:
         time.sleep(0.1)
@@ -37,7 +37,7 @@ def test_the_panel_says_when_the_test_is_wrong_about_an_unseen_picture():
 
     image = data.load("mnist", "test").images[8506]
     placement = membership_place.place("mnist-diffusion-1", image)
-    assert placement.score <= placement.threshold          # the false alarm seen on the walk
+    assert placement.score <= placement.threshold  # the false alarm seen on the walk
     panel = MembershipPanel(background=False, default="mnist-diffusion-1")
     panel._draw(("mnist-diffusion-1", "unseen", 0, None), image, "unseen test image #8506", placement)
     assert "the test says 'in its training set'" in panel.sentence.value

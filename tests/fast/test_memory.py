@@ -32,4 +32,4 @@ def test_a_job_gives_its_freed_memory_back():
     out = subprocess.run([sys.executable, "-c", CODE], capture_output=True, text=True, check=True)
     figures = json.loads(out.stdout.strip().splitlines()[-1])
     assert figures["during"] - figures["before"] > 200
-    assert figures["after"] - figures["before"] < 20, figures     # kept by the allocator without give_back
+    assert figures["after"] - figures["before"] < 20, figures  # kept by the allocator without give_back

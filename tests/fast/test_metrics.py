@@ -2,12 +2,16 @@ import numpy as np
 import pytest
 
 from memlab.judging import metrics
+
+
 def test_article_scale_is_grey_level_rmse_over_4095_on_real_pairs(mnist):
     a, b = mnist.images[:50], mnist.images[50:100]
     grey = a.astype(np.float64) - b.astype(np.float64)
-    expected = np.sqrt((grey ** 2).mean(axis=(1, 2))) / 4095   # image-similarity-measures' rmse, max_p=4095
+    expected = np.sqrt((grey**2).mean(axis=(1, 2))) / 4095  # image-similarity-measures' rmse, max_p=4095
     np.testing.assert_allclose(metrics.rmse_article(a, b), expected, rtol=1e-6)  # pixels pass through float32
-    np.testing.assert_allclose(metrics.rmse(a, b), np.sqrt((grey ** 2).mean(axis=(1, 2))) / 255, rtol=1e-6)  # pixels pass through float32
+    np.testing.assert_allclose(
+        metrics.rmse(a, b), np.sqrt((grey**2).mean(axis=(1, 2))) / 255, rtol=1e-6
+    )  # pixels pass through float32
 
 
 def test_thresholds_on_both_scales():

@@ -27,14 +27,15 @@ def counted(monkeypatch):
         def wrapper(*args, **kwargs):
             calls[key or name] += 1
             return real(*args, **kwargs)
+
         monkeypatch.setattr(owner, name, wrapper)
 
     count(registry, "get_spec")
-    count(zoo, "get_spec", "get_spec")                 # zoo's own reference to it
-    count(store, "get_spec", "get_spec")               # and the file store's
+    count(zoo, "get_spec", "get_spec")  # zoo's own reference to it
+    count(store, "get_spec", "get_spec")  # and the file store's
     count(store, "weights_path")
-    count(store, "load")                               # the PyTorch network, from its file
-    count(engine, "network", "load")                   # a network on either engine
+    count(store, "load")  # the PyTorch network, from its file
+    count(engine, "network", "load")  # a network on either engine
     count(zoo.ShippedModel, "__init__", "resolve")
     count(SearchIndex, "search")
     classifier = zoo.classifier("mnist")
@@ -42,12 +43,15 @@ def counted(monkeypatch):
     return calls
 
 
-@pytest.mark.parametrize("model_id, scope, searches", [
-    ("mnist-diffusion-300", "same class", 2),    # its 300 images (same class), the whole split (likeness)
-    ("mnist-diffusion-60000", "whole set", 1),   # the whole split once: the likeness reuses that search
-    ("mnist-diffusion-60000", "same class", 2),  # same class, then the whole split for the likeness
-    ("mnist-gan-60000", "whole set", 1),
-])
+@pytest.mark.parametrize(
+    "model_id, scope, searches",
+    [
+        ("mnist-diffusion-300", "same class", 2),  # its 300 images (same class), the whole split (likeness)
+        ("mnist-diffusion-60000", "whole set", 1),  # the whole split once: the likeness reuses that search
+        ("mnist-diffusion-60000", "same class", 2),  # same class, then the whole split for the likeness
+        ("mnist-gan-60000", "whole set", 1),
+    ],
+)
 def test_a_warm_generate_resolves_nothing_again_and_classifies_and_searches_once(counted, model_id, scope, searches):
     from memlab.dashboard.app import App
 
@@ -55,22 +59,22 @@ def test_a_warm_generate_resolves_nothing_again_and_classifies_and_searches_once
     app.model.value, app.scope.value = model_id, scope
     if "steps" in zoo.open(model_id).options:
         app.steps.value = 5
-    app.generate()                                  # the first click loads and builds what it needs
+    app.generate()  # the first click loads and builds what it needs
     assert app.judgement is not None, app.message.value
     counted.clear()
     app.seed.value = "1"
-    app.generate()                                  # a warm click
+    app.generate()  # a warm click
     assert app.judgement is not None and app.shown.seed == 1
     assert counted["resolve"] == 0 and counted["get_spec"] == 0 and counted["load"] == 0, counted
     assert counted["weights_path"] == 0, counted
-    assert counted["predict"] == 1, counted         # classified once
+    assert counted["predict"] == 1, counted  # classified once
     assert counted["search"] == searches, counted  # searched once per scope
 
 
 def test_a_model_is_resolved_once_per_kernel_and_shares_the_whole_split():
     a, b = zoo.open("mnist-diffusion-60000"), zoo.open("mnist-diffusion-60000")
     assert a is b
-    assert zoo.open("mnist-gan-60000").saw is a.saw            # every whole-split model: one index, one baseline
+    assert zoo.open("mnist-gan-60000").saw is a.saw  # every whole-split model: one index, one baseline
     small = zoo.open("mnist-diffusion-300").saw
     assert len(small) == 300 and not small.is_whole_split and "300 MNIST training images" in small.words
     assert zoo.open("mnist-gan-60000").options == () and a.options == ("sampler", "steps")
@@ -92,7 +96,7 @@ def test_no_function_but_the_judgement_samples_and_judges_by_itself():
     dashboard, the step-through and the CLI call it (the warm-up only opens what it reads)."""
     for path in sorted(PACKAGE.rglob("*.py")):
         if path.name in ("judgement.py", "audit.py", "evaluate.py", "extraction.py"):
-            continue   # the last three: batch statistics over many samples, which use step 3 alone
+            continue  # the last three: batch statistics over many samples, which use step 3 alone
         for function in ast.walk(ast.parse(path.read_text())):
             if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 calls = _calls(function)

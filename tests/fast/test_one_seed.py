@@ -23,9 +23,12 @@ from memlab.dashboard.app import App
 from memlab.sampling import noise
 from memlab.teaching.lessons import reverse_trajectory
 
-ENGINE_TOLERANCE = 2e-3   # 0..1 scale: half a grey level
-SETTINGS = [("mnist-diffusion-300", 7, "ddim", 12), ("mnist-diffusion-300", 7, "ddpm", 12),
-            ("mnist-gan-60000", 11, None, None)]
+ENGINE_TOLERANCE = 2e-3  # 0..1 scale: half a grey level
+SETTINGS = [
+    ("mnist-diffusion-300", 7, "ddim", 12),
+    ("mnist-diffusion-300", 7, "ddpm", 12),
+    ("mnist-gan-60000", 11, None, None),
+]
 
 
 def through_the_dashboard(model_id, seed, sampler, steps) -> np.ndarray:
@@ -45,13 +48,12 @@ def through_memlab_sample(tmp_path, model_id, seed, sampler, steps) -> np.ndarra
     if sampler:
         argv += ["--sampler", sampler, "--steps", str(steps)]
     assert cli.main(argv) == 0
-    picture = np.asarray(Image.open(out))[::3, ::3]     # written 3x enlarged, in a grid with 2-pixel gaps
+    picture = np.asarray(Image.open(out))[::3, ::3]  # written 3x enlarged, in a grid with 2-pixel gaps
     return picture[2:30, 2:30] / 255.0
 
 
 @pytest.mark.parametrize("model_id, seed, sampler, steps", SETTINGS)
-def test_the_same_seed_gives_the_same_image_through_every_entry_point(tmp_path, capsys, model_id, seed,
-                                                                       sampler, steps):
+def test_the_same_seed_gives_the_same_image_through_every_entry_point(tmp_path, capsys, model_id, seed, sampler, steps):
     torch_model = zoo.open(model_id, "torch")
     image = torch_model.sample(1, seed, sampler=sampler, steps=steps)[0]
 

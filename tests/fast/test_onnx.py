@@ -23,9 +23,9 @@ from memlab.errors import CheckpointError
 from memlab.models import onnx_models, store
 from memlab.models.registry import MODELS
 
-FAST = ["mnist-diffusion-60000", "mnist-diffusion-1", "mnist-gan-60000", "mnist-classifier"]   # the others: slow/
+FAST = ["mnist-diffusion-60000", "mnist-diffusion-1", "mnist-gan-60000", "mnist-classifier"]  # the others: slow/
 TRAINED = [m for m in MODELS if store.is_trained(m)]
-PIXEL = 1 / 255   # "the same image": no pixel differs by a grey level
+PIXEL = 1 / 255  # "the same image": no pixel differs by a grey level
 
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -82,14 +82,14 @@ def test_a_gan_sample_is_the_same_in_both_engines(engines):
     a, b = torch_model.sample(4, 3), onnx_model.sample(4, 3)
     assert b.shape == (4, 28, 28) and np.abs(a - b).max() < PIXEL
     assert zoo.open("mnist-gan-60000").options == zoo.open("mnist-gan-60000", "onnx").options == ()
-    for model in (torch_model, onnx_model):   # one pass: a GAN takes no steps (nothing is swallowed)
+    for model in (torch_model, onnx_model):  # one pass: a GAN takes no steps (nothing is swallowed)
         with pytest.raises(TypeError):
             model.sample(4, 3, steps=10)
 
 
 def test_the_classifiers_agree_on_1000_test_images(engines):
     torch_model, onnx_model = engines("mnist-classifier")
-    images = data.load("mnist", "test").images[:1000]          # uint8, as the dashboard passes them
+    images = data.load("mnist", "test").images[:1000]  # uint8, as the dashboard passes them
     (labels_a, conf_a), (labels_b, conf_b) = torch_model.predict(images), onnx_model.predict(images)
     assert labels_b.dtype == np.int64 and conf_b.dtype == np.float32 and labels_b.shape == (1000,)
     assert np.array_equal(labels_a, labels_b)
@@ -97,9 +97,11 @@ def test_the_classifiers_agree_on_1000_test_images(engines):
 
 
 def test_the_runtime_imports_no_pytorch(engines):
-    engines("mnist-diffusion-1")       # exported into the session's cache, opened below
-    code = ("import sys; from memlab.models import onnx_models; m = onnx_models.open_onnx('mnist-diffusion-1'); "
-            "m.sample(1, 0, 2); import json; print(json.dumps('torch' in sys.modules))")
+    engines("mnist-diffusion-1")  # exported into the session's cache, opened below
+    code = (
+        "import sys; from memlab.models import onnx_models; m = onnx_models.open_onnx('mnist-diffusion-1'); "
+        "m.sample(1, 0, 2); import json; print(json.dumps('torch' in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert json.loads(out.stdout.strip().splitlines()[-1]) is False, out.stderr
 
@@ -134,8 +136,8 @@ def test_a_kernel_keeps_only_the_most_recent_sessions_open(engines, monkeypatch)
     models[2].sample(1, 5)
     assert list(onnx_models._open_sessions) == [models[1].path, models[2].path]
     gc.collect()
-    assert closed() is None                       # really released, not only forgotten
-    assert np.array_equal(models[0].sample(1, 5, steps=3), first)   # reopened: the same image
+    assert closed() is None  # really released, not only forgotten
+    assert np.array_equal(models[0].sample(1, 5, steps=3), first)  # reopened: the same image
     assert list(onnx_models._open_sessions) == [models[2].path, models[0].path]
 
 
@@ -143,11 +145,13 @@ def test_warming_a_model_costs_a_new_kernel_well_under_a_cpu_second(engines, cac
     """The dashboard's warm-up opens what a click reads (network, index, classifier, baselines) and searches
     nothing: measured in a fresh process on a machine whose cache is filled (the first run fills it)."""
     engines("mnist-diffusion-60000"), engines("mnist-classifier")
-    code = ("import json, os, sys, time; "
-            "from memlab.dashboard.widgets import warm; warm.import_engine('onnx'); start = time.process_time(); "
-            "warm.warm_model('mnist-diffusion-60000', 'onnx'); "
-            "print(json.dumps([time.process_time() - start, ('mnist-diffusion-60000', 'onnx') in warm._warmed, "
-            "'torch' in sys.modules]))")
+    code = (
+        "import json, os, sys, time; "
+        "from memlab.dashboard.widgets import warm; warm.import_engine('onnx'); start = time.process_time(); "
+        "warm.warm_model('mnist-diffusion-60000', 'onnx'); "
+        "print(json.dumps([time.process_time() - start, ('mnist-diffusion-60000', 'onnx') in warm._warmed, "
+        "'torch' in sys.modules]))"
+    )
     for _purpose in ("fills the cache", "a new kernel"):
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
         cpu_s, warmed, torch_imported = json.loads(out.stdout.strip().splitlines()[-1])
@@ -157,8 +161,20 @@ def test_warming_a_model_costs_a_new_kernel_well_under_a_cpu_second(engines, cac
 
 # ONNX Runtime keeps quiet by itself on CI machines (it looks for these variables, found in its library):
 # the child runs as on a teacher's server, where nothing else turns it off.
-NOT_A_SERVER = {"ORT_DISABLE_TELEMETRY", "XDG_CACHE_HOME", "CI", "GITHUB_ACTIONS", "GITLAB_CI", "JENKINS_URL",
-                "BUILDKITE", "CIRCLECI", "CODEBUILD_BUILD_ID", "TF_BUILD", "TRAVIS", "TEAMCITY_VERSION"}
+NOT_A_SERVER = {
+    "ORT_DISABLE_TELEMETRY",
+    "XDG_CACHE_HOME",
+    "CI",
+    "GITHUB_ACTIONS",
+    "GITLAB_CI",
+    "JENKINS_URL",
+    "BUILDKITE",
+    "CIRCLECI",
+    "CODEBUILD_BUILD_ID",
+    "TF_BUILD",
+    "TRAVIS",
+    "TEAMCITY_VERSION",
+}
 
 
 def test_onnx_runtime_reports_nothing_and_leaves_no_device_id(engines, tmp_path):
@@ -170,8 +186,13 @@ def test_onnx_runtime_reports_nothing_and_leaves_no_device_id(engines, tmp_path)
 
     def telemetry_files(home, **env):
         environment = {k: v for k, v in os.environ.items() if k not in NOT_A_SERVER}
-        subprocess.run([sys.executable, "-c", code], env={**environment, "HOME": str(home), **env},
-                       capture_output=True, text=True, check=True)
+        subprocess.run(
+            [sys.executable, "-c", code],
+            env={**environment, "HOME": str(home), **env},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         return sorted(str(p.relative_to(home)) for p in home.rglob("*") if "Microsoft" in str(p))
 
     (tmp_path / "off").mkdir(), (tmp_path / "on").mkdir()

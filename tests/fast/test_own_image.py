@@ -47,11 +47,11 @@ def test_a_stroke_becomes_a_28_by_28_line_where_it_was_drawn():
     drawing = Drawing()
     assert drawing.is_empty()
     drawing.start_stroke(20, 145)
-    drawing.extend_stroke(260, 145)          # a horizontal line across the middle of the 280-pixel pad
+    drawing.extend_stroke(260, 145)  # a horizontal line across the middle of the 280-pixel pad
     image = drawing.image()
     assert image.shape == (28, 28) and image.dtype == np.uint8
     assert image[14, 5:23].min() == 255 and image[:10].max() == 0 and image[19:].max() == 0
-    drawing.start_stroke(140, 140)           # a dot is ink too
+    drawing.start_stroke(140, 140)  # a dot is ink too
     drawing.undo()
     assert np.array_equal(drawing.image(), image)
     drawing.clear()
@@ -64,7 +64,7 @@ def test_an_upload_is_converted_by_the_upload_path_and_undo_removes_it(mnist):
     drawing = Drawing()
     drawing.set_upload(image_from_bytes(buffer.getvalue()))
     assert np.array_equal(drawing.image(), image_from_bytes(buffer.getvalue()))
-    assert np.abs(drawing.image().astype(int) - mnist.images[0]).mean() < 10   # inverted back to MNIST's look
+    assert np.abs(drawing.image().astype(int) - mnist.images[0]).mean() < 10  # inverted back to MNIST's look
     drawing.undo()
     assert drawing.is_empty()
 
@@ -91,17 +91,17 @@ def test_the_panel_says_draw_something_first_and_refuses_a_second_press():
         panel._pen_end()
         panel.train()
         assert panel.run.running and panel.progress.layout.visibility == "visible"
-        panel.train()                                     # the second press
+        panel.train()  # the second press
         assert "already running" in panel.message.value
         panel.cancel()
-        panel.run.wait(300)                               # within one training step (slow on a busy CPU)
+        panel.run.wait(300)  # within one training step (slow on a busy CPU)
         assert not panel.run.running and "cancelled" in panel.message.value
     finally:
         panel.close()
 
 
 def test_cancel_stops_the_real_recipe_within_a_step_and_a_second_start_is_refused():
-    run = OwnImageRun()                       # the real recipe: 1 000 steps
+    run = OwnImageRun()  # the real recipe: 1 000 steps
     done, progress = threading.Event(), []
     outcome = {}
 
@@ -151,14 +151,15 @@ def test_two_learners_get_private_folders_and_closing_one_leaves_the_other():
         b.train(255 - seven())
         written = {p.relative_to(a.folder) for p in a.folder.rglob("*") if p.is_file()}
         assert written == {Path("runs/own-image") / n for n in ("checkpoint.pt", "own-image.pt", "own-image.json")}
-        assert b_files_before == [] and sorted(p.relative_to(b.folder) for p in b.folder.rglob("*")) == \
-            sorted(p.relative_to(a.folder) for p in a.folder.rglob("*"))
+        assert b_files_before == [] and sorted(p.relative_to(b.folder) for p in b.folder.rglob("*")) == sorted(
+            p.relative_to(a.folder) for p in a.folder.rglob("*")
+        )
         a.close()
         assert not a.folder.exists() and b.folder.exists()
         folder = b.folder
         del b
         gc.collect()
-        assert not folder.exists()          # garbage collection deletes it too
+        assert not folder.exists()  # garbage collection deletes it too
     finally:
         a.close()
 
@@ -187,8 +188,9 @@ def test_nothing_is_written_outside_the_run_folder_and_it_goes_when_the_process_
     for folder in (cwd, home, tmp):
         folder.mkdir()
     env = dict(os.environ, HOME=str(home), TMPDIR=str(tmp), PYTHONPATH=str(REPO), MPLCONFIGDIR=str(home / "mpl"))
-    done = subprocess.run([sys.executable, "-c", EXITS_WHILE_TRAINING], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-c", EXITS_WHILE_TRAINING], cwd=cwd, env=env, capture_output=True, text=True, timeout=600
+    )
     assert done.returncode == 0, done.stderr
     folder = Path(done.stdout.strip())
     assert folder.parent == tmp and folder.name.startswith(own_image.FOLDER_PREFIX)
@@ -199,12 +201,13 @@ def test_nothing_is_written_outside_the_run_folder_and_it_goes_when_the_process_
 def test_sigterm_while_training_deletes_the_folder_then_ends_the_process(tmp_path):
     """What Voila does to a kernel that takes over 2.5 s to exit after its page closed."""
     script = EXITS_WHILE_TRAINING.replace("sys.exit(0)", "import time; time.sleep(600)")
-    process = subprocess.Popen([sys.executable, "-c", script], env=dict(os.environ, TMPDIR=str(tmp_path)),
-                               stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-c", script], env=dict(os.environ, TMPDIR=str(tmp_path)), stdout=subprocess.PIPE, text=True
+    )
     folder = Path(process.stdout.readline().strip())
     assert folder.is_dir() and folder.parent == tmp_path
     process.terminate()
-    assert process.wait(timeout=60) == -signal.SIGTERM     # the signal still ends it, as before
+    assert process.wait(timeout=60) == -signal.SIGTERM  # the signal still ends it, as before
     assert not folder.exists() and files_in(tmp_path) == []
 
 
@@ -212,12 +215,12 @@ def test_a_killed_kernels_folder_is_removed_by_the_next_run(tmp_path, monkeypatc
     killed = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     orphan = tmp_path / f"{own_image.FOLDER_PREFIX}{killed.pid}-abc123"
     orphan.mkdir()
-    alive = tmp_path / f"{own_image.FOLDER_PREFIX}{os.getppid()}-def456"   # a living process's folder stays
+    alive = tmp_path / f"{own_image.FOLDER_PREFIX}{os.getppid()}-def456"  # a living process's folder stays
     alive.mkdir()
     killed.kill()
     killed.wait()
     monkeypatch.setenv("TMPDIR", str(tmp_path))
-    monkeypatch.setattr(tempfile, "tempdir", None)   # re-read TMPDIR
+    monkeypatch.setattr(tempfile, "tempdir", None)  # re-read TMPDIR
     run = OwnImageRun()
     try:
         assert not orphan.exists() and alive.exists() and run.folder.parent == tmp_path
@@ -231,7 +234,7 @@ def test_the_comparison_searches_all_60000_training_images_of_the_big_model(mnis
         drawn = run.compare(seven())
         assert drawn.searched == 60000 and drawn.searched_what == "the 60,000 MNIST training images"
         assert drawn.verdict != "perfect copy"
-        member = run.compare(mnist.images[123])             # a training image is found, exactly
+        member = run.compare(mnist.images[123])  # a training image is found, exactly
         assert member.nearest_index == 123 and member.rmse == 0 and member.verdict == "perfect copy"
     finally:
         run.close()
@@ -248,7 +251,7 @@ def test_the_panel_shows_a_sample_grid_and_the_comparison_sentence():
         panel.train()
         panel.run.wait(300)
         assert panel.result is not None and len(panel.result.samples) == 3
-        assert len(panel.samples.children) == 1 + 3                 # heading + one tile per seed
+        assert len(panel.samples.children) == 1 + 3  # heading + one tile per seed
         text = panel.comparison.children[0].children[-1].value
         assert "never saw your image" in text and LESSON in text and "<a " not in text and "60,000" in text
         assert "Trained in" in panel.status.value and "perfect copies" in panel.status.value

@@ -7,16 +7,13 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from memlab.judging import criteria
-
-from memlab.judging import metrics
+from memlab.judging import criteria, metrics
 from memlab.judging.search import SearchIndex
 
-DTYPES = st.sampled_from([np.uint8, np.int16, np.int64, np.float16, np.float32, np.float64, np.bool_,
-                          np.complex64])
+DTYPES = st.sampled_from([np.uint8, np.int16, np.int64, np.float16, np.float32, np.float64, np.bool_, np.complex64])
 SHAPES = st.one_of(
-    st.sampled_from([(28, 28), (1, 28, 28), (3, 28, 28), (2, 1, 28, 28), (0, 28, 28)]),   # valid or nearly
-    hnp.array_shapes(min_dims=0, max_dims=4, min_side=0, max_side=30),                       # anything
+    st.sampled_from([(28, 28), (1, 28, 28), (3, 28, 28), (2, 1, 28, 28), (0, 28, 28)]),  # valid or nearly
+    hnp.array_shapes(min_dims=0, max_dims=4, min_side=0, max_side=30),  # anything
 )
 SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -26,8 +23,10 @@ def images(draw):
     """Arrays of many shapes and dtypes: mostly in range, sometimes out of it, NaN or inf."""
     dtype, shape = np.dtype(draw(DTYPES)), draw(SHAPES)
     if dtype.kind == "f":
-        elements = st.one_of(st.floats(0, 1, width=dtype.itemsize * 8),
-                             st.floats(allow_nan=True, allow_infinity=True, width=dtype.itemsize * 8))
+        elements = st.one_of(
+            st.floats(0, 1, width=dtype.itemsize * 8),
+            st.floats(allow_nan=True, allow_infinity=True, width=dtype.itemsize * 8),
+        )
     elif dtype.kind in "ui":
         elements = st.integers(max(np.iinfo(dtype).min, -300), min(np.iinfo(dtype).max, 300))
     else:
@@ -47,7 +46,7 @@ def expected_unit(x):
         return None
     if x.dtype.kind in "ui":
         return None if (x.min() < 0 or x.max() > 255) else x.astype(np.float64) / 255
-    if not np.isfinite(x).all() or x.min() < -1e-6 or x.max() > 1 + 1e-6:   # rounding slack, then clipped
+    if not np.isfinite(x).all() or x.min() < -1e-6 or x.max() > 1 + 1e-6:  # rounding slack, then clipped
         return None
     return np.clip(x, 0, 1).astype(np.float32).astype(np.float64)
 
@@ -87,11 +86,22 @@ def test_rmse_answers_exactly_or_refuses_clearly(a, b):
 
 
 @SETTINGS
-@given(d=hnp.arrays(np.float64, hnp.array_shapes(min_dims=1, max_dims=3, max_side=6),
-                    elements=st.one_of(st.floats(0, 1), st.floats(allow_nan=True, allow_infinity=True))))
+@given(
+    d=hnp.arrays(
+        np.float64,
+        hnp.array_shapes(min_dims=1, max_dims=3, max_side=6),
+        elements=st.one_of(st.floats(0, 1), st.floats(allow_nan=True, allow_infinity=True)),
+    )
+)
 def test_criteria_flag_booleans_or_refuse_clearly(d):
-    valid = (d.ndim in (1, 2) and d.size > 0 and np.isfinite(d).all() and (d >= 0).all() and (d <= 1).all()
-             and (np.diff(np.atleast_2d(d), axis=1) >= 0).all())
+    valid = (
+        d.ndim in (1, 2)
+        and d.size > 0
+        and np.isfinite(d).all()
+        and (d >= 0).all()
+        and (d <= 1).all()
+        and (np.diff(np.atleast_2d(d), axis=1) >= 0).all()
+    )
     if not valid:
         with pytest.raises(ValueError):
             criteria.flags(d)

@@ -43,29 +43,35 @@ DYING_TRAINER = textwrap.dedent("""
 
 
 def test_sigkill_while_writing_a_checkpoint_keeps_the_previous_one_and_resume_finishes(tmp_path):
-    spec = tiny_spec("mnist-diffusion-300", steps=9)   # checkpoints at steps 3, 6 and 9
+    spec = tiny_spec("mnist-diffusion-300", steps=9)  # checkpoints at steps 3, 6 and 9
     (tmp_path / "spec.json").write_text(json.dumps(spec.to_dict()))
     (tmp_path / "die.py").write_text(DYING_TRAINER)
-    run = subprocess.run([sys.executable, str(tmp_path / "die.py"), str(tmp_path / "spec.json"),
-                          str(tmp_path / "killed")], capture_output=True, text=True, timeout=300)
-    assert run.returncode == -9, run.stderr                       # killed by SIGKILL
+    run = subprocess.run(
+        [sys.executable, str(tmp_path / "die.py"), str(tmp_path / "spec.json"), str(tmp_path / "killed")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == -9, run.stderr  # killed by SIGKILL
     folder = tmp_path / "killed" / spec.id
-    assert list(folder.glob(".checkpoint.pt.tmp-*"))              # the half-written file is there ...
+    assert list(folder.glob(".checkpoint.pt.tmp-*"))  # the half-written file is there ...
     survivor = checkpoint.load(folder / "checkpoint.pt", expect_id=spec.id)
-    assert survivor["training"]["step"] == 3                      # ... and the previous checkpoint intact
+    assert survivor["training"]["step"] == 3  # ... and the previous checkpoint intact
 
     card = training.train(spec, tmp_path / "killed", resume=True, progress=False, device="cpu")
     assert card["steps"] == 9
     training.train(spec, tmp_path / "straight", progress=False, device="cpu")
     resumed = checkpoint.load(folder / "checkpoint.pt")["weights"]
     straight = checkpoint.load(tmp_path / "straight" / spec.id / "checkpoint.pt")["weights"]
-    for key, value in straight.items():                           # as if nothing had happened
+    for key, value in straight.items():  # as if nothing had happened
         torch.testing.assert_close(resumed[key], value, rtol=0, atol=0)
 
 
-SAMPLER = ("import sys, numpy as np; from memlab import zoo; "
-           "m = zoo.open(sys.argv[1]); "
-           "np.save(sys.argv[2], m.sample(3, 11, steps=20 if m.options else None))")
+SAMPLER = (
+    "import sys, numpy as np; from memlab import zoo; "
+    "m = zoo.open(sys.argv[1]); "
+    "np.save(sys.argv[2], m.sample(3, 11, steps=20 if m.options else None))"
+)
 
 
 @pytest.mark.parametrize("model_id", ["mnist-diffusion-300", "mnist-gan-60000"])
@@ -76,7 +82,8 @@ def test_same_model_seed_and_steps_give_the_same_image_in_every_process(model_id
     first, second = (np.load(p) for p in paths)
     np.testing.assert_array_equal(first, second)
     from memlab import zoo
+
     model = zoo.open(model_id)
     here = model.sample(3, 11, steps=20 if model.options else None)
     np.testing.assert_array_equal(first, here)
-    assert not np.array_equal(first[0], first[1])      # and different images within one call
+    assert not np.array_equal(first[0], first[1])  # and different images within one call

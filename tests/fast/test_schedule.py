@@ -24,8 +24,14 @@ diffusers = pytest.importorskip("diffusers")
 def reference(kind, cfg, **options):
     cls = diffusers.DDPMScheduler if kind == "ddpm" else diffusers.DDIMScheduler
     beta_schedule = "linear" if cfg.beta_schedule == "linear" else "squaredcos_cap_v2"
-    return cls(num_train_timesteps=cfg.num_train_timesteps, beta_start=cfg.beta_start,
-               beta_end=cfg.beta_end, beta_schedule=beta_schedule, prediction_type=cfg.prediction, **options)
+    return cls(
+        num_train_timesteps=cfg.num_train_timesteps,
+        beta_start=cfg.beta_start,
+        beta_end=cfg.beta_end,
+        beta_schedule=beta_schedule,
+        prediction_type=cfg.prediction,
+        **options,
+    )
 
 
 class TorchNoise:
@@ -45,7 +51,8 @@ def with_tables_of(theirs, schedule: NoiseSchedule) -> NoiseSchedule:
     them), and a step amplifies an ulp where it subtracts nearly equal numbers (1 - abar_t / abar_prev near
     t = 0): with the same tables, the step's arithmetic itself is compared to float32 precision."""
     schedule.betas, schedule.alphas, schedule.alphas_cumprod = (
-        getattr(theirs, name).numpy() for name in ("betas", "alphas", "alphas_cumprod"))
+        getattr(theirs, name).numpy() for name in ("betas", "alphas", "alphas_cumprod")
+    )
     return schedule
 
 
@@ -54,8 +61,12 @@ def close(ours: np.ndarray, theirs: torch.Tensor, atol: float = 1e-5):
     torch.testing.assert_close(torch.from_numpy(ours.copy()), theirs, rtol=1.3e-6, atol=atol)
 
 
-CONFIGS = [ScheduleConfig(), ScheduleConfig(beta_schedule="cosine"), ScheduleConfig(num_train_timesteps=200),
-           ScheduleConfig(prediction="sample")]
+CONFIGS = [
+    ScheduleConfig(),
+    ScheduleConfig(beta_schedule="cosine"),
+    ScheduleConfig(num_train_timesteps=200),
+    ScheduleConfig(prediction="sample"),
+]
 
 
 @pytest.mark.parametrize("cfg", CONFIGS)
@@ -68,8 +79,8 @@ def test_betas_alphas_and_add_noise_match_diffusers(cfg):
     x0, eps = torch.rand((4, 1, 28, 28), generator=g) * 2 - 1, torch.randn((4, 1, 28, 28), generator=g)
     t = torch.tensor([0, 10, cfg.num_train_timesteps // 2, cfg.num_train_timesteps - 1])
     expected = theirs.add_noise(x0, eps, t)
-    torch.testing.assert_close(ours.add_noise(x0, eps, t), expected)              # tensors (training)
-    close(ours.add_noise(x0.numpy(), eps.numpy(), t.numpy()), expected)           # NumPy arrays
+    torch.testing.assert_close(ours.add_noise(x0, eps, t), expected)  # tensors (training)
+    close(ours.add_noise(x0.numpy(), eps.numpy(), t.numpy()), expected)  # NumPy arrays
     wanted = {"epsilon": eps, "sample": x0}[cfg.prediction]
     torch.testing.assert_close(ours.target(x0, eps, t), wanted)
     close(ours.target(x0.numpy(), eps.numpy(), t.numpy()), wanted)
@@ -97,8 +108,10 @@ def test_inference_timesteps_match_diffusers(spacing, steps):
 
 @pytest.mark.parametrize("cfg", CONFIGS)
 @pytest.mark.parametrize("spacing", SPACINGS)
-@pytest.mark.parametrize("sampler, eta, steps", [("ddpm", 0.0, 1000), ("ddpm", 0.0, 50), ("ddpm", 0.0, 2),
-                                                 ("ddim", 0.0, 50), ("ddim", 0.5, 20), ("ddim", 0.0, 1)])
+@pytest.mark.parametrize(
+    "sampler, eta, steps",
+    [("ddpm", 0.0, 1000), ("ddpm", 0.0, 50), ("ddpm", 0.0, 2), ("ddim", 0.0, 50), ("ddim", 0.5, 20), ("ddim", 0.0, 1)],
+)
 def test_every_step_matches_diffusers(cfg, spacing, sampler, eta, steps):
     steps = min(steps, cfg.num_train_timesteps)
     schedule, theirs = NoiseSchedule(cfg), reference(sampler, cfg, timestep_spacing=spacing)
@@ -122,8 +135,9 @@ def test_every_step_matches_diffusers(cfg, spacing, sampler, eta, steps):
 
 @pytest.mark.parametrize("cfg", CONFIGS)
 @pytest.mark.parametrize("spacing", SPACINGS)
-@pytest.mark.parametrize("sampler, eta, steps", [("ddpm", 0.0, 50), ("ddpm", 0.0, 2), ("ddim", 0.0, 50),
-                                                 ("ddim", 1.0, 20), ("ddim", 0.0, 1)])
+@pytest.mark.parametrize(
+    "sampler, eta, steps", [("ddpm", 0.0, 50), ("ddpm", 0.0, 2), ("ddim", 0.0, 50), ("ddim", 1.0, 20), ("ddim", 0.0, 1)]
+)
 def test_the_sampling_loop_matches_a_diffusers_loop(cfg, spacing, sampler, eta, steps):
     # The one loop both engines run, with a dummy network and our own tables, against diffusers' loop
     # drawing the same noise in the same order (the start, then each step's)
@@ -132,8 +146,17 @@ def test_the_sampling_loop_matches_a_diffusers_loop(cfg, spacing, sampler, eta, 
         return x * np.float32(t / (t + 1))
 
     seen = []
-    ours = sample_diffusion(dummy, NoiseSchedule(cfg), 3, TorchNoise(torch.Generator().manual_seed(5)), steps,
-                            sampler, eta, lambda t, x, x0: seen.append((t, x, x0)), spacing)
+    ours = sample_diffusion(
+        dummy,
+        NoiseSchedule(cfg),
+        3,
+        TorchNoise(torch.Generator().manual_seed(5)),
+        steps,
+        sampler,
+        eta,
+        lambda t, x, x0: seen.append((t, x, x0)),
+        spacing,
+    )
     assert ours.dtype == np.float32 and ours.shape == (3, 1, 28, 28)
     theirs, g = reference(sampler, cfg, timestep_spacing=spacing), torch.Generator().manual_seed(5)
     theirs.set_timesteps(steps)
@@ -178,8 +201,8 @@ def test_a_step_draws_its_noise_from_the_stream_it_is_given(sampler, eta, draws)
     following = noise.stream(3)
     for _ in range(draws):
         noise.normal(following, x_t.shape)
-    assert rng.bit_generator.state == following.bit_generator.state     # drew exactly `draws` noises
-    if sampler == "ddpm":   # the last step (t = 0) adds no noise, so it draws none
+    assert rng.bit_generator.state == following.bit_generator.state  # drew exactly `draws` noises
+    if sampler == "ddpm":  # the last step (t = 0) adds no noise, so it draws none
         last = noise.stream(3)
         step(x_t, 0, -1, x_t, last)
         assert last.bit_generator.state == noise.stream(3).bit_generator.state

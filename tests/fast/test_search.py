@@ -39,14 +39,17 @@ def test_subset_index_reports_dataset_indices(mnist):
     assert result.indices[0, 0] == 40000 and result.indices[1, 0] == 17
 
 
-@pytest.mark.parametrize("bad, message", [
-    (np.zeros((2, 28, 27), np.float32), "shape"),
-    (np.zeros((0, 28, 28), np.float32), "no images"),
-    (np.full((1, 28, 28), np.nan, np.float32), "NaN"),
-    (np.full((1, 28, 28), 3.0, np.float32), "0..1"),
-    (np.full((1, 28, 28), 300, np.int32), "0..255"),
-    (np.array([["a"] * 28] * 28), "dtype"),
-])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        (np.zeros((2, 28, 27), np.float32), "shape"),
+        (np.zeros((0, 28, 28), np.float32), "no images"),
+        (np.full((1, 28, 28), np.nan, np.float32), "NaN"),
+        (np.full((1, 28, 28), 3.0, np.float32), "0..1"),
+        (np.full((1, 28, 28), 300, np.int32), "0..255"),
+        (np.array([["a"] * 28] * 28), "dtype"),
+    ],
+)
 def test_bad_queries_are_refused_with_a_clear_message(index, bad, message):
     with pytest.raises(ValueError, match=message):
         index.search(bad)
@@ -62,7 +65,7 @@ def test_k_larger_than_the_searched_set_is_refused(mnist):
 
 def test_subset_of_an_index_equals_an_index_built_on_the_subset(index, mnist, queries):
     subset = np.random.default_rng(2).choice(len(mnist.images), 3000, replace=False)
-    shared = index.subset(subset)                       # reuses the parent's sketch
+    shared = index.subset(subset)  # reuses the parent's sketch
     own = SearchIndex(mnist.images[subset], mnist.labels[subset], subset)
     a, b = shared.search(queries, k=2), own.search(queries, k=2)
     np.testing.assert_array_equal(a.indices, b.indices)
@@ -80,7 +83,7 @@ def test_float_images_are_searched_like_uint8(mnist, queries):
 
 
 def test_ties_go_to_the_lower_dataset_index_even_when_every_image_ties(mnist):
-    images = np.repeat(mnist.images[:1], 5000, axis=0)          # 5 000 identical images: all tie
+    images = np.repeat(mnist.images[:1], 5000, axis=0)  # 5 000 identical images: all tie
     images[[10, 4000]] = mnist.images[1]
     index = SearchIndex(images, np.zeros(5000, np.int64), indices=np.arange(5000) + 7)
     result = index.search(np.stack([mnist.images[0], mnist.images[1]]), k=3, block=1)

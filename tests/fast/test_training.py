@@ -4,18 +4,17 @@ rate anneals over the steps asked for."""
 
 import pytest
 import torch
-
-from memlab.models import checkpoint
-
-from memlab.training import loop as training
 from conftest import tiny_spec
 
-ASKED = 6     # steps asked for (--steps); the loss log then holds one partial entry (the mean of 6)
+from memlab.models import checkpoint
+from memlab.training import loop as training
+
+ASKED = 6  # steps asked for (--steps); the loss log then holds one partial entry (the mean of 6)
 
 
 @pytest.fixture(scope="module")
 def spec():
-    return tiny_spec("mnist-diffusion-300", steps=12)   # the spec's own recipe: 12 steps
+    return tiny_spec("mnist-diffusion-300", steps=12)  # the spec's own recipe: 12 steps
 
 
 @pytest.fixture(scope="module")
@@ -31,13 +30,14 @@ def test_a_stopped_and_resumed_run_writes_the_same_card_as_a_straight_run(spec, 
     assert first["steps"] == 1
     resumed = training.train(spec, tmp_path, steps=ASKED, resume=True, progress=False, device="cpu")
     straight_card, straight_ckpt = straight
-    assert len(straight_card["loss_per_100_steps"]) == 1          # before the fix: [loss of step 1, mean of 2-6]
+    assert len(straight_card["loss_per_100_steps"]) == 1  # before the fix: [loss of step 1, mean of 2-6]
     assert resumed["loss_per_100_steps"] == straight_card["loss_per_100_steps"]
-    when = ("wall_time_s", "git_commit")   # how long it took, and the code it ran (others commit meanwhile)
+    when = ("wall_time_s", "git_commit")  # how long it took, and the code it ran (others commit meanwhile)
     assert {k: v for k, v in resumed.items() if k not in when} == {
-        k: v for k, v in straight_card.items() if k not in when}
+        k: v for k, v in straight_card.items() if k not in when
+    }
     weights = checkpoint.load(tmp_path / spec.id / "checkpoint.pt")["weights"]
-    for key, value in straight_ckpt["weights"].items():           # and bit-for-bit the same weights
+    for key, value in straight_ckpt["weights"].items():  # and bit-for-bit the same weights
         torch.testing.assert_close(weights[key], value, rtol=0, atol=0)
 
 

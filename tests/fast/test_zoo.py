@@ -26,9 +26,22 @@ def test_the_whole_zoo_ships_within_its_size_limits():
 def test_every_shipped_model_loads_and_has_a_complete_card(model_id):
     model = store.load(model_id)
     card = store.card(model_id)
-    for field in ("id", "label", "architecture", "parameters", "dataset", "subset_seed",
-                  "subset_indices_sha256", "steps", "epochs", "wall_time_s", "machine", "git_commit",
-                  "loss_final", "weights_sha256"):
+    for field in (
+        "id",
+        "label",
+        "architecture",
+        "parameters",
+        "dataset",
+        "subset_seed",
+        "subset_indices_sha256",
+        "steps",
+        "epochs",
+        "wall_time_s",
+        "machine",
+        "git_commit",
+        "loss_final",
+        "weights_sha256",
+    ):
         assert card[field] is not None, field
     assert card == model.card == zoo.open(model_id).card and card["label"] == registry.MODELS[model_id].label
     assert model.spec == registry.MODELS[model_id], "trained with the registry's configuration: retrain it"
@@ -90,6 +103,7 @@ def test_card_json_matches_the_checkpoint():
 def mnist_features():
     """Classifier features of 2 000 real MNIST test images, and a yardstick for 'like a digit'."""
     from memlab.data import datasets as data
+
     classifier = zoo.classifier("mnist")
     test = data.load("mnist", "test").images / np.float32(255)
     real = classifier.features(test[:2000])
@@ -110,7 +124,9 @@ def test_few_ddim_steps_give_digit_like_images(steps, mnist_features):
     images = zoo.open("mnist-diffusion-60000").sample(64, 0, sampler="ddim", steps=steps)
     assert abs(images.mean() - real_mean) < 0.08, f"mean pixel {images.mean():.3f}, real digits {real_mean:.3f}"
     gap = typical_gap(images)
-    assert gap < (real_gap + noise_gap) / 2, f"features {gap:.1f} from real digits (real {real_gap:.1f}, noise {noise_gap:.1f})"
+    assert gap < (real_gap + noise_gap) / 2, (
+        f"features {gap:.1f} from real digits (real {real_gap:.1f}, noise {noise_gap:.1f})"
+    )
 
 
 @pytest.mark.parametrize("model_id", list(registry.MODELS))

@@ -12,12 +12,11 @@ import time
 from pathlib import Path
 
 import pytest
-
 from servers import CHROMIUM, CHROMIUM_ARGS, free_port, launch_chromium  # noqa: F401 (re-exported)
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
-SLOW = int(os.environ.get("MEMLAB_BROWSER_TIMEOUT_MS", 240_000))   # a shared 2-core machine can be slow
+SLOW = int(os.environ.get("MEMLAB_BROWSER_TIMEOUT_MS", 240_000))  # a shared 2-core machine can be slow
 
 try:
     from playwright.sync_api import expect, sync_playwright
@@ -26,8 +25,7 @@ except ImportError:  # pragma: no cover - CI installs it
 
 if sync_playwright is None or not os.path.exists(CHROMIUM):
     if os.environ.get("CI"):
-        pytest.fail("CI must install Debian's chromium and the playwright package (see .ci/run).",
-                    pytrace=False)
+        pytest.fail("CI must install Debian's chromium and the playwright package (see .ci/run).", pytrace=False)
     pytest.skip("needs /usr/bin/chromium and playwright", allow_module_level=True)
 
 
@@ -37,10 +35,18 @@ def start_voila(port: int, log_path=os.devnull, extra_args=(), pool_size=0, fork
     kernels), and ``extra_args`` added to its command line (e.g. another Voila setting to compare)."""
     from memlab.server.serve import voila_command
 
-    command = voila_command(port, "127.0.0.1", max_kernels=0, max_per_address=0, starts_per_minute=0,
-                            pool_size=pool_size, fork_kernels=fork_kernels)
-    server = subprocess.Popen(command + list(extra_args), cwd=REPO, stdout=open(log_path, "w"),
-                              stderr=subprocess.STDOUT)
+    command = voila_command(
+        port,
+        "127.0.0.1",
+        max_kernels=0,
+        max_per_address=0,
+        starts_per_minute=0,
+        pool_size=pool_size,
+        fork_kernels=fork_kernels,
+    )
+    server = subprocess.Popen(
+        command + list(extra_args), cwd=REPO, stdout=open(log_path, "w"), stderr=subprocess.STDOUT
+    )
     deadline = time.time() + 60
     while time.time() < deadline:
         try:
@@ -52,7 +58,7 @@ def start_voila(port: int, log_path=os.devnull, extra_args=(), pool_size=0, fork
     raise RuntimeError(f"Voila did not listen on port {port} within 60 s")
 
 
-_SHARED = {}   # one server and one browser per test session, whichever test module asks first
+_SHARED = {}  # one server and one browser per test session, whichever test module asks first
 
 
 @pytest.fixture(scope="session")
@@ -86,8 +92,14 @@ def open_dashboard(browser, url, width=1280, height=900):
     page = browser.new_page(viewport={"width": width, "height": height})
     page.problems = []
     page.on("console", lambda m: page.problems.append(f"console: {m.text}") if m.type == "error" else None)
-    page.on("request", lambda r: None if r.url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:http://127.0.0.1"))
-            else page.problems.append(f"request: {r.url}"))
+    page.on(
+        "request",
+        lambda r: (
+            None
+            if r.url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:http://127.0.0.1"))
+            else page.problems.append(f"request: {r.url}")
+        ),
+    )
     page.goto(url, timeout=SLOW)
     page.get_by_role("button", name="Generate").wait_for(timeout=SLOW)
     return page
@@ -112,8 +124,7 @@ def choose_model(page, label):
     """Choose a model by its label; only the name before " (" must match (older labels had no sizes)."""
     name = label.split(" (")[0].replace(" ", "\xa0")
     options = page.locator("select").first.locator("option").all_inner_texts()
-    chosen = next((o for o in options if o == name or o.startswith(name + "\xa0(") or o.startswith(name + " (")),
-                  label)
+    chosen = next((o for o in options if o == name or o.startswith(name + "\xa0(") or o.startswith(name + " (")), label)
     page.locator("select").first.select_option(label=chosen)
 
 
@@ -137,7 +148,7 @@ def generate(page, model_label=None, wait=True):
     if model_label:
         choose_model(page, model_label)
     page.get_by_role("button", name="Generate").click()
-    if wait:   # the result of *this* model: an earlier model's title must not count
+    if wait:  # the result of *this* model: an earlier model's title must not count
         name = model_label.split(" (")[0] if model_label else ""
         expect(page.locator(".memlab-result-title", has_text=name)).to_be_visible(timeout=SLOW)
         expect(page.locator(".memlab-verdict").first).to_be_visible(timeout=SLOW)

@@ -62,12 +62,19 @@ class KernelClient:
         url = base_url.replace("http://", "ws://") + f"/api/kernels/{kernel_id}/channels"
         self.session = uuid.uuid4().hex
         cookie = page_cookie(kernel_id) if as_its_page else {}
-        self.ws = websocket.create_connection(url + f"?session_id={self.session}", header=cookie,
-                                              subprotocols=list(subprotocols) or None, timeout=timeout)
+        self.ws = websocket.create_connection(
+            url + f"?session_id={self.session}", header=cookie, subprotocols=list(subprotocols) or None, timeout=timeout
+        )
 
     def send(self, msg_type, content, channel="shell", buffers=(), metadata=None) -> str:
-        header = {"msg_id": uuid.uuid4().hex, "msg_type": msg_type, "username": "visitor",
-                  "session": self.session, "date": "", "version": "5.3"}
+        header = {
+            "msg_id": uuid.uuid4().hex,
+            "msg_type": msg_type,
+            "username": "visitor",
+            "session": self.session,
+            "date": "",
+            "version": "5.3",
+        }
         self.ws.send_binary(make_frame(channel, header, content, buffers, metadata=metadata))
         return header["msg_id"]
 
@@ -87,9 +94,15 @@ class KernelClient:
             if not frame:
                 break
             parts = split_frame(frame)
-            message = {"channel": parts[0].decode(), "raw": frame, "buffers": parts[5:],
-                       **{name: json.loads(part) for name, part in
-                          zip(("header", "parent_header", "metadata", "content"), parts[1:5])}}
+            message = {
+                "channel": parts[0].decode(),
+                "raw": frame,
+                "buffers": parts[5:],
+                **{
+                    name: json.loads(part)
+                    for name, part in zip(("header", "parent_header", "metadata", "content"), parts[1:5])
+                },
+            }
             messages.append(message)
             if until and until(message):
                 break
@@ -98,8 +111,11 @@ class KernelClient:
     def widget_states(self) -> dict:
         """Every widget's state, as the kernel holds it (what a page asks for when it loads)."""
         comm_id = uuid.uuid4().hex
-        self.send("comm_open", {"comm_id": comm_id, "target_name": "jupyter.widget.control", "data": {}},
-                  metadata={"version": "1.0.0"})
+        self.send(
+            "comm_open",
+            {"comm_id": comm_id, "target_name": "jupyter.widget.control", "data": {}},
+            metadata={"version": "1.0.0"},
+        )
         self.send("comm_msg", {"comm_id": comm_id, "data": {"method": "request_states"}})
         replies = self.receive(60, until=lambda m: m["content"].get("data", {}).get("method") == "update_states")
         return replies[-1]["content"]["data"]["states"]
@@ -107,9 +123,11 @@ class KernelClient:
     def update_widget(self, model_id, state: dict, buffers=(), buffer_paths=()):
         """Send a widget the new state a page would send when a person moves it (``buffers`` go where
         ``buffer_paths`` say, as an upload's file content does)."""
-        self.send("comm_msg", {"comm_id": model_id, "data": {"method": "update", "state": state,
-                                                             "buffer_paths": list(buffer_paths)}},
-                  buffers=buffers)
+        self.send(
+            "comm_msg",
+            {"comm_id": model_id, "data": {"method": "update", "state": state, "buffer_paths": list(buffer_paths)}},
+            buffers=buffers,
+        )
 
     def press(self, button_id):
         """What a page sends when a person presses a Button."""
@@ -127,14 +145,18 @@ class KernelClient:
         self.ws.close()
 
 
-RESULT_NUMBER = re.compile(r"memlab-result-title' data-result='(\d+)'")   # memlab/dashboard/app.py numbers each result
+RESULT_NUMBER = re.compile(r"memlab-result-title' data-result='(\d+)'")  # memlab/dashboard/app.py numbers each result
 
 
 def results_shown(messages) -> int:
     """The highest dashboard result number among the widget updates in ``messages`` (0: none)."""
-    numbers = [int(found.group(1)) for m in messages if m["content"].get("data", {}).get("method") == "update"
-               for found in [RESULT_NUMBER.search(str(m["content"]["data"].get("state", {}).get("value", "")))]
-               if found]
+    numbers = [
+        int(found.group(1))
+        for m in messages
+        if m["content"].get("data", {}).get("method") == "update"
+        for found in [RESULT_NUMBER.search(str(m["content"]["data"].get("state", {}).get("value", "")))]
+        if found
+    ]
     return max(numbers, default=0)
 
 

@@ -16,12 +16,14 @@ except ImportError:  # pragma: no cover - the browser test modules skip first
 
 # Render every cell (no windowing), so a test sees them all; never save, so the notebooks in the repository
 # stay without outputs; no news or update notices over the notebook.
-SETTINGS = {"@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
-            "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
-            "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false",
-                                                                              "checkForUpdates": False}}
-PROMPTS = ("() => [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt')]"
-           ".map(e => e.textContent.trim())")
+SETTINGS = {
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
+    "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false", "checkForUpdates": False},
+}
+PROMPTS = (
+    "() => [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt')].map(e => e.textContent.trim())"
+)
 STARTED = f"() => ({PROMPTS})().some(t => /^\\[(\\*|\\d+)\\]:$/.test(t))"
 
 
@@ -31,8 +33,10 @@ def lab_home(folder: Path) -> dict:
     for name, values in SETTINGS.items():
         (folder / "settings" / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / "settings" / name).write_text(json.dumps(values))
-    return {"JUPYTERLAB_SETTINGS_DIR": str(folder / "settings"),
-            "JUPYTERLAB_WORKSPACES_DIR": str(folder / "workspaces")}
+    return {
+        "JUPYTERLAB_SETTINGS_DIR": str(folder / "settings"),
+        "JUPYTERLAB_WORKSPACES_DIR": str(folder / "workspaces"),
+    }
 
 
 def open_notebook(browser, url: str, viewport=(1400, 1000)):
@@ -65,5 +69,6 @@ def run_cells(page, item: str = "Run All Cells", attempts: int = 3, started_ms: 
             return attempt + 1
         except PlaywrightTimeout:
             if attempt == attempts - 1:
-                raise AssertionError(f"no cell started after Run ▸ {item}, tried {attempts} times "
-                                     f"(prompts: {page.evaluate(PROMPTS)})") from None
+                raise AssertionError(
+                    f"no cell started after Run ▸ {item}, tried {attempts} times (prompts: {page.evaluate(PROMPTS)})"
+                ) from None

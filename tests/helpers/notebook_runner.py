@@ -40,10 +40,10 @@ class NotebookFailed(RuntimeError):
 class Executed:
     """One executed notebook, its kernel still running."""
 
-    name: str                        # e.g. "02-training"
+    name: str  # e.g. "02-training"
     notebook: nbformat.NotebookNode  # the executed notebook, outputs included
-    seconds: float                   # wall time of the whole run
-    folder: Path                     # the temporary working folder the kernel ran in
+    seconds: float  # wall time of the whole run
+    folder: Path  # the temporary working folder the kernel ran in
     _client: nbclient.NotebookClient = field(repr=False)
     _kc: BlockingKernelClient | None = field(default=None, repr=False)
 
@@ -132,13 +132,14 @@ def run_notebook(name: str, quick: bool = True) -> Executed:
 def _execute(path: Path, quick: bool) -> Executed | NotebookFailed:
     folder = Path(tempfile.mkdtemp(prefix=f"memlab-{path.stem}-"))
     env = dict(os.environ, MPLBACKEND="Agg", PYDEVD_DISABLE_FILE_VALIDATION="1")
-    env.setdefault("OMP_NUM_THREADS", "1")   # the test machine is shared: one thread is kinder (and faster there)
+    env.setdefault("OMP_NUM_THREADS", "1")  # the test machine is shared: one thread is kinder (and faster there)
     env.pop("MEMLAB_QUICK", None)
     if quick:
         env["MEMLAB_QUICK"] = "1"
     notebook = nbformat.read(path, as_version=4)
-    client = nbclient.NotebookClient(notebook, timeout=CELL_TIMEOUT_S, kernel_name="python3",
-                                     resources={"metadata": {"path": str(folder)}})
+    client = nbclient.NotebookClient(
+        notebook, timeout=CELL_TIMEOUT_S, kernel_name="python3", resources={"metadata": {"path": str(folder)}}
+    )
     start = time.perf_counter()
     try:
         client.execute(cleanup_kc=False, env=env)

@@ -24,7 +24,7 @@ def one_thread():
 def cache(tmp_path_factory, onnx_exports):
     with pytest.MonkeyPatch.context() as patch:
         folder = tmp_path_factory.mktemp("cache")
-        share_onnx_exports(folder, onnx_exports)   # exported once per test session (tests/conftest.py)
+        share_onnx_exports(folder, onnx_exports)  # exported once per test session (tests/conftest.py)
         patch.setenv("MEMLAB_CACHE", str(folder))
         yield folder
 
@@ -32,9 +32,11 @@ def cache(tmp_path_factory, onnx_exports):
 @pytest.fixture(scope="session")
 def engines(cache):
     """engines(model_id) -> (the PyTorch model, the ONNX Runtime model), exported on first use."""
+
     def both(model_id):
         onnx_export.export(model_id)
         return store.load(model_id), onnx_models.open_onnx(model_id)
+
     return both
 
 

@@ -30,4 +30,4 @@ def queries(mnist_test, mnist):
     rng = np.random.default_rng(0)
     test = mnist_test.images[:150].astype(np.float32) / 255
     noisy = np.clip(mnist.images[:50] / 255 + rng.normal(0, 0.05, (50, 28, 28)), 0, 1).astype(np.float32)
-    return np.concatenate([test, noisy])   # unseen images, and near-copies of training images
+    return np.concatenate([test, noisy])  # unseen images, and near-copies of training images

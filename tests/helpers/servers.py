@@ -19,8 +19,15 @@ from jupyter_core.paths import jupyter_runtime_dir
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def free_port() -> int:
@@ -37,8 +44,14 @@ def server(command, cwd=REPO, env=None, log=None, ready_path="/", timeout=120):
     """
     port = next(int(a.split("=", 1)[1]) for a in command if a.startswith(("--port=", "--ServerApp.port=")))
     out = open(log, "w") if log else subprocess.DEVNULL
-    process = subprocess.Popen(command, cwd=cwd, env={**os.environ, **(env or {})}, stdout=out,
-                               stderr=subprocess.STDOUT, start_new_session=True)
+    process = subprocess.Popen(
+        command,
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     process.url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.time() + timeout
@@ -50,7 +63,9 @@ def server(command, cwd=REPO, env=None, log=None, ready_path="/", timeout=120):
                 break
             except OSError:
                 if time.time() > deadline:
-                    raise RuntimeError(f"{command[0]} did not listen on port {port} in {timeout} s; see {log}")
+                    raise RuntimeError(
+                        f"{command[0]} did not listen on port {port} in {timeout} s; see {log}"
+                    ) from None
                 time.sleep(0.3)
         yield process
     finally:
@@ -89,9 +104,11 @@ def kernels(process) -> list[psutil.Process]:
     for child in children:
         try:
             command = " ".join(child.cmdline())
-            if child.status() != psutil.STATUS_ZOMBIE and ("ipykernel_launcher" in command
-                                                           or "memlab.server.dashboard_kernel" in command
-                                                           or is_forked_kernel(child)):
+            if child.status() != psutil.STATUS_ZOMBIE and (
+                "ipykernel_launcher" in command
+                or "memlab.server.dashboard_kernel" in command
+                or is_forked_kernel(child)
+            ):
                 found.append(child)
         except psutil.NoSuchProcess:
             pass
@@ -183,14 +200,26 @@ def kernel_answers(base_url, kernel_id, padding_bytes, token="", headers=None) -
     msg_id, session = uuid.uuid4().hex, uuid.uuid4().hex
 
     def header(msg_type, msg_id):
-        return {"msg_id": msg_id, "msg_type": msg_type, "username": "test", "session": session, "date": "",
-                "version": "5.3"}
+        return {
+            "msg_id": msg_id,
+            "msg_type": msg_type,
+            "username": "test",
+            "session": session,
+            "date": "",
+            "version": "5.3",
+        }
 
     try:
         ws = websocket.create_connection(url, timeout=60, subprotocols=[PROTOCOL], header=headers or {})
         # the big message carries its bytes as a binary buffer, as an upload does (to no comm: ignored)...
-        ws.send_binary(make_frame("shell", header("comm_msg", uuid.uuid4().hex), {"comm_id": "none", "data": {}},
-                                  buffers=[b"x" * padding_bytes]))
+        ws.send_binary(
+            make_frame(
+                "shell",
+                header("comm_msg", uuid.uuid4().hex),
+                {"comm_id": "none", "data": {}},
+                buffers=[b"x" * padding_bytes],
+            )
+        )
         # ...and a small request after it is answered only if the connection survived it
         ws.send_binary(make_frame("shell", header("comm_info_request", msg_id), {}))
         while True:

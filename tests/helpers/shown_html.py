@@ -12,11 +12,11 @@ from PIL import Image
 
 @dataclass
 class Shown:
-    pictures: list = field(default_factory=list)   # (28, 28) or (28, 28, 3) uint8 arrays, in page order
+    pictures: list = field(default_factory=list)  # (28, 28) or (28, 28, 3) uint8 arrays, in page order
     alts: list = field(default_factory=list)
-    captions: list = field(default_factory=list)   # the text under each picture
-    verdict: str = ""                              # the verdict panel's text
-    heading: str = ""                              # the strip's heading (bold, first in the strip)
+    captions: list = field(default_factory=list)  # the text under each picture
+    verdict: str = ""  # the verdict panel's text
+    heading: str = ""  # the strip's heading (bold, first in the strip)
 
 
 class _Reader(HTMLParser):

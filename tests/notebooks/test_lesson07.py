@@ -52,6 +52,7 @@ class FakeResult:
 
     def roc(self):
         from memlab.analyses.roc import roc
+
         return roc(self.members, self.others)
 
 
@@ -70,7 +71,13 @@ def test_lesson07_tpr_check_gives_hints():
 def test_lesson07_copies_or_traces_check():
     facts = {"near_copy": 0.05, "near_copy_baseline": 0.08, "auc_interval": [0.68, 0.74]}
     assert lesson07.check_stores_without_copying({"copies": False, "members_told_apart": True}, facts).correct
-    assert "near-copy share" in str(lesson07.check_stores_without_copying({"copies": True, "members_told_apart": True}, facts))
-    assert "interval" in str(lesson07.check_stores_without_copying({"copies": False, "members_told_apart": False}, facts))
+    assert "near-copy share" in str(
+        lesson07.check_stores_without_copying({"copies": True, "members_told_apart": True}, facts)
+    )
+    assert "interval" in str(
+        lesson07.check_stores_without_copying({"copies": False, "members_told_apart": False}, facts)
+    )
     assert "`...`" in str(lesson07.check_stores_without_copying({"copies": ..., "members_told_apart": True}, facts))
-    assert "True or False" in str(lesson07.check_stores_without_copying({"copies": "no", "members_told_apart": True}, facts))
+    assert "True or False" in str(
+        lesson07.check_stores_without_copying({"copies": "no", "members_told_apart": True}, facts)
+    )

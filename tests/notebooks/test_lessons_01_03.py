@@ -9,9 +9,9 @@ import pytest
 import torch
 
 from memlab.judging import metrics
+from memlab.sampling.schedule import NoiseSchedule
 from memlab.teaching.exercises import lesson01, lesson02, lesson03
 from memlab.teaching.lessons import add_grey_noise, forward_frames
-from memlab.sampling.schedule import NoiseSchedule
 
 pytest.importorskip("nbclient")
 from notebook_runner import run_notebook  # noqa: E402
@@ -30,7 +30,7 @@ def test_01_noise_slider_judges_each_sigma_against_the_training_set():
     lesson = run_notebook("01-data-and-the-question")
     first = lesson.value("[slider.judgement.verdict, slider.judgement.nearest_index, len(slider.png)]")
     assert first[:2] == ["perfect copy", 0]
-    lesson.value("setattr(slider.sigma, 'value', 40)")   # what moving the slider does
+    lesson.value("setattr(slider.sigma, 'value', 40)")  # what moving the slider does
     moved = lesson.value("[slider.judgement.verdict, slider.judgement.nearest_index, slider.sentence]")
     assert moved[0] == "novel" and moved[1] == 0, "40 grey levels: 'novel', yet its nearest is still image 0"
     assert "very image we started from" in moved[2]
@@ -44,7 +44,7 @@ def test_01_checks_hint_at_the_usual_mistakes(mnist):
     assert lesson01.check_rmse_article(right, a, b).correct
     unit = lesson01.check_rmse_article(float(metrics.rmse(a, b)[0]), a, b)
     assert not unit.correct and "255 / 4095" in unit.message
-    wrapped = lesson01.check_rmse_article(np.sqrt(np.mean((a - b) ** 2)) / 4095, a, b)   # uint8 wraps around
+    wrapped = lesson01.check_rmse_article(np.sqrt(np.mean((a - b) ** 2)) / 4095, a, b)  # uint8 wraps around
     assert not wrapped.correct and "wraps around" in wrapped.message
     for junk in (..., None, "0.02", [1, 2]):
         said = lesson01.check_rmse_article(junk, a, b)
@@ -69,7 +69,7 @@ def test_add_grey_noise_is_seeded_and_stays_in_range(mnist):
 def test_02_one_image_model_trained_live_and_its_loss_fell():
     lesson = run_notebook("02-training")
     steps, losses, card_steps = lesson.value("[curve.steps, curve.losses, card['steps']]")
-    assert card_steps == lesson.value("steps") == steps[-1] == 150   # quick mode's 150 steps, all drawn
+    assert card_steps == lesson.value("steps") == steps[-1] == 150  # quick mode's 150 steps, all drawn
     assert len(losses) >= 2 and losses[-1] < losses[0] / 2, f"the loss should fall by half or more: {losses}"
     assert sum(lesson.value("verdict_counts").values()) == 8
 
@@ -141,6 +141,7 @@ def test_03_checks_hint_at_the_usual_mistakes():
 
 def test_03_fewest_steps_check_measures_for_itself():
     from memlab import zoo
+
     model = zoo.open("mnist-diffusion-60000")
     distances = lesson03.settle_distances(model, seed=0)
     settled = [s for s, d in distances.items() if d < lesson03.SETTLED_RMSE]
@@ -148,7 +149,6 @@ def test_03_fewest_steps_check_measures_for_itself():
     assert lesson03.check_fewest_steps(settled[0], model).correct
     assert "more steps" in lesson03.check_fewest_steps(1, model).message
     assert "Choose one of" in lesson03.check_fewest_steps(7, model).message
-
 
 
 # ---- issue 24: what a teacher would have been embarrassed by ----------------------------------------
@@ -170,7 +170,9 @@ def test_01_each_exercise_answer_is_a_value_the_slider_reaches():
 
 def test_01_the_noise_curve_is_described_as_it_is_drawn():
     lesson = run_notebook("01-data-and-the-question")
-    sigmas, distances = (np.array(v, dtype=float) for v in lesson.value("[sigmas.tolist(), [float(d) for d in distances]]"))
+    sigmas, distances = (
+        np.array(v, dtype=float) for v in lesson.value("[sigmas.tolist(), [float(d) for d in distances]]")
+    )
     slope, intercept = np.polyfit(sigmas, distances * 4095, 1)
     straight = np.corrcoef(sigmas, distances)[0, 1] ** 2
     text = markdown_after(lesson, "verdicts = {int(s)")

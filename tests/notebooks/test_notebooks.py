@@ -40,8 +40,12 @@ def source(cell) -> str:
 def is_exercise(cell) -> bool:
     """A code cell with a worked solution (nbgrader's markers) and a check after it."""
     text = source(cell)
-    return (cell["cell_type"] == "code" and BEGIN in text and END in text
-            and CHECK_CALL.search(text.split(END)[-1]) is not None)
+    return (
+        cell["cell_type"] == "code"
+        and BEGIN in text
+        and END in text
+        and CHECK_CALL.search(text.split(END)[-1]) is not None
+    )
 
 
 def exercises(path) -> list[list[dict]]:
@@ -99,7 +103,9 @@ def test_lesson_has_two_exercises_with_check_and_marked_solution(path):
     assert len(found) >= 2, f"{path.name}: {len(found)} 'Your turn' exercises, want at least 2"
     for exercise in found:
         title = source(exercise[0]).splitlines()[0]
-        assert any(is_exercise(c) for c in exercise), f"{path.name}, {title}: no cell with a marked solution and a check"
+        assert any(is_exercise(c) for c in exercise), (
+            f"{path.name}, {title}: no cell with a marked solution and a check"
+        )
     hidden = [c for c in cells(path) if c.get("metadata", {}).get("jupyter", {}).get("source_hidden")]
     assert not hidden, f"{path.name}: a folded cell still shows its first line and runs with Run All"
 
@@ -107,7 +113,9 @@ def test_lesson_has_two_exercises_with_check_and_marked_solution(path):
 @pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
 def test_lesson_runs_with_a_widget_and_its_solutions_pass(path):
     lesson = run_notebook(path.stem)
-    assert any("memlab.dashboard.widgets" in source(c) for c in cells(path)), f"{path.name}: no widget from memlab.dashboard.widgets"
+    assert any("memlab.dashboard.widgets" in source(c) for c in cells(path)), (
+        f"{path.name}: no widget from memlab.dashboard.widgets"
+    )
     assert lesson.count("application/vnd.jupyter.widget-view+json") >= 1, f"{path.name}: no widget displayed"
     assert lesson.count("image/png") >= 1, f"{path.name}: no static figure (what a headless run shows)"
     for i, cell in enumerate(lesson.notebook.cells):

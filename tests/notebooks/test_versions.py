@@ -14,17 +14,19 @@ import nbformat
 import pytest
 
 from memlab.teaching import versions
+
 pytest.importorskip("nbclient")
 from notebook_runner import run_notebook  # noqa: E402
 
 STUDENT_LESSONS = sorted(versions.STUDENT.glob("0[1-6]-*.ipynb"))
-STUB = re.compile(r"^(\w+) = ([^#\n]*\.\.\.[^#\n]*)", re.M)   # `answer = ...   # your code`: the student's part
+STUB = re.compile(r"^(\w+) = ([^#\n]*\.\.\.[^#\n]*)", re.M)  # `answer = ...   # your code`: the student's part
 
 
 def test_student_version_is_made_from_the_source(tmp_path):
     made = versions.make_student_version(versions.SOURCE, tmp_path)
-    assert [p.name for p in made] == sorted(p.name for p in versions.STUDENT.glob("*.ipynb")), \
+    assert [p.name for p in made] == sorted(p.name for p in versions.STUDENT.glob("*.ipynb")), (
         "student/ has other notebooks than the source: run python -m memlab.teaching.versions"
+    )
     for path in made:
         committed = (versions.STUDENT / path.name).read_text()
         assert path.read_text() == committed, f"student/{path.name} is stale: run python -m memlab.teaching.versions"

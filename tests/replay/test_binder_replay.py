@@ -26,7 +26,6 @@ import re
 import secrets
 import shutil
 import subprocess
-import sys
 import time
 import urllib.request
 import uuid
@@ -34,11 +33,22 @@ from pathlib import Path
 
 import psutil
 import pytest
+from servers import (
+    CHROMIUM,
+    REPO,
+    click_generate_and_wait,
+    free_port,
+    kernel_answers,
+    kernels,
+    launch_chromium,
+    pss_mb,
+    rss_mb,
+    server,
+    wait_until,
+)
 
-from memlab.teaching import links
 from memlab.data.image_files import WEBSOCKET_LIMIT_BYTES
-from servers import (CHROMIUM, REPO, click_generate_and_wait, free_port, kernel_answers, kernels,
-                     launch_chromium, pss_mb, rss_mb, server, wait_until)
+from memlab.teaching import links
 
 try:
     from playwright.sync_api import expect, sync_playwright
@@ -48,8 +58,7 @@ except ImportError:  # pragma: no cover - CI installs it
 pytestmark = pytest.mark.replay
 if sync_playwright is None or not os.path.exists(CHROMIUM):
     if os.environ.get("CI"):
-        pytest.fail("CI must install Debian's chromium and the playwright package (see .ci/run).",
-                    pytrace=False)
+        pytest.fail("CI must install Debian's chromium and the playwright package (see .ci/run).", pytrace=False)
     pytest.skip("needs /usr/bin/chromium and playwright", allow_module_level=True)
 
 BINDER = REPO / "binder"
@@ -57,7 +66,7 @@ CACHE = REPO / ".binder-venv"
 ARTIFACTS = REPO / "test-artifacts"
 CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 BINDER_CAP_MB = 1600
-CULL_S, CULL_INTERVAL_S = 30, 2   # longer than a loaded machine takes to connect a rendered page
+CULL_S, CULL_INTERVAL_S = 30, 2  # longer than a loaded machine takes to connect a rendered page
 LESSON_WORK = """
 import torch
 from memlab import judgement
@@ -82,8 +91,7 @@ def requirements_for_here(tmp_dir: Path) -> tuple[Path, bool]:
     original = BINDER / "requirements.txt"
     if reachable(CPU_INDEX + "/torch/"):
         return original, False
-    lines = [line.replace("+cpu", "") for line in original.read_text().splitlines()
-             if CPU_INDEX not in line]
+    lines = [line.replace("+cpu", "") for line in original.read_text().splitlines() if CPU_INDEX not in line]
     override = tmp_dir / "requirements-default-index.txt"
     override.write_text("\n".join(lines) + "\n")
     return override, True
@@ -100,14 +108,14 @@ def binder_venv(tmp_dir: Path) -> Path:
     venv = CACHE / key
     if (venv / ".complete").is_file():
         return venv
-    for stale in CACHE.glob("*"):    # one environment is several GB: keep only the current one
+    for stale in CACHE.glob("*"):  # one environment is several GB: keep only the current one
         shutil.rmtree(stale, ignore_errors=True)
     started = time.time()
     subprocess.run([python, "-m", "venv", str(venv)], check=True)
-    subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "-r", str(requirements)], check=True,
-                   timeout=1800)
-    (venv / ".complete").write_text(json.dumps({"build_s": round(time.time() - started),
-                                                "default_index_override": overridden}))
+    subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "-r", str(requirements)], check=True, timeout=1800)
+    (venv / ".complete").write_text(
+        json.dumps({"build_s": round(time.time() - started), "default_index_override": overridden})
+    )
     return venv
 
 
@@ -117,13 +125,21 @@ def lab(tmp_path_factory):
     ARTIFACTS.mkdir(exist_ok=True)
     tmp = tmp_path_factory.mktemp("binder")
     venv = binder_venv(tmp)
-    env = {"PATH": f"{venv / 'bin'}:{os.environ['PATH']}", "VIRTUAL_ENV": str(venv),
-           "NB_PYTHON_PREFIX": str(venv), "MEMLAB_OFFLINE": "1", "PYTHONNOUSERSITE": "1",
-           "JUPYTER_CONFIG_DIR": str(tmp / "config"), "JUPYTER_DATA_DIR": str(tmp / "data"),
-           "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"), "XDG_CACHE_HOME": str(tmp / "cache")}
+    env = {
+        "PATH": f"{venv / 'bin'}:{os.environ['PATH']}",
+        "VIRTUAL_ENV": str(venv),
+        "NB_PYTHON_PREFIX": str(venv),
+        "MEMLAB_OFFLINE": "1",
+        "PYTHONNOUSERSITE": "1",
+        "JUPYTER_CONFIG_DIR": str(tmp / "config"),
+        "JUPYTER_DATA_DIR": str(tmp / "data"),
+        "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"),
+        "XDG_CACHE_HOME": str(tmp / "cache"),
+    }
     started = time.time()
-    post_build = subprocess.run(["bash", "binder/postBuild"], cwd=REPO, env={**os.environ, **env},
-                                capture_output=True, text=True, timeout=600)
+    post_build = subprocess.run(
+        ["bash", "binder/postBuild"], cwd=REPO, env={**os.environ, **env}, capture_output=True, text=True, timeout=600
+    )
     assert post_build.returncode == 0, post_build.stdout[-3000:] + post_build.stderr[-3000:]
     assert post_build.stdout.count("verified") == 2
     post_build_s = time.time() - started
@@ -132,14 +148,21 @@ def lab(tmp_path_factory):
     # it opens, and the repository's copies must stay as they are. Voila's settings then come only
     # from what postBuild installed, not from a voila.json beside the server.
     home = tmp / "home"
-    for folder in ("notebooks", "student"):       # the teacher's lessons and the dashboard; the student version
+    for folder in ("notebooks", "student"):  # the teacher's lessons and the dashboard; the student version
         shutil.copytree(REPO / folder, home / folder)
-    command = [str(BINDER / "start"), str(venv / "bin" / "jupyter"), "lab", "--no-browser", "--ServerApp.ip=127.0.0.1",
-               f"--ServerApp.port={free_port()}", f"--IdentityProvider.token={token}",
-               f"--ServerApp.root_dir={home}",
-               f"--MappingKernelManager.cull_idle_timeout={CULL_S}",
-               f"--MappingKernelManager.cull_interval={CULL_INTERVAL_S}"]
-    if os.geteuid() == 0:      # our CI runs as root; Binder runs as jovyan
+    command = [
+        str(BINDER / "start"),
+        str(venv / "bin" / "jupyter"),
+        "lab",
+        "--no-browser",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={free_port()}",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={home}",
+        f"--MappingKernelManager.cull_idle_timeout={CULL_S}",
+        f"--MappingKernelManager.cull_interval={CULL_INTERVAL_S}",
+    ]
+    if os.geteuid() == 0:  # our CI runs as root; Binder runs as jovyan
         command.append("--allow-root")
     with server(command, cwd=home, env=env, log=ARTIFACTS / "binder-replay-lab.log") as process:
         process.token, process.venv, process.env = token, venv, env
@@ -149,10 +172,18 @@ def lab(tmp_path_factory):
 
 def installed_settings(lab):
     """The settings the replayed Jupyter Server reads from its configuration files (postBuild's copies)."""
-    code = ("import json; from jupyter_server.serverapp import ServerApp; app = ServerApp(); "
-            "app.load_config_file(); print(json.dumps(app.config, default=dict))")
-    result = subprocess.run([str(lab.venv / "bin" / "python"), "-c", code], cwd=REPO,
-                            env={**os.environ, **lab.env}, capture_output=True, text=True, timeout=120)
+    code = (
+        "import json; from jupyter_server.serverapp import ServerApp; app = ServerApp(); "
+        "app.load_config_file(); print(json.dumps(app.config, default=dict))"
+    )
+    result = subprocess.run(
+        [str(lab.venv / "bin" / "python"), "-c", code],
+        cwd=REPO,
+        env={**os.environ, **lab.env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     return json.loads(result.stdout)
 
 
@@ -163,11 +194,31 @@ def run_in_kernel(lab, kernel_id, code, timeout=300):
     url = lab.url.replace("http://", "ws://") + f"/api/kernels/{kernel_id}/channels?token={lab.token}"
     ws = websocket.create_connection(url, timeout=timeout)
     msg_id = uuid.uuid4().hex
-    ws.send(json.dumps({"header": {"msg_id": msg_id, "msg_type": "execute_request", "username": "test",
-                                   "session": uuid.uuid4().hex, "date": "", "version": "5.3"},
-                        "parent_header": {}, "metadata": {}, "channel": "shell", "buffers": [],
-                        "content": {"code": code, "silent": False, "store_history": False,
-                                    "user_expressions": {}, "allow_stdin": False}}))
+    ws.send(
+        json.dumps(
+            {
+                "header": {
+                    "msg_id": msg_id,
+                    "msg_type": "execute_request",
+                    "username": "test",
+                    "session": uuid.uuid4().hex,
+                    "date": "",
+                    "version": "5.3",
+                },
+                "parent_header": {},
+                "metadata": {},
+                "channel": "shell",
+                "buffers": [],
+                "content": {
+                    "code": code,
+                    "silent": False,
+                    "store_history": False,
+                    "user_expressions": {},
+                    "allow_stdin": False,
+                },
+            }
+        )
+    )
     out = []
     while True:
         reply = json.loads(ws.recv())
@@ -184,8 +235,9 @@ def run_in_kernel(lab, kernel_id, code, timeout=300):
 
 def torch_build(lab) -> str:
     code = "import torch; print(torch.__version__, 'CUDA', torch.version.cuda)"
-    return subprocess.run([str(lab.venv / "bin" / "python"), "-c", code], capture_output=True, text=True,
-                          timeout=120).stdout.strip()
+    return subprocess.run(
+        [str(lab.venv / "bin" / "python"), "-c", code], capture_output=True, text=True, timeout=120
+    ).stdout.strip()
 
 
 def test_binder_replay_both_badges_memory_and_culling(lab):
@@ -200,11 +252,18 @@ def test_binder_replay_both_badges_memory_and_culling(lab):
         lesson.goto(f"{lab.url}/lab/tree/{links.STUDENT_INDEX}?token={lab.token}", timeout=180_000)
         expect(lesson.locator(".jp-NotebookPanel .jp-Cell").first).to_be_visible(timeout=300_000)
         expect(lesson).to_have_title(re.compile("00-index"), timeout=180_000)
-        expect(lesson.get_by_role("heading", name=re.compile("training data", re.I)).first
-               ).to_be_visible(timeout=180_000)    # the index's title, rendered
+        expect(lesson.get_by_role("heading", name=re.compile("training data", re.I)).first).to_be_visible(
+            timeout=180_000
+        )  # the index's title, rendered
         expect(lesson.get_by_text(re.compile(r"Python 3 \(ipykernel\) \| Idle"))).to_be_visible(timeout=180_000)
-        sessions = wait_until(lambda: [s for s in json.load(urllib.request.urlopen(
-            f"{lab.url}/api/sessions?token={lab.token}")) if s["path"].endswith("00-index.ipynb")], 120)
+        sessions = wait_until(
+            lambda: [
+                s
+                for s in json.load(urllib.request.urlopen(f"{lab.url}/api/sessions?token={lab.token}"))
+                if s["path"].endswith("00-index.ipynb")
+            ],
+            120,
+        )
         assert sessions, "opening the lesson started no kernel"
         lesson_kernel = sessions[0]["kernel"]["id"]
         lesson.screenshot(path=str(ARTIFACTS / "binder-lab.png"))
@@ -235,20 +294,31 @@ def test_binder_replay_both_badges_memory_and_culling(lab):
         # 6. The dashboard tab closed without goodbye: culled; the open lesson's kernel stays.
         dashboard.close(run_before_unload=False)
         closed = time.time()
-        ids = lambda: {k["id"] for k in json.load(urllib.request.urlopen(f"{lab.url}/api/kernels?token={lab.token}"))}
-        assert wait_until(lambda: dashboard_kernel not in ids(), CULL_S + 3 * CULL_INTERVAL_S + 20), \
+
+        def ids():
+            return {k["id"] for k in json.load(urllib.request.urlopen(f"{lab.url}/api/kernels?token={lab.token}"))}
+
+        assert wait_until(lambda: dashboard_kernel not in ids(), CULL_S + 3 * CULL_INTERVAL_S + 20), (
             "the abandoned dashboard kernel was not culled"
+        )
         culled_s = time.time() - closed
         assert lesson_kernel in ids(), "the open lesson's kernel was culled"
     finally:
         browser.close()
 
-    figures = {"server_mb": round(server_mb), "kernels_mb": round(kernels_mb), "total_mb": round(total_mb),
-               "total_pss_mb": round(total_pss_mb), "torch_build": torch_build(lab),
-               "cap_mb": BINDER_CAP_MB, "post_build_s": round(lab.post_build_s, 1),
-               "dashboard_render_s": round(render_s, 1), "generate_s": round(generate_s, 1),
-               "dashboard_kernel_culled_after_s": round(culled_s, 1),
-               "environment": json.loads((lab.venv / ".complete").read_text())}
+    figures = {
+        "server_mb": round(server_mb),
+        "kernels_mb": round(kernels_mb),
+        "total_mb": round(total_mb),
+        "total_pss_mb": round(total_pss_mb),
+        "torch_build": torch_build(lab),
+        "cap_mb": BINDER_CAP_MB,
+        "post_build_s": round(lab.post_build_s, 1),
+        "dashboard_render_s": round(render_s, 1),
+        "generate_s": round(generate_s, 1),
+        "dashboard_kernel_culled_after_s": round(culled_s, 1),
+        "environment": json.loads((lab.venv / ".complete").read_text()),
+    }
     (ARTIFACTS / "binder-replay.json").write_text(json.dumps(figures, indent=2))
     print(json.dumps(figures))
     # PSS counts each shared page once, as the container's memory limit does: it must fit in any case.

@@ -17,15 +17,16 @@ pytestmark = pytest.mark.skipif(not CHROMIUM, reason="needs /usr/bin/chromium")
 
 
 def test_a_closed_tab_frees_its_place_within_seconds(tmp_path):
-    command = serve.voila_command(free_port(), "127.0.0.1", max_kernels=4, max_per_address=1,
-                                  starts_per_minute=30) + ["--PlacesKernelManager.check_interval=2"]
+    command = serve.voila_command(free_port(), "127.0.0.1", max_kernels=4, max_per_address=1, starts_per_minute=30) + [
+        "--PlacesKernelManager.check_interval=2"
+    ]
     with server(command, log=tmp_path / "voila.log") as process:
         browser = launch_chromium()
         try:
             page = browser.new_page()
             page.goto(process.url + "/", timeout=180_000)
             page.get_by_role("button", name="Generate").wait_for(timeout=180_000)
-            page.close(run_before_unload=True)          # the tab is closed: its sockets say goodbye
+            page.close(run_before_unload=True)  # the tab is closed: its sockets say goodbye
             closed = time.time()
             statuses = []
             again = browser.new_page()

@@ -43,7 +43,7 @@ from servers import (
 from memlab.server import serve
 
 ARTIFACTS = REPO / "test-artifacts" / "public-server-round2"
-CAP, PER_ADDRESS = 6, 4                  # the cap is above the per-address limit: a 429 says which rule held
+CAP, PER_ADDRESS = 6, 4  # the cap is above the per-address limit: a 429 says which rule held
 CONNECT_S, GONE_S, CHECK_S = 20, 12, 1
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
@@ -53,10 +53,19 @@ def dashboard():
     """`memlab dashboard --behind-proxy --pool-size 1`'s server: cap 6, 4 kernels per address, no limit on
     starts a minute (the tests start many), shortened timeouts."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    command = serve.voila_command(free_port(), "127.0.0.1", max_kernels=CAP, max_per_address=PER_ADDRESS,
-                                  starts_per_minute=0, behind_proxy=True, pool_size=1) + [
-        f"--PlacesKernelManager.connect_timeout={CONNECT_S}", f"--PlacesKernelManager.disconnected_timeout={GONE_S}",
-        f"--PlacesKernelManager.check_interval={CHECK_S}"]
+    command = serve.voila_command(
+        free_port(),
+        "127.0.0.1",
+        max_kernels=CAP,
+        max_per_address=PER_ADDRESS,
+        starts_per_minute=0,
+        behind_proxy=True,
+        pool_size=1,
+    ) + [
+        f"--PlacesKernelManager.connect_timeout={CONNECT_S}",
+        f"--PlacesKernelManager.disconnected_timeout={GONE_S}",
+        f"--PlacesKernelManager.check_interval={CHECK_S}",
+    ]
     with server(command, log=ARTIFACTS / "voila.log") as process:
         process.log = ARTIFACTS / "voila.log"
         assert wait_until(lambda: len(kernels(process)) == 1, timeout=120), "the pool's kernel did not start"
@@ -91,8 +100,9 @@ def settled_mb(process, timeout=60) -> float:
 def status(url, method="GET", headers=None, timeout=30) -> int:
     """The HTTP status of one request."""
     try:
-        with urllib.request.urlopen(urllib.request.Request(url, method=method, headers=headers or {}),
-                                    timeout=timeout) as response:
+        with urllib.request.urlopen(
+            urllib.request.Request(url, method=method, headers=headers or {}), timeout=timeout
+        ) as response:
             return response.status
     except urllib.error.HTTPError as err:
         return err.code
@@ -139,17 +149,23 @@ def test_logout_and_template_paths_answer_404_without_a_traceback(dashboard, bas
 # ---- 7. a kernel answers its page only -------------------------------------------------------------
 def test_a_kernel_answers_only_the_page_that_started_it(dashboard):
     kernel_id, other_page = open_page(dashboard.url), open_page(dashboard.url)
-    strangers = {"another address": {"X-Real-IP": "198.51.100.7"},
-                 "another page": page_cookie(other_page),                 # a real secret, of another kernel
-                 "a guessed secret": {"Cookie": "memlab_kernel=x; memlab_shutdown=x; memlab_query=x"}}
+    strangers = {
+        "another address": {"X-Real-IP": "198.51.100.7"},
+        "another page": page_cookie(other_page),  # a real secret, of another kernel
+        "a guessed secret": {"Cookie": "memlab_kernel=x; memlab_shutdown=x; memlab_query=x"},
+    }
     channels = dashboard.url.replace("http://", "ws://") + f"/api/kernels/{kernel_id}/channels"
     for who, headers in strangers.items():
         with pytest.raises(websocket.WebSocketBadStatusException) as refused:
-            websocket.create_connection(channels, header=headers, subprotocols=["v1.kernel.websocket.jupyter.org"],
-                                        timeout=30)
+            websocket.create_connection(
+                channels, header=headers, subprotocols=["v1.kernel.websocket.jupyter.org"], timeout=30
+            )
         assert refused.value.status_code == 403, who
-        for method, path in (("GET", f"/api/kernels/{kernel_id}"), ("DELETE", f"/api/kernels/{kernel_id}"),
-                             ("POST", f"/voila/api/shutdown/{kernel_id}")):
+        for method, path in (
+            ("GET", f"/api/kernels/{kernel_id}"),
+            ("DELETE", f"/api/kernels/{kernel_id}"),
+            ("POST", f"/voila/api/shutdown/{kernel_id}"),
+        ):
             assert status(dashboard.url + path, method, headers) == 403, (who, method, path)
     # the kernel is still there, and its own page reads and writes it
     own = KernelClient(dashboard.url, kernel_id)
@@ -176,7 +192,7 @@ def test_the_page_is_given_its_secret_as_a_scoped_httponly_strict_cookie(dashboa
 def test_voila_query_is_bounded_and_forgotten_with_its_kernel(dashboard):
     assert status(dashboard.url + "/?q=" + "a" * 5000, timeout=60) == 414
     assert wait_until(lambda: len(kernels(dashboard)) == 1, timeout=60)
-    time.sleep(3)                                      # the pool's kernel: taken by the next page
+    time.sleep(3)  # the pool's kernel: taken by the next page
     kernel_id = open_page(dashboard.url)
     query = dashboard.url.replace("http://", "ws://") + f"/voila/query/{kernel_id}"
 
@@ -195,13 +211,13 @@ def test_voila_query_is_bounded_and_forgotten_with_its_kernel(dashboard):
 
     assert stranger_reads() == 403
     own = websocket.create_connection(query, header=page_cookie(kernel_id), timeout=10)
-    assert "SCRIPT_NAME" in own.recv()                 # the page's own socket gets its request
-    with pytest.raises(websocket.WebSocketBadStatusException):    # one socket per kernel
+    assert "SCRIPT_NAME" in own.recv()  # the page's own socket gets its request
+    with pytest.raises(websocket.WebSocketBadStatusException):  # one socket per kernel
         websocket.create_connection(query, header=page_cookie(kernel_id), timeout=10)
     own.close()
     end_pages(dashboard, [kernel_id])
     assert stranger_reads() == 403
-    with pytest.raises(websocket.WebSocketBadStatusException):    # forgotten, even by its own page
+    with pytest.raises(websocket.WebSocketBadStatusException):  # forgotten, even by its own page
         websocket.create_connection(query, header=page_cookie(kernel_id), timeout=10)
 
 
@@ -242,11 +258,16 @@ def nginx_config(folder, listen_port, upstream_port) -> str:
     (block,) = re.findall(r"```nginx\n(.*?)```", text, re.S)
     assert "listen 443 ssl;" in block and "http://127.0.0.1:8866" in block, "docs/deploy.md's nginx block changed"
     block = block.replace("listen 443 ssl;", f"listen 127.0.0.1:{listen_port};").replace(
-        "http://127.0.0.1:8866", f"http://127.0.0.1:{upstream_port}")
-    temp = " ".join(f"{name}_temp_path {folder}/{name};" for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
-    return (f"daemon off; worker_processes 1; pid {folder}/nginx.pid; error_log {folder}/error.log;\n"
-            f"events {{ worker_connections 512; }}\n"
-            f"http {{ access_log {folder}/access.log; {temp}\n{block}}}\n")
+        "http://127.0.0.1:8866", f"http://127.0.0.1:{upstream_port}"
+    )
+    temp = " ".join(
+        f"{name}_temp_path {folder}/{name};" for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    return (
+        f"daemon off; worker_processes 1; pid {folder}/nginx.pid; error_log {folder}/error.log;\n"
+        f"events {{ worker_connections 512; }}\n"
+        f"http {{ access_log {folder}/access.log; {temp}\n{block}}}\n"
+    )
 
 
 @pytest.fixture
@@ -256,9 +277,12 @@ def nginx(dashboard, tmp_path):
         pytest.skip("needs Debian's nginx")
     port = free_port()
     (tmp_path / "nginx.conf").write_text(nginx_config(tmp_path, port, dashboard.url.rsplit(":", 1)[1]))
-    process = subprocess.Popen([NGINX, "-p", str(tmp_path), "-e", str(tmp_path / "error.log"), "-c",
-                                str(tmp_path / "nginx.conf")], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
-                               start_new_session=True)
+    process = subprocess.Popen(
+        [NGINX, "-p", str(tmp_path), "-e", str(tmp_path / "error.log"), "-c", str(tmp_path / "nginx.conf")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         assert wait_until(lambda: _listens(port), timeout=20), (tmp_path / "error.log").read_text()
         yield f"http://127.0.0.1:{port}"
@@ -276,7 +300,7 @@ def _listens(port) -> bool:
 
 def test_behind_the_documented_nginx_a_spoofed_address_gets_the_real_addresses_limits(dashboard, nginx):
     results = []
-    for i in range(PER_ADDRESS + 2):                  # each claims another address, as the probe's did
+    for i in range(PER_ADDRESS + 2):  # each claims another address, as the probe's did
         results.append(page_or_code(nginx, {"X-Real-IP": f"10.9.{i}.1", "X-Forwarded-For": f"10.8.{i}.1"}))
     given = [r for r in results if isinstance(r, str)]
     assert len(given) == PER_ADDRESS and results[PER_ADDRESS:] == [429, 429], results
@@ -299,8 +323,8 @@ def open_half_open(port, count) -> list[socket.socket]:
     time.sleep(2)
     for sock in sockets:
         try:
-            sock.send(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")     # and never the blank line
-        except OSError:                                              # not connected yet (the backlog is full)
+            sock.send(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # and never the blank line
+        except OSError:  # not connected yet (the backlog is full)
             pass
     time.sleep(2)
     return sockets
@@ -312,12 +336,14 @@ def test_half_open_connections_neither_take_the_server_nor_fill_its_log(tmp_path
     stays small, and the server closes each half-open connection after its idle timeout (5 s here)."""
     log = tmp_path / "voila.log"
     port = free_port()
-    command = ["prlimit", "--nofile=1024:4096", "--"] + serve.voila_command(
-        port, "127.0.0.1", max_kernels=2, max_per_address=0, starts_per_minute=0, pool_size=1) + [
-        "--MemlabVoila.idle_timeout=5"]
+    command = (
+        ["prlimit", "--nofile=1024:4096", "--"]
+        + serve.voila_command(port, "127.0.0.1", max_kernels=2, max_per_address=0, starts_per_minute=0, pool_size=1)
+        + ["--MemlabVoila.idle_timeout=5"]
+    )
     with server(command, log=log) as process:
         assert wait_until(lambda: len(kernels(process)) == 1, timeout=120), "the pool's kernel did not start"
-        time.sleep(5)                                  # its dashboard built, waiting for a visitor
+        time.sleep(5)  # its dashboard built, waiting for a visitor
         half_open = []
         try:
             half_open = open_half_open(port, 1100)
@@ -325,7 +351,7 @@ def test_half_open_connections_neither_take_the_server_nor_fill_its_log(tmp_path
             started = time.time()
             kernel_id = page_or_code(process.url)
             assert isinstance(kernel_id, str) and time.time() - started < 1.0, (kernel_id, time.time() - started)
-            time.sleep(8)                              # past the idle timeout
+            time.sleep(8)  # past the idle timeout
             closed = 0
             for sock in half_open[:50]:
                 sock.setblocking(True)
@@ -348,9 +374,11 @@ def test_out_of_files_the_server_logs_little_and_recovers_after_the_idle_timeout
     half-open connections are closed after the idle timeout (3 s here), so it answers again."""
     log = tmp_path / "voila.log"
     port = free_port()
-    command = ["prlimit", "--nofile=1024:1024", "--"] + serve.voila_command(
-        port, "127.0.0.1", max_kernels=1, max_per_address=0, starts_per_minute=0, pool_size=0) + [
-        "--MemlabVoila.idle_timeout=3"]
+    command = (
+        ["prlimit", "--nofile=1024:1024", "--"]
+        + serve.voila_command(port, "127.0.0.1", max_kernels=1, max_per_address=0, starts_per_minute=0, pool_size=0)
+        + ["--MemlabVoila.idle_timeout=3"]
+    )
     with server(command, log=log) as process:
         half_open = []
         try:
@@ -374,7 +402,7 @@ def test_after_the_hostile_visitors_a_person_gets_a_result_and_the_memory_is_bac
         page.get_by_role("button", name="Generate").first.wait_for(timeout=180_000)
         assert click_generate_and_wait(page, timeout_ms=180_000) < 180
         page.screenshot(path=str(ARTIFACTS / "after-the-hostile-phase.png"))
-        page.close(run_before_unload=True)            # the tab is closed: Voila's page asks to shut its kernel
+        page.close(run_before_unload=True)  # the tab is closed: Voila's page asks to shut its kernel
         # down, with its secret (the places rule would take GONE_S, 12 s)
         assert wait_until(lambda: len(kernels(dashboard)) <= 1, timeout=8), "the page could not end its kernel"
         context.close()

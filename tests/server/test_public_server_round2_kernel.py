@@ -36,8 +36,10 @@ def dashboard():
     """`memlab dashboard`'s server: cap 4, at most 3 kernels per address, shortened timeouts."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     command = serve.voila_command(free_port(), "127.0.0.1", max_kernels=4, max_per_address=3, starts_per_minute=30) + [
-        f"--PlacesKernelManager.connect_timeout={CONNECT_S}", f"--PlacesKernelManager.disconnected_timeout={GONE_S}",
-        f"--PlacesKernelManager.check_interval={CHECK_S}"]
+        f"--PlacesKernelManager.connect_timeout={CONNECT_S}",
+        f"--PlacesKernelManager.disconnected_timeout={GONE_S}",
+        f"--PlacesKernelManager.check_interval={CHECK_S}",
+    ]
     with server(command, log=ARTIFACTS / "voila-round2-kernel.log") as process:
         yield process
 
@@ -61,8 +63,16 @@ def raw_frame(channel: str, *parts: bytes) -> bytes:
 
 
 def header(msg_type: str) -> bytes:
-    return json.dumps({"msg_id": msg_type + str(time.time()), "msg_type": msg_type, "username": "visitor",
-                       "session": "s", "date": "", "version": "5.3"}).encode()
+    return json.dumps(
+        {
+            "msg_id": msg_type + str(time.time()),
+            "msg_type": msg_type,
+            "username": "visitor",
+            "session": "s",
+            "date": "",
+            "version": "5.3",
+        }
+    ).encode()
 
 
 def settled_mb(process, timeout=60) -> float:
@@ -126,15 +136,18 @@ def test_one_websocket_sends_at_most_its_budget(dashboard):
     assert visitor.widget_states()
     (kernel,) = kernels(dashboard)
     before = settled_mb(kernel)
-    content = json.dumps({"comm_id": "nobody", "data": {"method": "update", "state": {},
-                                                        "buffer_paths": [["value"]]}}).encode()
+    content = json.dumps(
+        {"comm_id": "nobody", "data": {"method": "update", "state": {}, "buffer_paths": [["value"]]}}
+    ).encode()
     frame = raw_frame("shell", header("comm_msg"), b"{}", b"{}", content, b"\0" * TEN_MB)
     attacker = KernelClient(dashboard.url, kernel_id)
     sent = send_until_closed(attacker, frame, 20)
     assert close_code_or_none(attacker) == POLICY_VIOLATION
     grown = settled_mb(kernel) - before
-    print(f"20 x 10 MB comm_msg: {sent} sent before the close (budget {SEND_BUDGET_BYTES / 1e6:.1f} MB); "
-          f"kernel {grown:+.1f} MB")
+    print(
+        f"20 x 10 MB comm_msg: {sent} sent before the close (budget {SEND_BUDGET_BYTES / 1e6:.1f} MB); "
+        f"kernel {grown:+.1f} MB"
+    )
     assert grown < 50, f"the kernel grew by {grown:.0f} MB"
     assert visitor.widget_states(), "the visitor's kernel no longer answers"
     visitor.close()
@@ -168,13 +181,13 @@ def test_json_heavy_frames_on_four_sockets_do_not_stall_other_visitors(dashboard
     frame = raw_frame("shell", header("comm_msg"), *([b"{}"] * (len(JSON_PARTS) - 2)), content)
     stop, frames_sent, peak_mb = threading.Event(), [0], [server_process.memory_info().rss / 1e6]
 
-    def attack():            # one socket: send until closed, then reconnect a second later
+    def attack():  # one socket: send until closed, then reconnect a second later
         deadline = time.time() + 60
         while not stop.is_set() and time.time() < deadline:
             try:
                 attacker = KernelClient(dashboard.url, kernel_id, timeout=10)
             except (websocket.WebSocketException, OSError):
-                time.sleep(0.2)                      # 429 while the four places are still closing
+                time.sleep(0.2)  # 429 while the four places are still closing
                 continue
             frames_sent[0] += send_until_closed(attacker, frame, 3)
             try:
@@ -182,14 +195,14 @@ def test_json_heavy_frames_on_four_sockets_do_not_stall_other_visitors(dashboard
             except (websocket.WebSocketException, OSError):
                 pass
             attacker.close()
-            stop.wait(1)     # (reconnecting in a tight loop is a limit per address: not this test's)
+            stop.wait(1)  # (reconnecting in a tight loop is a limit per address: not this test's)
 
-    attackers = [threading.Thread(target=attack) for _ in range(3)]    # with the visitor's: four sockets
+    attackers = [threading.Thread(target=attack) for _ in range(3)]  # with the visitor's: four sockets
     for thread in attackers:
         thread.start()
     try:
         loaded = []
-        for _ in range(60):                          # ~15 s of another visitor's requests
+        for _ in range(60):  # ~15 s of another visitor's requests
             loaded.append(static_ms_from_another_address(dashboard.url))
             peak_mb[0] = max(peak_mb[0], server_process.memory_info().rss / 1e6)
             time.sleep(0.2)
@@ -199,8 +212,10 @@ def test_json_heavy_frames_on_four_sockets_do_not_stall_other_visitors(dashboard
             thread.join(timeout=90)
     loaded.sort()
     p95 = loaded[int(0.95 * len(loaded)) - 1]
-    print(f"static GET from 127.0.0.2: quiet p95 {quiet[18]:.1f} ms; under attack p95 {p95:.1f} ms, "
-          f"max {loaded[-1]:.1f} ms; {frames_sent[0]} frames of 10 MB sent; server peak {peak_mb[0]:.0f} MB")
+    print(
+        f"static GET from 127.0.0.2: quiet p95 {quiet[18]:.1f} ms; under attack p95 {p95:.1f} ms, "
+        f"max {loaded[-1]:.1f} ms; {frames_sent[0]} frames of 10 MB sent; server peak {peak_mb[0]:.0f} MB"
+    )
     assert frames_sent[0] >= 3, "the attack did not run"
     assert p95 < 100, f"static files took {p95:.0f} ms (p95) while JSON-heavy frames arrived"
     assert visitor.widget_states(), "the visitor's kernel no longer answers"
@@ -209,8 +224,7 @@ def test_json_heavy_frames_on_four_sockets_do_not_stall_other_visitors(dashboard
 
 # ---- 8. and 9. the drawing pad, driven as a page drives it ---------------------------------------------
 def pad_event(client: KernelClient, pad: str, event: str, x: float, y: float):
-    client.send("comm_msg", {"comm_id": pad, "data": {"method": "custom",
-                                                       "content": {"event": event, "x": x, "y": y}}})
+    client.send("comm_msg", {"comm_id": pad, "data": {"method": "custom", "content": {"event": event, "x": x, "y": y}}})
 
 
 def buffers_to_pad(client: KernelClient, pad: str, seconds: float, enough: int | None = None) -> list[int]:
@@ -226,7 +240,7 @@ def buffers_to_pad(client: KernelClient, pad: str, seconds: float, enough: int |
         except websocket.WebSocketTimeoutException:
             break
         if json.loads(frame_part(frame, 1)).get("msg_type") == "comm_msg":
-            counts.append(int.from_bytes(frame[:8], "little") - 1 - 1 - len(JSON_PARTS))   # parts - channel - JSON
+            counts.append(int.from_bytes(frame[:8], "little") - 1 - 1 - len(JSON_PARTS))  # parts - channel - JSON
             if enough is not None and counts[-1] >= enough:
                 break
     return counts
@@ -245,7 +259,7 @@ def test_undo_after_thirty_strokes_redraws_and_strokes_leave_no_widgets(dashboar
         pad_event(client, pad, "mouse_down", x, y)
         pad_event(client, pad, "mouse_move", x + 20, y)
         pad_event(client, pad, "mouse_up", x + 20, y)
-    buffers_to_pad(client, pad, seconds=5)                         # the strokes' own drawing commands
+    buffers_to_pad(client, pad, seconds=5)  # the strokes' own drawing commands
     after_strokes = len(client.widget_states())
     client.press(undo)
     most = max(buffers_to_pad(client, pad, seconds=30, enough=29), default=0)

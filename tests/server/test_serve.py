@@ -9,10 +9,19 @@ import sys
 import time
 
 import pytest
+from servers import (
+    CHROMIUM,
+    REPO,
+    free_port,
+    is_forked_kernel,
+    kernel_answers,
+    kernels,
+    launch_chromium,
+    server,
+    wait_until,
+)
 
 from memlab.server import serve
-from servers import (CHROMIUM, REPO, free_port, is_forked_kernel, kernel_answers, kernels, launch_chromium,
-                     server, wait_until)
 
 try:
     from playwright.sync_api import sync_playwright
@@ -21,22 +30,28 @@ except ImportError:  # pragma: no cover - CI installs it
 
 if sync_playwright is None or not os.path.exists(CHROMIUM):
     if os.environ.get("CI"):
-        pytest.fail("CI must install Debian's chromium and the playwright package (see .ci/run).",
-                    pytrace=False)
+        pytest.fail("CI must install Debian's chromium and the playwright package (see .ci/run).", pytrace=False)
     pytest.skip("needs /usr/bin/chromium and playwright", allow_module_level=True)
 
-CULL_S, CULL_INTERVAL_S = 20, 2   # longer than a loaded machine takes to connect a rendered page
+CULL_S, CULL_INTERVAL_S = 20, 2  # longer than a loaded machine takes to connect a rendered page
 ARTIFACTS = REPO / "test-artifacts"
 
 
 def test_default_cap_follows_the_memory():
-    assert serve.default_max_kernels(total_mb=2048) == 2            # Binder-sized: two visitors (ONNX kernels)
+    assert serve.default_max_kernels(total_mb=2048) == 2  # Binder-sized: two visitors (ONNX kernels)
     assert serve.default_max_kernels(total_mb=16384) == 30
-    assert serve.default_max_kernels(total_mb=512) == 1             # never 0 (0 would mean "no cap")
+    assert serve.default_max_kernels(total_mb=512) == 1  # never 0 (0 would mean "no cap")
 
 
-@pytest.mark.parametrize("port, cap, pool, wrong", [(0, 1, 0, "--port 0"), (8866, -1, 0, "--max-kernels -1"),
-                                                    (8866, 4, -1, "--pool-size -1"), (8866, 4, 9, "--pool-size 9")])
+@pytest.mark.parametrize(
+    "port, cap, pool, wrong",
+    [
+        (0, 1, 0, "--port 0"),
+        (8866, -1, 0, "--max-kernels -1"),
+        (8866, 4, -1, "--pool-size -1"),
+        (8866, 4, 9, "--pool-size 9"),
+    ],
+)
 def test_bad_options_are_named(port, cap, pool, wrong):
     with pytest.raises(ValueError, match=re.escape(wrong)):
         serve.voila_command(port, "127.0.0.1", cap, pool_size=pool)
@@ -55,7 +70,8 @@ def voila():
     ARTIFACTS.mkdir(exist_ok=True)
     command = serve.voila_command(free_port(), "127.0.0.1", max_kernels=1) + [
         f"--MappingKernelManager.cull_idle_timeout={CULL_S}",
-        f"--MappingKernelManager.cull_interval={CULL_INTERVAL_S}"]
+        f"--MappingKernelManager.cull_interval={CULL_INTERVAL_S}",
+    ]
     with server(command, log=ARTIFACTS / "test_serve-voila.log") as process:
         yield process
 
@@ -92,10 +108,17 @@ def test_cap_busy_page_big_messages_and_culling(voila, browser):
     # 3. A message carrying a file just over the app's 10 MB limit (over tornado's 10 MiB default too)
     #    reaches the kernel, so the app can say "too large"; one over the websocket's limit does not.
     kernel_id = re.search(r'"kernelId": "([0-9a-f-]+)"', first.content()).group(1)
-    its_page = {"Cookie": "; ".join(f"{c['name']}={c['value']}" for c in first.context.cookies()
-                                    if c["name"] == "memlab_kernel")}       # the page's secret
-    assert kernel_answers(voila.url, kernel_id, 10_500_000, headers=its_page), "voila.json's websocket_max_message_size is lost"
-    assert not kernel_answers(voila.url, kernel_id, 12_000_000, headers=its_page), "the websocket carries more than an upload needs"
+    its_page = {
+        "Cookie": "; ".join(
+            f"{c['name']}={c['value']}" for c in first.context.cookies() if c["name"] == "memlab_kernel"
+        )
+    }  # the page's secret
+    assert kernel_answers(voila.url, kernel_id, 10_500_000, headers=its_page), (
+        "voila.json's websocket_max_message_size is lost"
+    )
+    assert not kernel_answers(voila.url, kernel_id, 12_000_000, headers=its_page), (
+        "the websocket carries more than an upload needs"
+    )
 
     # 4. An open tab keeps its kernel past the idle timeout (cull_connected is false).
     time.sleep(CULL_S + 2 * CULL_INTERVAL_S)
@@ -106,8 +129,9 @@ def test_cap_busy_page_big_messages_and_culling(voila, browser):
     assert len(kernels(voila)) == 1
     started = time.time()
     # ...until the culler shuts it down, after the idle timeout.
-    assert wait_until(lambda: not kernels(voila), timeout=CULL_S + 3 * CULL_INTERVAL_S + 10), \
+    assert wait_until(lambda: not kernels(voila), timeout=CULL_S + 3 * CULL_INTERVAL_S + 10), (
         "the abandoned kernel was not culled"
+    )
     print(f"abandoned kernel culled {time.time() - started:.1f} s after the tab closed")
 
     # 6. Its place is free again: the second visitor's reload gets the dashboard. The server forgets a
@@ -124,16 +148,20 @@ def test_cap_busy_page_big_messages_and_culling(voila, browser):
 def test_memlab_dashboard_refuses_a_bad_port():
     import subprocess
 
-    result = subprocess.run([sys.executable, "-m", "memlab", "dashboard", "--port", "70000"],
-                            capture_output=True, text=True, cwd=REPO)
+    result = subprocess.run(
+        [sys.executable, "-m", "memlab", "dashboard", "--port", "70000"], capture_output=True, text=True, cwd=REPO
+    )
     assert result.returncode == 2 and "--port 70000 is not a TCP port" in result.stderr
 
 
 def test_kernels_are_forked_unless_told_to_spawn():
     specs = lambda command: [a.split("=", 1)[1] for a in command if "kernel_spec_manager_class" in a]  # noqa: E731
-    assert specs(serve.voila_command(8866, "127.0.0.1", 4)) == ["memlab.server.dashboard_kernel.ForkedDashboardKernelSpecs"]
+    assert specs(serve.voila_command(8866, "127.0.0.1", 4)) == [
+        "memlab.server.dashboard_kernel.ForkedDashboardKernelSpecs"
+    ]
     assert specs(serve.voila_command(8866, "127.0.0.1", 4, fork_kernels=False)) == [
-        "memlab.server.dashboard_kernel.DashboardKernelSpecs"]
+        "memlab.server.dashboard_kernel.DashboardKernelSpecs"
+    ]
     from memlab.cli import build_parser
 
     assert build_parser().parse_args(["dashboard", "--spawn-kernels"]).spawn_kernels

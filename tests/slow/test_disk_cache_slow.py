@@ -16,13 +16,15 @@ def cache(tmp_path, monkeypatch):
 
 
 def test_memlab_prepare_fills_the_cache_and_names_a_typo(cache, onnx_exports):
-    share_onnx_exports(cache, onnx_exports)   # exported once a session, shared with the ONNX tests
+    share_onnx_exports(cache, onnx_exports)  # exported once a session, shared with the ONNX tests
     env = {**os.environ, "MEMLAB_CACHE": str(cache)}
-    result = subprocess.run([sys.executable, "-m", "memlab", "prepare", "mnist"], env=env,
-                            capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [sys.executable, "-m", "memlab", "prepare", "mnist"], env=env, capture_output=True, text=True, timeout=600
+    )
     assert result.returncode == 0, result.stderr
     assert "mnist: search index" in result.stdout and str(cache) in result.stdout
     assert {p.name.split("-")[0] for p in cache.glob("*-*")} >= {"index", "baseline", "look"}
-    typo = subprocess.run([sys.executable, "-m", "memlab", "prepare", "mnst"], env=env,
-                          capture_output=True, text=True, timeout=120)
+    typo = subprocess.run(
+        [sys.executable, "-m", "memlab", "prepare", "mnst"], env=env, capture_output=True, text=True, timeout=120
+    )
     assert typo.returncode == 2 and "Unknown dataset 'mnst'" in typo.stderr

@@ -19,7 +19,7 @@ def fake_generator(kind: str, dataset: str) -> np.ndarray:
     if kind == "blank":
         return np.zeros((N, 28, 28), np.float32)
     test = data.load(dataset, "test").images[rng.choice(10000, N, replace=False)].reshape(N, -1)
-    return rng.permuted(test, axis=1).reshape(N, 28, 28)   # each image's pixels shuffled: same ink, no shape
+    return rng.permuted(test, axis=1).reshape(N, 28, 28)  # each image's pixels shuffled: same ink, no shape
 
 
 @pytest.mark.parametrize("dataset", ["mnist", "fashion"])
@@ -27,11 +27,18 @@ def fake_generator(kind: str, dataset: str) -> np.ndarray:
 def test_noise_blank_and_shuffled_pixels_fail_clearly(kind, dataset):
     figures = quality(fake_generator(kind, dataset), dataset)
     assert not figures["quality_pass"]
-    assert figures["frechet_share_of_scale"] >= 2 * QUALITY_PASS, figures   # clearly: twice the bar or more
+    assert figures["frechet_share_of_scale"] >= 2 * QUALITY_PASS, figures  # clearly: twice the bar or more
 
 
-@pytest.mark.parametrize("model_id, n", [("mnist-gan-60000", N), ("mnist-gan-60000-nodropout", N),
-                                         ("mnist-diffusion-60000", 100), ("fashion-diffusion-60000", 100)])
+@pytest.mark.parametrize(
+    "model_id, n",
+    [
+        ("mnist-gan-60000", N),
+        ("mnist-gan-60000-nodropout", N),
+        ("mnist-diffusion-60000", 100),
+        ("fashion-diffusion-60000", 100),
+    ],
+)
 def test_the_shipped_60000_image_models_pass(model_id, n):
     model = zoo.open(model_id)
     figures = quality(model.sample(n, 0), model.dataset)

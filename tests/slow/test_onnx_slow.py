@@ -9,7 +9,7 @@ from onnx_fixtures import assert_same_network, cache, engines, one_thread  # noq
 from memlab.models import store
 from memlab.models.registry import MODELS
 
-FAST = ["mnist-diffusion-60000", "mnist-diffusion-1", "mnist-gan-60000", "mnist-classifier"]   # checked in fast/
+FAST = ["mnist-diffusion-60000", "mnist-diffusion-1", "mnist-gan-60000", "mnist-classifier"]  # checked in fast/
 SLOW = [m for m in MODELS if store.is_trained(m) and m not in FAST]
 
 

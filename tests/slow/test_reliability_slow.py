@@ -13,7 +13,7 @@ def test_fifty_generate_clicks_keep_memory_flat():
     pytest.importorskip("ipywidgets")
     from memlab.dashboard.app import App
 
-    app = App(warm=False)   # Generate runs in a background thread, as in the dashboard's kernel
+    app = App(warm=False)  # Generate runs in a background thread, as in the dashboard's kernel
     app.model.value = "mnist-diffusion-300"
     app.steps.value = 10
 
@@ -23,7 +23,7 @@ def test_fifty_generate_clicks_keep_memory_flat():
         app.jobs.wait(timeout=120)
         assert app.message.value == "" and app.shown.seed == seed, app.message.value
 
-    for seed in range(5):   # warm up: models, indexes and the baseline load on the first clicks
+    for seed in range(5):  # warm up: models, indexes and the baseline load on the first clicks
         click(seed)
     start = resident_mb()
     for seed in range(5, 55):

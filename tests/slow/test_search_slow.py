@@ -19,7 +19,7 @@ def brute_force_fast(train_images, queries, k):
     x_norms = (x * x).sum(axis=1)
     rows = []
     for start in range(0, len(q), 500):
-        block = q[start:start + 500]
+        block = q[start : start + 500]
         d2 = (block * block).sum(axis=1)[:, None] + x_norms[None, :] - 2 * block @ x.T
         kth = np.partition(d2, k - 1, axis=1)[:, k - 1]
         for i, query in enumerate(block):
@@ -36,13 +36,16 @@ def test_search_equals_brute_force_on_thousands_of_real_queries(dataset):
     rng = np.random.default_rng(1)
     unit = train.images / np.float32(255)
     picks = rng.choice(len(train), (600, 2))
-    queries = np.concatenate([
-        test.images[rng.choice(len(test), 1500, replace=False)] / np.float32(255),
-        np.clip(unit[picks[:300, 0]] + rng.normal(0, 0.1, (300, 28, 28)), 0, 1),
-        (unit[picks[300:, 0]] + unit[picks[300:, 1]]) / 2,            # halfway between two training images
-        unit[rng.choice(len(train), 100)],                             # exact copies
-        np.zeros((1, 28, 28)), np.ones((1, 28, 28)),
-    ]).astype(np.float32)
+    queries = np.concatenate(
+        [
+            test.images[rng.choice(len(test), 1500, replace=False)] / np.float32(255),
+            np.clip(unit[picks[:300, 0]] + rng.normal(0, 0.1, (300, 28, 28)), 0, 1),
+            (unit[picks[300:, 0]] + unit[picks[300:, 1]]) / 2,  # halfway between two training images
+            unit[rng.choice(len(train), 100)],  # exact copies
+            np.zeros((1, 28, 28)),
+            np.ones((1, 28, 28)),
+        ]
+    ).astype(np.float32)
     index = SearchIndex(train.images, train.labels)
     result = index.search(queries, k=3)
     np.testing.assert_array_equal(result.indices, brute_force_fast(train.images, queries, 3))

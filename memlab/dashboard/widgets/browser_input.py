@@ -19,9 +19,17 @@ from traitlets import TraitError
 
 # (kind of widget, the traits a person changes in it). Every other widget (labels, images, buttons,
 # layouts, styles, containers) takes nothing from a page; a button's click arrives as its own message.
-PERSON_MOVES = ((_Selection, {"index"}), (_MultipleSelection, {"index"}), (_Int, {"value"}),
-                (_Float, {"value"}), (_Bool, {"value"}), (w.Text, {"value"}), (w.Textarea, {"value"}),
-                (w.FileUpload, {"value"}), (_SelectionContainer, {"selected_index"}))
+PERSON_MOVES = (
+    (_Selection, {"index"}),
+    (_MultipleSelection, {"index"}),
+    (_Int, {"value"}),
+    (_Float, {"value"}),
+    (_Bool, {"value"}),
+    (w.Text, {"value"}),
+    (w.Textarea, {"value"}),
+    (w.FileUpload, {"value"}),
+    (_SelectionContainer, {"selected_index"}),
+)
 
 _from_library = w.Widget.set_state
 
@@ -37,11 +45,11 @@ def _set_state_from_page(self, sync_data):
     refused = [key for key in sync_data if key not in allowed]
     try:
         _from_library(self, {key: value for key, value in sync_data.items() if key in allowed})
-    except (TraitError, TypeError, ValueError, KeyError):    # a value no control can send
+    except (TraitError, TypeError, ValueError, KeyError):  # a value no control can send
         refused += [key for key in sync_data if key in allowed]
     refused = [key for key in refused if key in self.keys]
     if refused:
-        self.send_state(refused)        # the page shows the values the kernel will use
+        self.send_state(refused)  # the page shows the values the kernel will use
 
 
 def accept_only_input():

@@ -14,11 +14,19 @@ from memlab.models.registry import GENERATORS
 from memlab.sampling.schedule import SAMPLERS
 
 MAX_SEED = 2**31 - 1
-MAX_STEPS = 250          # the Steps slider's end: DDPM's 250 steps take about a minute and a half on a CPU
+MAX_STEPS = 250  # the Steps slider's end: DDPM's 250 steps take about a minute and a half on a CPU
 
 # The original demo's eight models; the other generators are extra points of the memorization curve.
-DEMO_MODELS = ("mnist-diffusion-1", "mnist-diffusion-300", "mnist-diffusion-3000", "mnist-diffusion-60000",
-               "mnist-gan-60000", "mnist-gan-60000-nodropout", "fashion-diffusion-1", "fashion-diffusion-60000")
+DEMO_MODELS = (
+    "mnist-diffusion-1",
+    "mnist-diffusion-300",
+    "mnist-diffusion-3000",
+    "mnist-diffusion-60000",
+    "mnist-gan-60000",
+    "mnist-gan-60000-nodropout",
+    "fashion-diffusion-1",
+    "fashion-diffusion-60000",
+)
 
 
 def labelled(label: str, control, help_text: str = "") -> w.VBox:
@@ -66,8 +74,9 @@ def parse_seed(text: str) -> int:
 
 def seed_box(value: int = 0) -> w.Text:
     """A text box for the seed: checked in Python (``parse_seed``), so 1.5 or -3 give a message."""
-    return w.Text(value=str(value), placeholder="a whole number, e.g. 0", continuous_update=False,
-                  layout=w.Layout(width="100%"))   # its name: the "Seed" label above it (``labelled``)
+    return w.Text(
+        value=str(value), placeholder="a whole number, e.g. 0", continuous_update=False, layout=w.Layout(width="100%")
+    )  # its name: the "Seed" label above it (``labelled``)
 
 
 def upload_button(**layout) -> w.FileUpload:
@@ -75,9 +84,14 @@ def upload_button(**layout) -> w.FileUpload:
 
     ipywidgets writes how many files the widget holds after its label ("Upload (0)"), a count that says
     nothing to a learner; the dashboard's stylesheet (``memlab-upload``) draws the label without it."""
-    button = w.FileUpload(accept="image/*", multiple=False, description=UPLOAD_LABEL, icon="upload",
-                          tooltip="Choose a PNG or JPEG picture (up to 10 MB)",
-                          layout=w.Layout(width="auto", **layout))
+    button = w.FileUpload(
+        accept="image/*",
+        multiple=False,
+        description=UPLOAD_LABEL,
+        icon="upload",
+        tooltip="Choose a PNG or JPEG picture (up to 10 MB)",
+        layout=w.Layout(width="auto", **layout),
+    )
     button.add_class("memlab-upload")
     return button
 
@@ -118,10 +132,10 @@ class Request:
     """Everything that decides a generated image and its verdict; every result shows it."""
 
     model_id: str
-    sampler: str | None   # "ddim" or "ddpm"; None for a GAN
-    steps: int | None     # reverse diffusion steps; None for a GAN
+    sampler: str | None  # "ddim" or "ddpm"; None for a GAN
+    steps: int | None  # reverse diffusion steps; None for a GAN
     seed: int
-    scope: str            # "same class" or "whole set"
+    scope: str  # "same class" or "whole set"
     engine: str = "torch"  # what runs the network: "torch" or "onnx" (the public dashboard's)
 
     def check(self) -> "Request":
@@ -150,6 +164,9 @@ class Request:
         return zoo.open(self.model_id, self.engine)
 
     def describe(self) -> str:
-        how = (f"{self.sampler.upper()} sampler, {self.steps} step{'s' if self.steps != 1 else ''}"
-               if self.sampler else "GAN (one pass, no steps)")
+        how = (
+            f"{self.sampler.upper()} sampler, {self.steps} step{'s' if self.steps != 1 else ''}"
+            if self.sampler
+            else "GAN (one pass, no steps)"
+        )
         return f"{model_label(self.model)} · {how} · seed {self.seed} · {self.scope} search"

@@ -31,8 +31,15 @@ class ForwardSlider(FigureWidget):
     def __init__(self, image, t: int = 250, seed: int = 0, main: bool = False):
         self.source, self.seed = image, seed
         self.signal, self.noise = signal_and_noise()
-        self.t = w.IntSlider(value=t, min=0, max=len(self.signal) - 1, step=1, description="timestep t",
-                             continuous_update=False, style={"description_width": "initial"})
+        self.t = w.IntSlider(
+            value=t,
+            min=0,
+            max=len(self.signal) - 1,
+            step=1,
+            description="timestep t",
+            continuous_update=False,
+            style={"description_width": "initial"},
+        )
         self.controls = [self.t]
         self._build(main)
 
@@ -50,8 +57,10 @@ class ForwardSlider(FigureWidget):
         right.set_title("How much of x_t is still the image", fontsize=10)
         right.legend(fontsize=8, loc="center right")
         figure.tight_layout()
-        sentence = (f"t = {t}: x_t = {self.signal[t]:.2f} × the image + {self.noise[t]:.2f} × noise "
-                    f"(the image's share of the variance: {self.signal[t] ** 2:.0%}).")
+        sentence = (
+            f"t = {t}: x_t = {self.signal[t]:.2f} × the image + {self.noise[t]:.2f} × noise "
+            f"(the image's share of the variance: {self.signal[t] ** 2:.0%})."
+        )
         return figure, sentence, None
 
 
@@ -120,8 +129,14 @@ class ReverseScrubber(FigureWidget):
     def __init__(self, trajectories, step: int | None = None, main: bool = False):
         self.trajectories = trajectories
         steps = len(trajectories[0].timesteps)
-        self.step = w.IntSlider(value=step or steps // 2, min=1, max=steps, description="reverse step",
-                                continuous_update=False, style={"description_width": "initial"})
+        self.step = w.IntSlider(
+            value=step or steps // 2,
+            min=1,
+            max=steps,
+            description="reverse step",
+            continuous_update=False,
+            style={"description_width": "initial"},
+        )
         self.controls = [self.step]
         self._build(main)
 

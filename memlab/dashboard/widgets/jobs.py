@@ -22,9 +22,9 @@ class Jobs:
 
     def __init__(self, background: bool = True):
         self.background = background
-        self.generation = 0       # bumped by ``invalidate``; a job compares it at the end
+        self.generation = 0  # bumped by ``invalidate``; a job compares it at the end
         self._busy = threading.Lock()
-        self.what = ""            # what the running job does, for the polite refusal
+        self.what = ""  # what the running job does, for the polite refusal
         self.thread = None
 
     @property
@@ -56,7 +56,7 @@ class Jobs:
                 work(generation)
             finally:
                 self._busy.release()
-                give_back()            # the job's temporaries, kept by the allocator otherwise (memlab.memory)
+                give_back()  # the job's temporaries, kept by the allocator otherwise (memlab.memory)
 
         if self.background:
             self.thread = threading.Thread(target=run, name=f"memlab: {what}", daemon=True)

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 
 import ipywidgets as w
 
-if TYPE_CHECKING:   # matplotlib is imported by whoever draws a figure: the dashboard draws its page first
+if TYPE_CHECKING:  # matplotlib is imported by whoever draws a figure: the dashboard draws its page first
     from matplotlib.figure import Figure
 
-MAIN_WIDGET_CLASS = "memlab-main-widget"   # the browser test finds a lesson's main widget by this class
+MAIN_WIDGET_CLASS = "memlab-main-widget"  # the browser test finds a lesson's main widget by this class
 
 
 def figure_png(figure: Figure, dpi: int = 100) -> bytes:
@@ -39,8 +39,7 @@ class FigureWidget:
         self.png = b""
         self.text = w.HTML()
         self.image = w.Image(format="png", layout=w.Layout(max_width="100%", height="auto"))
-        self.widget = w.VBox([w.HBox(self.controls, layout=w.Layout(flex_flow="row wrap")), self.text,
-                              self.image])
+        self.widget = w.VBox([w.HBox(self.controls, layout=w.Layout(flex_flow="row wrap")), self.text, self.image])
         if main:
             self.widget.add_class(MAIN_WIDGET_CLASS)
         for control in self.controls:
@@ -60,5 +59,5 @@ class FigureWidget:
     def _repr_mimebundle_(self, **kwargs):
         bundle = self.widget._repr_mimebundle_(**kwargs)
         bundle["text/plain"] = self.sentence
-        bundle["image/png"] = self.png   # what a headless run (nbconvert, CI) keeps
+        bundle["image/png"] = self.png  # what a headless run (nbconvert, CI) keeps
         return bundle

@@ -19,10 +19,12 @@ class LossThresholdExplorer(FigureWidget):
     def __init__(self, results: dict, main: bool = False):
         self.results = results
         self.model = w.Dropdown(options=list(results), value=list(results)[0], description="model")
-        self.calibrated = w.Checkbox(value=False, description="calibrated by the 60 000-image model",
-                                     disabled=not self._result().ref_loss)
-        self.position = w.FloatSlider(value=0.5, min=0.0, max=1.0, step=0.01, description="threshold",
-                                      readout=False, continuous_update=False)
+        self.calibrated = w.Checkbox(
+            value=False, description="calibrated by the 60 000-image model", disabled=not self._result().ref_loss
+        )
+        self.position = w.FloatSlider(
+            value=0.5, min=0.0, max=1.0, step=0.01, description="threshold", readout=False, continuous_update=False
+        )
         self.controls = [self.model, self.position, self.calibrated]
         self.model.observe(self._model_changed, names="value")
         self._build(main)
@@ -50,7 +52,9 @@ class LossThresholdExplorer(FigureWidget):
         r, calibrated = self._result(), self.calibrated.value and bool(self._result().ref_loss)
         threshold = self.threshold()
         tpr, fpr = self.rates()
-        sentence = (f"Calling every image with a score of at most {threshold:.4g} a member catches {tpr:.0%} of the "
-                    f"{len(r.rows['members'])} training images (true positives) and wrongly accuses {fpr:.0%} of the "
-                    f"{len(r.rows['non_members'])} unseen test images (false positives).")
+        sentence = (
+            f"Calling every image with a score of at most {threshold:.4g} a member catches {tpr:.0%} of the "
+            f"{len(r.rows['members'])} training images (true positives) and wrongly accuses {fpr:.0%} of the "
+            f"{len(r.rows['non_members'])} unseen test images (false positives)."
+        )
         return losses_and_roc(r, threshold, calibrated), sentence, None

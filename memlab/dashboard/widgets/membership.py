@@ -43,27 +43,37 @@ class MembershipPanel:
         # alt); hidden while it has no picture. ``figure_png`` keeps the PNG for tests.
         self.message, self.sentence, self.figure = Message(), w.HTML(), w.HTML(layout=w.Layout(display="none"))
         self.figure_png = b""
-        self.sentence.add_class("memlab-live")    # the answer is read out when it arrives (WCAG 4.1.3)
+        self.sentence.add_class("memlab-live")  # the answer is read out when it arrives (WCAG 4.1.3)
         self.tile = w.HTML()
         self.counter, self.uploaded, self.placement, self.warm = 0, None, None, set()
         self.model.observe(lambda _: (self.jobs.invalidate(), self.refresh()), names="value")
         self.source.observe(lambda _: self.refresh(), names="value")
         self.another.on_click(lambda _: self._next())
         self.upload.observe(lambda _: self._on_upload(), names="value")
-        inputs = w.VBox([
-            w.HTML("<p>Can a model tell the pictures it was trained on from others? Its error at removing noise "
-                   "(the denoising loss) tends to be lower on its own training images. GANs have no such loss: "
-                   "they are not listed.</p>"),
-            labelled("Model", self.model), labelled("Picture", self.source), w.HBox([self.another, self.upload]),
-            self.message], layout=w.Layout(width="100%"))
+        inputs = w.VBox(
+            [
+                w.HTML(
+                    "<p>Can a model tell the pictures it was trained on from others? Its error at removing noise "
+                    "(the denoising loss) tends to be lower on its own training images. GANs have no such loss: "
+                    "they are not listed.</p>"
+                ),
+                labelled("Model", self.model),
+                labelled("Picture", self.source),
+                w.HBox([self.another, self.upload]),
+                self.message,
+            ],
+            layout=w.Layout(width="100%"),
+        )
         inputs.add_class("memlab-inputs")
         results = w.VBox([self.tile, self.sentence, self.figure])
         results.add_class("memlab-results")
         self.widget = w.Box([inputs, results])
         self.widget.add_class("memlab-columns")
         # nothing is computed until a control moves: building the dashboard must not wait for (or import) PyTorch
-        self.sentence.value = ("<p class='memlab-help'>Choose a picture on the left, or press <b>Another picture</b>: "
-                               "the answer appears here.</p>")
+        self.sentence.value = (
+            "<p class='memlab-help'>Choose a picture on the left, or press <b>Another picture</b>: "
+            "the answer appears here.</p>"
+        )
 
     def _next(self):
         self.counter += 1
@@ -83,7 +93,7 @@ class MembershipPanel:
         if self.source.value == "upload":
             self.refresh()
         else:
-            self.source.value = "upload"   # its observer scores the upload
+            self.source.value = "upload"  # its observer scores the upload
 
     def selection(self) -> tuple:
         """What the controls point at now: (model id, source, counter, upload)."""
@@ -122,7 +132,7 @@ class MembershipPanel:
             wanted = self.selection()
             answer = self._score_one(wanted)
             if self.selection() != wanted:
-                continue                     # the learner chose something else meanwhile: score that instead
+                continue  # the learner chose something else meanwhile: score that instead
             if answer is not None:
                 self._draw(wanted, *answer)
             return
@@ -141,11 +151,13 @@ class MembershipPanel:
                 return None
             image, words = chosen
             if model_id not in self.warm:
-                self.message.show(f"Scoring 200 training and 200 unseen images with {model_id} (the first time for a "
-                                  "model: a few seconds)…")
+                self.message.show(
+                    f"Scoring 200 training and 200 unseen images with {model_id} (the first time for a "
+                    "model: a few seconds)…"
+                )
             placement = place(model_id, image)
             self.warm.add(model_id)
-        except Exception as err:   # a message beside the controls, never a traceback
+        except Exception as err:  # a message beside the controls, never a traceback
             self.message.show(str(err), error=True)
             return None
         return image, words, placement
@@ -158,21 +170,27 @@ class MembershipPanel:
         self.message.clear()
         self.tile.value = tile_html(image, words, f"the picture placed: {html.unescape(words)}")
         sentence = placement.sentence() + self._known_answer(wanted[1], placement)
-        alt = ("Histogram of the denoising loss of 200 training images and 200 unseen images, with this "
-               f"picture's loss marked. {sentence}")
+        alt = (
+            "Histogram of the denoising loss of 200 training images and 200 unseen images, with this "
+            f"picture's loss marked. {sentence}"
+        )
         encoded = base64.b64encode(self.figure_png).decode()
-        self.figure.value = (f"<img src='data:image/png;base64,{encoded}' alt='{html.escape(alt)}' "
-                             "style='max-width:min(100%, 560px);height:auto'>")
+        self.figure.value = (
+            f"<img src='data:image/png;base64,{encoded}' alt='{html.escape(alt)}' "
+            "style='max-width:min(100%, 560px);height:auto'>"
+        )
         self.figure.layout.display = ""
-        self.sentence.value = f"<p>{html.escape(sentence, quote=False)}</p>"   # last: the answer is whole
+        self.sentence.value = f"<p>{html.escape(sentence, quote=False)}</p>"  # last: the answer is whole
 
     @staticmethod
     def _known_answer(source: str, placement) -> str:
         """What the panel knows and the test does not: whether the picture really was a training image."""
         flagged = placement.score <= placement.threshold
         if source == "unseen" and flagged:
-            return (" Here the test is wrong: this picture is an unseen test image, never in the training set "
-                    "(a false alarm, as for 1 % of unseen images).")
+            return (
+                " Here the test is wrong: this picture is an unseen test image, never in the training set "
+                "(a false alarm, as for 1 % of unseen images)."
+            )
         if source == "member" and not flagged:
             return " Here the test misses: this picture was one of its training images."
         return ""

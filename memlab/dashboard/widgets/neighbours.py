@@ -17,7 +17,7 @@ from memlab.data import datasets as data
 from memlab.judgement import SCOPES
 from memlab.judging.metrics import to_article, verdict
 
-DIFFERENCE_COLOURS = ["black", "red", "yellow"]   # the colours of images.difference_map, 0 -> 0.5 -> 1
+DIFFERENCE_COLOURS = ["black", "red", "yellow"]  # the colours of images.difference_map, 0 -> 0.5 -> 1
 
 
 def neighbour_figure(sample, result, train_images, title: str) -> Figure:
@@ -45,8 +45,9 @@ def neighbour_figure(sample, result, train_images, title: str) -> Figure:
         axes[0, j + 1].imshow(neighbour, cmap="gray", vmin=0, vmax=1)
         axes[0, j + 1].set_title(f"{j + 1}. #{result.indices[0, j]} (class {result.labels[0, j]})", fontsize=8)
         axes[1, j + 1].imshow(difference_map(sample, neighbour))
-        axes[1, j + 1].set_xlabel(f"0-1: {rmse:.4f}\narticle: {to_article(rmse):.5f}\n{label}", fontsize=8,
-                                  color=VERDICT_COLOURS[label])
+        axes[1, j + 1].set_xlabel(
+            f"0-1: {rmse:.4f}\narticle: {to_article(rmse):.5f}\n{label}", fontsize=8, color=VERDICT_COLOURS[label]
+        )
     scale = ScalarMappable(Normalize(0, 1), LinearSegmentedColormap.from_list("difference", DIFFERENCE_COLOURS))
     colourbar = figure.colorbar(scale, cax=axes[1, 0].inset_axes([0.1, 0.3, 0.8, 0.1]), orientation="horizontal")
     colourbar.set_label("0 = equal ... 1 = opposite", fontsize=7)
@@ -69,8 +70,9 @@ class NeighbourBrowser(FigureWidget):
         self.samples, self.k, self.model = np.asarray(samples), k, model
         self.made_by = model.label
         self.train_images = data.load(model.dataset, "train").images
-        self.sample_slider = w.IntSlider(value=0, min=0, max=len(self.samples) - 1, description="sample",
-                                         continuous_update=False)
+        self.sample_slider = w.IntSlider(
+            value=0, min=0, max=len(self.samples) - 1, description="sample", continuous_update=False
+        )
         self.scope = w.ToggleButtons(options=SCOPES, value=SCOPES[0], description="search")
         self.controls = [self.sample_slider, self.scope]
         self._build(main)
@@ -80,11 +82,13 @@ class NeighbourBrowser(FigureWidget):
         (judgement,) = self.model.judge(self.samples[index], self.k, scope)
         how = "whole set, too few of its class" if judgement.whole_set_fallback else scope
         searched = f"{judgement.searched:,} training images compared" + (
-            f", class {judgement.class_name}" if how == "same class" else "")
-        title = (f"Sample {index} of {self.made_by}: its {self.k} nearest training images\n"
-                 f"({how} search: {searched})")
+            f", class {judgement.class_name}" if how == "same class" else ""
+        )
+        title = f"Sample {index} of {self.made_by}: its {self.k} nearest training images\n({how} search: {searched})"
         figure = neighbour_figure(self.samples[index], judgement.neighbours, self.train_images, title)
-        sentence = (f"Sample {index}: nearest training image #{judgement.nearest_index}, RMSE "
-                    f"{judgement.rmse:.4f} (0-1 scale) = {judgement.rmse_article:.5f} (article scale): "
-                    f"{judgement.verdict}. {judgement.sentence()}")
+        sentence = (
+            f"Sample {index}: nearest training image #{judgement.nearest_index}, RMSE "
+            f"{judgement.rmse:.4f} (0-1 scale) = {judgement.rmse_article:.5f} (article scale): "
+            f"{judgement.verdict}. {judgement.sentence()}"
+        )
         return figure, sentence, verdict_html(judgement, f"sample {index} of {self.made_by}")

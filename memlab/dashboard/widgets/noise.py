@@ -24,16 +24,23 @@ def noise_figure(original, noisy, nearest, judgement, sigma: float) -> Figure:
     """Three images in a row: the training image, it plus noise, and the nearest training image found."""
     figure = Figure(figsize=(7.5, 2.9))
     axes = figure.subplots(1, 3)
-    titles = ("the training image", f"plus noise, sigma = {sigma:g} grey levels",
-              f"nearest training image found\n(index {judgement.nearest_index})")
+    titles = (
+        "the training image",
+        f"plus noise, sigma = {sigma:g} grey levels",
+        f"nearest training image found\n(index {judgement.nearest_index})",
+    )
     for ax, image, title in zip(axes, (original, noisy, nearest), titles):
         ax.imshow(image, cmap="gray", vmin=0, vmax=255)
         ax.set_title(title, fontsize=9)
         ax.set_xticks([])
         ax.set_yticks([])
     colour = VERDICT_COLOURS.get(judgement.verdict, "black")
-    figure.suptitle(f"Verdict: {judgement.verdict} (article-scale RMSE {judgement.rmse_article:.5f})",
-                    color=colour, fontsize=12, fontweight="bold")
+    figure.suptitle(
+        f"Verdict: {judgement.verdict} (article-scale RMSE {judgement.rmse_article:.5f})",
+        color=colour,
+        fontsize=12,
+        fontweight="bold",
+    )
     figure.tight_layout()
     return figure
 
@@ -49,12 +56,18 @@ class NoiseSlider(FigureWidget):
         main: mark it as the lesson's main widget.
     """
 
-    def __init__(self, dataset: str = "mnist", index: int = 0, sigma: float = 0, seed: int = 0,
-                 main: bool = False):
+    def __init__(self, dataset: str = "mnist", index: int = 0, sigma: float = 0, seed: int = 0, main: bool = False):
         self.dataset, self.index, self.seed = dataset, index, seed
         self.train = data.load(dataset, "train")
-        self.sigma = w.IntSlider(value=sigma, min=0, max=80, step=1, description="noise σ",
-                                 continuous_update=False, style={"description_width": "initial"})
+        self.sigma = w.IntSlider(
+            value=sigma,
+            min=0,
+            max=80,
+            step=1,
+            description="noise σ",
+            continuous_update=False,
+            style={"description_width": "initial"},
+        )
         self.controls = [self.sigma]
         self.judgement = None
         self._build(main)
@@ -64,12 +77,16 @@ class NoiseSlider(FigureWidget):
         noisy = add_grey_noise(original, self.sigma.value, self.seed)
         (self.judgement,) = judge(noisy, whole_split(self.dataset), zoo.classifier(self.dataset), scope="whole set")
         nearest = self.judgement.nearest_image
-        same = "the very image we started from" if self.judgement.nearest_index == self.index else \
-            "a different training image"
+        same = (
+            "the very image we started from"
+            if self.judgement.nearest_index == self.index
+            else "a different training image"
+        )
         found = f"The nearest of {self.judgement.searched:,} training images is {same}."
-        sentence = f"σ = {self.sigma.value} grey levels: verdict '{self.judgement.verdict}'. {found} " \
-                   + self.judgement.sentence()
-        produced_by = (f"Training image {self.index} plus σ = {self.sigma.value} grey levels of noise "
-                       f"(seed {self.seed})")
+        sentence = (
+            f"σ = {self.sigma.value} grey levels: verdict '{self.judgement.verdict}'. {found} "
+            + self.judgement.sentence()
+        )
+        produced_by = f"Training image {self.index} plus σ = {self.sigma.value} grey levels of noise (seed {self.seed})"
         shown = verdict_html(self.judgement, produced_by) + f"<p>{html.escape(found)}</p>"
         return noise_figure(original, noisy, nearest, self.judgement, self.sigma.value), sentence, shown

@@ -57,22 +57,31 @@ class OwnImagePanel:
         self._create_training()
         self.samples = w.Box(layout=w.Layout(display="flex", flex_flow="row wrap"))
         self.comparison = w.VBox()
-        inputs = w.VBox([self.pad, self.pad_buttons, self.preview, self.train_buttons, self.progress,
-                         self.status, self.message], layout=w.Layout(max_width="100%", margin="0 24px 0 0"))
-        inputs.add_class("memlab-own-inputs")   # its width: memlab.dashboard.widgets.style
+        inputs = w.VBox(
+            [self.pad, self.pad_buttons, self.preview, self.train_buttons, self.progress, self.status, self.message],
+            layout=w.Layout(max_width="100%", margin="0 24px 0 0"),
+        )
+        inputs.add_class("memlab-own-inputs")  # its width: memlab.dashboard.widgets.style
         outputs = w.VBox([self.samples, self.comparison], layout=w.Layout(flex="1 1 300px", min_width="0"))
         steps = self.run.spec.train.steps
-        self.widget = w.VBox([
-            w.HTML("<p>Draw a digit or a sketch (or upload a picture), press <b>Train</b>: memlab trains a "
-                   f"diffusion model on your picture alone ({steps:,} steps of the one-image recipe, on this "
-                   "computer's CPU), then asks it for new images. Your picture stays in your session and is "
-                   "deleted with it.</p>"),
-            w.Box([inputs, outputs], layout=w.Layout(display="flex", flex_flow="row wrap"))])
+        self.widget = w.VBox(
+            [
+                w.HTML(
+                    "<p>Draw a digit or a sketch (or upload a picture), press <b>Train</b>: memlab trains a "
+                    f"diffusion model on your picture alone ({steps:,} steps of the one-image recipe, on this "
+                    "computer's CPU), then asks it for new images. Your picture stays in your session and is "
+                    "deleted with it.</p>"
+                ),
+                w.Box([inputs, outputs], layout=w.Layout(display="flex", flex_flow="row wrap")),
+            ]
+        )
         self.widget.add_class("memlab-own-image")
 
-    STATIC = ("Your own image: draw a digit or upload a picture, press Train, and a diffusion model trained on "
-              "your picture alone hands it back. The drawing pad needs a running kernel: open this notebook in "
-              "JupyterLab (or the dashboard) and run the cell.")
+    STATIC = (
+        "Your own image: draw a digit or upload a picture, press Train, and a diffusion model trained on "
+        "your picture alone hands it back. The drawing pad needs a running kernel: open this notebook in "
+        "JupyterLab (or the dashboard) and run the cell."
+    )
 
     def _repr_mimebundle_(self, **kwargs):
         """The widget, and in words what it does for a static view (nbconvert, a notebook viewer), which
@@ -84,8 +93,9 @@ class OwnImagePanel:
 
     # ---- building ----------------------------------------------------------------------
     def _create_pad(self):
-        self.pad = Canvas(width=PAD, height=PAD, layout=w.Layout(width=f"{PAD}px", height=f"{PAD}px",
-                                                                  border="1px solid #888"))
+        self.pad = Canvas(
+            width=PAD, height=PAD, layout=w.Layout(width=f"{PAD}px", height=f"{PAD}px", border="1px solid #888")
+        )
         self.pad.add_class("memlab-pad")
         self._pen_down = False
         self.pad.on_client_ready(self._redraw)
@@ -107,8 +117,11 @@ class OwnImagePanel:
         # The picture as the model sees it, small, with its caption beside it: made once, and only the
         # picture's value changes (a new preview per stroke left 5 widgets behind each time).
         self.preview_image = w.Image(format="png", layout=w.Layout(width="84px", height="84px", flex="0 0 auto"))
-        caption = w.HTML(f"<div style='line-height:1.3;font-size:0.9em'>your picture as the model sees it "
-                         f"({SIZE}&nbsp;×&nbsp;{SIZE})</div>", layout=w.Layout(flex="1 1 auto", margin="0 0 0 10px"))
+        caption = w.HTML(
+            f"<div style='line-height:1.3;font-size:0.9em'>your picture as the model sees it "
+            f"({SIZE}&nbsp;×&nbsp;{SIZE})</div>",
+            layout=w.Layout(flex="1 1 auto", margin="0 0 0 10px"),
+        )
         self.preview = w.HBox([self.preview_image, caption])
         self._show_preview()
 
@@ -120,8 +133,9 @@ class OwnImagePanel:
         self.train_buttons = w.HBox([self.train_button, self.cancel_button])
         self.train_buttons.add_class("memlab-own-row")
         self.train_buttons.add_class("memlab-own-train")
-        self.progress = w.IntProgress(value=0, min=0, max=self.run.spec.train.steps,
-                                      layout=w.Layout(width="100%", visibility="hidden"))
+        self.progress = w.IntProgress(
+            value=0, min=0, max=self.run.spec.train.steps, layout=w.Layout(width="100%", visibility="hidden")
+        )
         self.status, self.message = w.HTML(), w.HTML()
 
     # ---- the pad -----------------------------------------------------------------------
@@ -135,7 +149,7 @@ class OwnImagePanel:
             return
         (x0, y0) = self.drawing.strokes[-1][-1]
         if abs(x - x0) < MIN_STEP and abs(y - y0) < MIN_STEP:
-            return                  # too close to change the 28 x 28 picture: no point stored, nothing sent
+            return  # too close to change the 28 x 28 picture: no point stored, nothing sent
         self.drawing.extend_stroke(x, y)
         self.pad.stroke_line(x0, y0, x, y)
 
@@ -187,7 +201,7 @@ class OwnImagePanel:
         files = self.upload_button.value
         if not files:
             return
-        self.upload_button.value = ()   # so that choosing the same file again counts as a new upload
+        self.upload_button.value = ()  # so that choosing the same file again counts as a new upload
         try:
             content, name = uploaded_file(files, "upload")
         except ValueError as err:
@@ -228,37 +242,48 @@ class OwnImagePanel:
     def _on_progress(self, p):
         self.progress.value = p.step
         loss = "" if p.loss is None else f" · loss {p.loss:.4f}"
-        self.status.value = (f"Step {p.step:,} of {p.total:,}{loss} · about {p.seconds_left:.0f} s left"
-                             if p.step < p.total else "Trained. Sampling and searching…")
+        self.status.value = (
+            f"Step {p.step:,} of {p.total:,}{loss} · about {p.seconds_left:.0f} s left"
+            if p.step < p.total
+            else "Trained. Sampling and searching…"
+        )
 
     def _on_done(self, result, error):
         self.progress.layout.visibility = "hidden"
         if error is not None:
             self.status.value = ""
             cancelled = isinstance(error, TrainingCancelled)
-            self.message.value = _message(f"{error} Press Train to start again." if cancelled else
-                                          f"Training failed: {error}", error=not cancelled)
+            self.message.value = _message(
+                f"{error} Press Train to start again." if cancelled else f"Training failed: {error}",
+                error=not cancelled,
+            )
             return
         self.result = result
         self.message.value = ""
-        self.status.value = (f"Trained in {result.train_seconds:.0f} s ({result.steps:,} steps). "
-                             f"{result.perfect_copies} of {len(result.samples)} samples are perfect copies.")
-        self.samples.children = [w.HTML("<b>New images from your model, one per seed</b>",
-                                        layout=w.Layout(width="100%"))] + [self._sample_tile(s)
-                                                                           for s in result.samples]
+        self.status.value = (
+            f"Trained in {result.train_seconds:.0f} s ({result.steps:,} steps). "
+            f"{result.perfect_copies} of {len(result.samples)} samples are perfect copies."
+        )
+        self.samples.children = [
+            w.HTML("<b>New images from your model, one per seed</b>", layout=w.Layout(width="100%"))
+        ] + [self._sample_tile(s) for s in result.samples]
         self.comparison.children = [self._comparison(result)]
 
     def _sample_tile(self, s):
         colour = VERDICT_COLOURS.get(s.verdict, "#000")
-        return _tile(s.image, f"seed {s.seed} · <b style='color:{colour}'>{s.verdict}</b><br>"
-                              f"{distance_text(s.rmse)}")
+        return _tile(s.image, f"seed {s.seed} · <b style='color:{colour}'>{s.verdict}</b><br>{distance_text(s.rmse)}")
 
     def _comparison(self, result):
         j = result.comparison
         nearest = j.nearest_image
-        tiles = w.HBox([_tile(result.image, "your picture"),
-                        _tile(nearest, f"nearest of {j.searched:,}: training image {j.nearest_index}<br>"
-                                       f"{distance_text(j.rmse)}")])
+        tiles = w.HBox(
+            [
+                _tile(result.image, "your picture"),
+                _tile(
+                    nearest, f"nearest of {j.searched:,}: training image {j.nearest_index}<br>{distance_text(j.rmse)}"
+                ),
+            ]
+        )
         text = w.HTML(f"<p>{html.escape(result.sentence())} Read more in {LESSON} of memlab's lessons.</p>")
         return w.VBox([w.HTML("<b>The same picture, searched among 60 000 training images</b>"), tiles, text])
 

@@ -8,7 +8,7 @@
 
 import ipywidgets as w
 
-UPLOAD_LABEL = "Choose an image…"   # every upload button's label (``controls.upload_button``)
+UPLOAD_LABEL = "Choose an image…"  # every upload button's label (``controls.upload_button``)
 
 CSS = """
 .memlab-app { --jp-widgets-font-size: 15px; --jp-widgets-inline-height: 34px; --memlab-scale: 1;

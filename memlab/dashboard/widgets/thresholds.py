@@ -14,7 +14,7 @@ from memlab.judging.metrics import ARTICLE_PER_UNIT, NEAR_COPY, PERFECT_COPY
 DEMO_THRESHOLDS = ((PERFECT_COPY, "perfect copy", "#b00020"), (NEAR_COPY, "near copy", "#e07000"))
 # The slider starts between the demo's two thresholds, on its grid (10 ** -2.5): starting on 0.006 drew
 # "your threshold" over the demo's "near copy" line and hid it.
-START_THRESHOLD = 10 ** -2.5
+START_THRESHOLD = 10**-2.5
 
 
 def flagged(distances, threshold: float) -> tuple[int, float]:
@@ -54,9 +54,16 @@ class ThresholdExplorer(FigureWidget):
 
     def __init__(self, audits: dict, main: bool = False):
         self.audits = audits
-        self.threshold = w.FloatLogSlider(value=START_THRESHOLD, base=10, min=-4, max=-1.5, step=0.05,
-                                          readout_format=".4f", description="threshold",
-                                          continuous_update=False)
+        self.threshold = w.FloatLogSlider(
+            value=START_THRESHOLD,
+            base=10,
+            min=-4,
+            max=-1.5,
+            step=0.05,
+            readout_format=".4f",
+            description="threshold",
+            continuous_update=False,
+        )
         self.model = w.Dropdown(options=list(audits), value=list(audits)[0], description="model")
         self.controls = [self.threshold, self.model]
         self._build(main)
@@ -64,19 +71,24 @@ class ThresholdExplorer(FigureWidget):
     def counts(self) -> dict:
         """For the current model and threshold: how many samples and unseen images it flags."""
         audit = self.audits[self.model.value]
-        return {"samples": flagged(audit.samples.nearest_article, self.threshold.value),
-                "unseen": flagged(audit.baseline.nearest_article, self.threshold.value)}
+        return {
+            "samples": flagged(audit.samples.nearest_article, self.threshold.value),
+            "unseen": flagged(audit.baseline.nearest_article, self.threshold.value),
+        }
 
     def draw(self):
         audit, threshold = self.audits[self.model.value], self.threshold.value
         counts = self.counts()
         (n_samples, samples), (n_unseen, unseen) = counts["samples"], counts["unseen"]
-        sentence = (f"Threshold {threshold:.4f} (article scale) = {threshold / ARTICLE_PER_UNIT:.3f} (0-1 scale) "
-                    f"calls {n_samples} of {len(audit.samples.rmse)} samples ({samples:.0%}) copies, and "
-                    f"{n_unseen} of {len(audit.baseline.rmse)} real unseen test images ({unseen:.0%}), "
-                    "which the model cannot have copied.")
+        sentence = (
+            f"Threshold {threshold:.4f} (article scale) = {threshold / ARTICLE_PER_UNIT:.3f} (0-1 scale) "
+            f"calls {n_samples} of {len(audit.samples.rmse)} samples ({samples:.0%}) copies, and "
+            f"{n_unseen} of {len(audit.baseline.rmse)} real unseen test images ({unseen:.0%}), "
+            "which the model cannot have copied."
+        )
         if unseen > 0 and samples <= unseen:
             sentence += " It flags the unseen images at least as often: here it measures resemblance, not copying."
-        figure = threshold_figure(audit.samples.nearest_article, audit.baseline.nearest_article, threshold,
-                                  audit.model_id)
+        figure = threshold_figure(
+            audit.samples.nearest_article, audit.baseline.nearest_article, threshold, audit.model_id
+        )
         return figure, sentence, None

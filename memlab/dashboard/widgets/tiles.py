@@ -24,10 +24,15 @@ from PIL import Image
 from memlab.data.datasets import DATASETS
 from memlab.judging.metrics import NEAR_COPY, NEAR_COPY_UNIT, PERFECT_COPY, PERFECT_COPY_UNIT, to_article
 
-VERDICT_COLOURS = {"perfect copy": "#b00020", "near copy": "#c05600", "novel": "#1b7f3b",
-                   "not like the dataset": "#555555", "no evidence of copying": "#1b7f3b"}
-TILE = 140        # default tile side in CSS pixels
-THUMB = 84        # default neighbour thumbnail side
+VERDICT_COLOURS = {
+    "perfect copy": "#b00020",
+    "near copy": "#c05600",
+    "novel": "#1b7f3b",
+    "not like the dataset": "#555555",
+    "no evidence of copying": "#1b7f3b",
+}
+TILE = 140  # default tile side in CSS pixels
+THUMB = 84  # default neighbour thumbnail side
 CAPTION_LINES = 3  # every caption box is this many lines high, so tiles in a row line up
 
 
@@ -45,6 +50,7 @@ def difference_map(a, b) -> np.ndarray:
     """|a - b| as an RGB picture (uint8): black = equal, red then yellow = more different.
 
     ``a`` and ``b`` are (28, 28) images, each on 0..1 or uint8 (0..255)."""
+
     def unit(x):
         x = np.asarray(x)
         return x.astype(np.float32) / 255 if x.dtype == np.uint8 else x.astype(np.float32)
@@ -76,13 +82,15 @@ def tile_html(image, caption: str, alt: str, size: int = TILE) -> str:
     (HTML) in a box three lines high, so tiles in a row line up whatever their captions (longer text
     scrolls inside its box). ``alt``: what the picture shows, in words, for a screen reader."""
     side = scaled(size)
-    return (f"<div class='memlab-tile' style='width:{scaled(size + 8)};margin:0 4px 6px 0;display:flex;"
-            f"flex-direction:column;align-items:center'>"
-            f"<img src='{picture_uri(image)}' alt='{html.escape(alt, quote=True)}' style='width:{side};"
-            f"height:{side};image-rendering:pixelated;display:block'>"
-            f"<div style='width:{side};height:{CAPTION_LINES * 1.35:.2f}em;overflow:auto'>"
-            f"<div class='memlab-caption' style='font-size:0.75em;line-height:1.35;text-align:center;"
-            f"overflow-wrap:anywhere'>{caption}</div></div></div>")
+    return (
+        f"<div class='memlab-tile' style='width:{scaled(size + 8)};margin:0 4px 6px 0;display:flex;"
+        f"flex-direction:column;align-items:center'>"
+        f"<img src='{picture_uri(image)}' alt='{html.escape(alt, quote=True)}' style='width:{side};"
+        f"height:{side};image-rendering:pixelated;display:block'>"
+        f"<div style='width:{side};height:{CAPTION_LINES * 1.35:.2f}em;overflow:auto'>"
+        f"<div class='memlab-caption' style='font-size:0.75em;line-height:1.35;text-align:center;"
+        f"overflow-wrap:anywhere'>{caption}</div></div></div>"
+    )
 
 
 def tile_row(tiles: list[str]) -> str:
@@ -90,8 +98,7 @@ def tile_row(tiles: list[str]) -> str:
     return f"<div style='display:flex;flex-flow:row wrap'>{''.join(tiles)}</div>"
 
 
-def strip_html(judgement, wanted: int | None = None, size: int = THUMB,
-               title: str = "Nearest training images") -> str:
+def strip_html(judgement, wanted: int | None = None, size: int = THUMB, title: str = "Nearest training images") -> str:
     """The nearest training images of a ``memlab.judgement.Judgement``, nearest first, as HTML: a heading
     (how many were found, of how many searched; ``wanted``: how many were asked for, said when fewer
     exist), a legend, then one tile per neighbour."""
@@ -100,14 +107,22 @@ def strip_html(judgement, wanted: int | None = None, size: int = THUMB,
     heading = f"{title}: top {found} of {judgement.searched:,} searched"
     if wanted is not None and found < wanted:
         heading += f" (top {wanted} asked for, but only {found} exist{'s' if found == 1 else ''})"
-    legend = ("<div class='memlab-help'>Under each: rank · class, then RMSE on the 0–1 scale · on the "
-              "article's scale.</div>")
+    legend = (
+        "<div class='memlab-help'>Under each: rank · class, then RMSE on the 0–1 scale · on the article's scale.</div>"
+    )
     tiles = []
-    for rank, (image, label, rmse) in enumerate(zip(judgement.neighbour_images, judgement.neighbours.labels[0],
-                                                    judgement.neighbours.rmse[0]), start=1):
+    for rank, (image, label, rmse) in enumerate(
+        zip(judgement.neighbour_images, judgement.neighbours.labels[0], judgement.neighbours.rmse[0]), start=1
+    ):
         name = html.escape(str(classes[label]))
-        tiles.append(tile_html(image, f"#{rank} · {name}<br>{rmse:.4f} · {to_article(rmse):.5f}",
-                               f"training image number {rank} by distance: {classes[label]}", size))
+        tiles.append(
+            tile_html(
+                image,
+                f"#{rank} · {name}<br>{rmse:.4f} · {to_article(rmse):.5f}",
+                f"training image number {rank} by distance: {classes[label]}",
+                size,
+            )
+        )
     return f"<div class='memlab-strip'><b>{html.escape(heading)}</b>{legend}{tile_row(tiles)}</div>"
 
 
@@ -120,25 +135,36 @@ def verdict_html(judgement, produced_by: str = "", hint: str = "") -> str:
     j = judgement
     colour = VERDICT_COLOURS.get(j.headline, "#000000")
     images = f"{j.searched:,} training image{'s' if j.searched != 1 else ''}"
-    parts = [f"<div class='memlab-verdict' style='font-size:1.5em'>Verdict: "
-             f"<b style='color:{colour}'>{html.escape(j.headline)}</b></div>"]
+    parts = [
+        f"<div class='memlab-verdict' style='font-size:1.5em'>Verdict: "
+        f"<b style='color:{colour}'>{html.escape(j.headline)}</b></div>"
+    ]
     if j.headline != j.verdict:
-        parts.append(f"<p><b>The original demo would say “{html.escape(j.verdict)}”</b> (its threshold), but "
-                     f"{j.as_close_share:.0%} of real {'digits' if j.dataset == 'mnist' else 'pieces of clothing'} "
-                     "that are not in the training set are just as close to a training image: being this close "
-                     "is ordinary resemblance, not a sign of copying.</p>")
+        parts.append(
+            f"<p><b>The original demo would say “{html.escape(j.verdict)}”</b> (its threshold), but "
+            f"{j.as_close_share:.0%} of real {'digits' if j.dataset == 'mnist' else 'pieces of clothing'} "
+            "that are not in the training set are just as close to a training image: being this close "
+            "is ordinary resemblance, not a sign of copying.</p>"
+        )
     if not j.looks_like_data:
-        parts.append("<p><b>This does not look like a picture from the dataset</b>, so asking whether it is "
-                     f"a copy makes no sense. {html.escape(hint)}</p>")
+        parts.append(
+            "<p><b>This does not look like a picture from the dataset</b>, so asking whether it is "
+            f"a copy makes no sense. {html.escape(hint)}</p>"
+        )
     parts.append(f"<p>{html.escape(j.sentence())}</p>")
-    parts.append(f"<p>Distance to the nearest of {images}: <b>{j.rmse:.4f}</b> RMSE on the 0–1 scale, "
-                 f"<b>{j.rmse_article:.5f}</b> on the article's scale. Thresholds (article scale): perfect copy "
-                 f"&lt; {PERFECT_COPY} ({PERFECT_COPY_UNIT:.4f} on 0–1), near copy &lt; {NEAR_COPY} "
-                 f"({NEAR_COPY_UNIT:.4f} on 0–1).</p>")
+    parts.append(
+        f"<p>Distance to the nearest of {images}: <b>{j.rmse:.4f}</b> RMSE on the 0–1 scale, "
+        f"<b>{j.rmse_article:.5f}</b> on the article's scale. Thresholds (article scale): perfect copy "
+        f"&lt; {PERFECT_COPY} ({PERFECT_COPY_UNIT:.4f} on 0–1), near copy &lt; {NEAR_COPY} "
+        f"({NEAR_COPY_UNIT:.4f} on 0–1).</p>"
+    )
     made = f"<br>Made by: {html.escape(produced_by)}." if produced_by else ""
     # No class for an image that is not like the dataset: a classifier names a class for noise too.
-    label = ("" if j.class_name is None or not j.looks_like_data else
-             f"Predicted class: {html.escape(str(j.class_name))} ({j.confidence:.0%} confident). ")
+    label = (
+        ""
+        if j.class_name is None or not j.looks_like_data
+        else f"Predicted class: {html.escape(str(j.class_name))} ({j.confidence:.0%} confident). "
+    )
     parts.append(f"<p class='memlab-provenance'>{label}Search: {html.escape(j.search_words())}.{made}</p>")
     return "".join(parts)
 
@@ -163,12 +189,21 @@ class JudgementView:
     def html(self, judgement, produced_by: str = "", hint: str = "") -> str:
         """What ``show`` shows, as HTML."""
         image, nearest = judgement.image, judgement.nearest_image
-        tiles = tile_row([
-            tile_html(image, html.escape(self.what), f"the image judged: {self.what}"),
-            tile_html(nearest, f"nearest training image<br>index {judgement.nearest_index}",
-                      f"the nearest training image, index {judgement.nearest_index}"),
-            tile_html(difference_map(image, nearest), "difference<br>(black = the same)",
-                      "their difference: black where they are the same, red then yellow where they differ")])
+        tiles = tile_row(
+            [
+                tile_html(image, html.escape(self.what), f"the image judged: {self.what}"),
+                tile_html(
+                    nearest,
+                    f"nearest training image<br>index {judgement.nearest_index}",
+                    f"the nearest training image, index {judgement.nearest_index}",
+                ),
+                tile_html(
+                    difference_map(image, nearest),
+                    "difference<br>(black = the same)",
+                    "their difference: black where they are the same, red then yellow where they differ",
+                ),
+            ]
+        )
         verdict = f"<div class='memlab-verdict-panel'>{verdict_html(judgement, produced_by, hint)}</div>"
         return tiles + verdict + strip_html(judgement, wanted=self.k)
 

@@ -14,8 +14,12 @@ from memlab.data import datasets as data
 from memlab.judging.criteria import CRITERIA
 from memlab.models.registry import get_spec
 
-CRITERION_WORDS = {"perfect_copy": "perfect copy (fixed threshold)", "near_copy": "near copy (fixed threshold)",
-                   "nearest_ratio": "nearest/second ratio < 1/3", "calibrated_distance": "calibrated distance < 1"}
+CRITERION_WORDS = {
+    "perfect_copy": "perfect copy (fixed threshold)",
+    "near_copy": "near copy (fixed threshold)",
+    "nearest_ratio": "nearest/second ratio < 1/3",
+    "calibrated_distance": "calibrated distance < 1",
+}
 
 
 def percent(share) -> str:
@@ -38,8 +42,11 @@ def pairs_figure(audit, train_images, shown: int = 8) -> Figure:
     axes[0, 0].set_ylabel("generated", fontsize=9)
     axes[1, 0].set_ylabel("nearest\ntraining image", fontsize=9)
     size = get_spec(audit.model_id).train_size
-    figure.suptitle(f"Trained on {size:,} image{'s' if size != 1 else ''}: samples (top) and the nearest of "
-                    "the images the model saw (bottom; article-scale RMSE under each)", fontsize=9)
+    figure.suptitle(
+        f"Trained on {size:,} image{'s' if size != 1 else ''}: samples (top) and the nearest of "
+        "the images the model saw (bottom; article-scale RMSE under each)",
+        fontsize=9,
+    )
     return figure
 
 
@@ -56,8 +63,9 @@ class TrainingSizeExplorer(FigureWidget):
         ordered = sorted(audits, key=lambda a: get_spec(a.model_id).train_size)
         self.audits = {f"{get_spec(a.model_id).train_size:,}": a for a in ordered}
         self.train_images = data.load(get_spec(ordered[0].model_id).dataset, "train").images
-        self.size = w.SelectionSlider(options=list(self.audits), value=list(self.audits)[0],
-                                      description="trained on", continuous_update=False)
+        self.size = w.SelectionSlider(
+            options=list(self.audits), value=list(self.audits)[0], description="trained on", continuous_update=False
+        )
         self.controls = [self.size]
         self._build(main)
 
@@ -70,17 +78,23 @@ class TrainingSizeExplorer(FigureWidget):
     def draw(self):
         audit = self.audits[self.size.value]
         shares = self.shares()
-        rows = "".join(f"<tr><td>{CRITERION_WORDS[c]}</td><td><b>{percent(s)}</b></td><td>{percent(u)}</td></tr>"
-                       for c, (s, u) in shares.items())
-        table = ("<table style='border-collapse:collapse'><tr><th style='text-align:left'>criterion</th>"
-                 f"<th>samples called copies ({len(audit.samples.rmse)})</th>"
-                 f"<th>unseen test images called copies ({len(audit.baseline.rmse)})</th></tr>{rows}</table>")
+        rows = "".join(
+            f"<tr><td>{CRITERION_WORDS[c]}</td><td><b>{percent(s)}</b></td><td>{percent(u)}</td></tr>"
+            for c, (s, u) in shares.items()
+        )
+        table = (
+            "<table style='border-collapse:collapse'><tr><th style='text-align:left'>criterion</th>"
+            f"<th>samples called copies ({len(audit.samples.rmse)})</th>"
+            f"<th>unseen test images called copies ({len(audit.baseline.rmse)})</th></tr>{rows}</table>"
+        )
         (perfect, perfect_unseen), (near, near_unseen) = shares["perfect_copy"], shares["near_copy"]
         images = "image" if self.size.value == "1" else "images"
         # every perfect copy is also under the near-copy threshold: name the perfect copies first
-        sentence = (f"Trained on {self.size.value} {images}: {percent(perfect)} of the samples are perfect copies "
-                    f"and {percent(near)} are under the near-copy threshold (perfect copies included), against "
-                    f"{percent(perfect_unseen)} and {percent(near_unseen)} of real unseen images; median distance of "
-                    f"a sample to its nearest training image {np.median(audit.samples.nearest_article):.4f} "
-                    "(article scale).")
+        sentence = (
+            f"Trained on {self.size.value} {images}: {percent(perfect)} of the samples are perfect copies "
+            f"and {percent(near)} are under the near-copy threshold (perfect copies included), against "
+            f"{percent(perfect_unseen)} and {percent(near_unseen)} of real unseen images; median distance of "
+            f"a sample to its nearest training image {np.median(audit.samples.nearest_article):.4f} "
+            "(article scale)."
+        )
         return pairs_figure(audit, self.train_images), sentence, f"<p>{sentence}</p>{table}"

@@ -19,7 +19,7 @@ from memlab import zoo
 from memlab.memory import give_back
 
 COMPUTE = threading.Lock()
-_warmed: set[tuple] = set()    # (model id, engine) already warmed in this kernel
+_warmed: set[tuple] = set()  # (model id, engine) already warmed in this kernel
 
 
 def warm_model(model_id: str, engine: str = "torch"):
@@ -35,7 +35,7 @@ def warm_model(model_id: str, engine: str = "torch"):
     from memlab.judging.nearest import SCOPES
 
     model.sample(1, 0, steps=1) if "steps" in model.options else model.sample(1, 0)
-    saw = model.saw                                    # the index: memory-mapped from the disk cache
+    saw = model.saw  # the index: memory-mapped from the disk cache
     model.classifier.predict(saw.image(int(saw.index.indices[0]))[None])
     for scope in SCOPES:
         model.baseline(scope)
@@ -60,7 +60,7 @@ class Warmer:
 
     def __init__(self, model_ids=(), engine: str = "torch"):
         self.queue, self.engine = list(model_ids), engine
-        self.errors = {}                     # model id -> exception text (shown only if asked)
+        self.errors = {}  # model id -> exception text (shown only if asked)
         self._lock = threading.Lock()
         self.thread = None
 
@@ -89,16 +89,16 @@ class Warmer:
         # and goes before warming the first model, which it would otherwise wait for.
         try:
             import_engine(self.engine)
-        except Exception as err:   # a broken install: the click will say so itself
+        except Exception as err:  # a broken install: the click will say so itself
             self.errors["import"] = str(err)
             return
         while (model_id := self._next()) is not None:
             try:
                 with COMPUTE:
                     warm_model(model_id, self.engine)
-            except Exception as err:   # a missing dataset or model: the click will say so itself
+            except Exception as err:  # a missing dataset or model: the click will say so itself
                 self.errors[model_id] = str(err)
-        give_back()                    # what opening the models needed only for a moment (memlab.memory)
+        give_back()  # what opening the models needed only for a moment (memlab.memory)
 
     def wait(self, timeout: float | None = None):
         if self.thread is not None:

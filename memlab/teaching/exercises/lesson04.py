@@ -34,29 +34,50 @@ def check_nearest_index(answer, query, seen, scored=None):
     n_scored = None if scored is None or scored is Ellipsis else int(np.size(scored))
     if n_scored is not None and n_scored != len(seen):
         what = f"all {len(train):,} training images" if n_scored == len(train) else f"{n_scored:,} images"
-        return feedback(False, "", f"You scored {what}; the model saw {len(seen)}. Search "
-                                   "only those: metrics.rmse(samples[1], train.images[seen]), one distance each.")
-    distances = metrics.rmse(as_unit_images(query, "query"), train[seen])   # (len(seen),), 0-1 scale
+        return feedback(
+            False,
+            "",
+            f"You scored {what}; the model saw {len(seen)}. Search "
+            "only those: metrics.rmse(samples[1], train.images[seen]), one distance each.",
+        )
+    distances = metrics.rmse(as_unit_images(query, "query"), train[seen])  # (len(seen),), 0-1 scale
     order = np.argsort(distances, kind="stable")
     best = int(seen[order[0]])
     if value == best:
-        scope = (f"You scored all {len(seen)} images the model saw: that is an exhaustive search, the kind "
-                 "memlab runs." if n_scored == len(seen) else
-                 f"It is the nearest of the {len(seen)} images the model saw.")
-        return feedback(True, f"#{best} at RMSE {distances[order[0]]:.4f} (0-1 scale), "
-                              f"{metrics.to_article(distances[order[0]]):.5f} on the article's scale. {scope}", "")
+        scope = (
+            f"You scored all {len(seen)} images the model saw: that is an exhaustive search, the kind memlab runs."
+            if n_scored == len(seen)
+            else f"It is the nearest of the {len(seen)} images the model saw."
+        )
+        return feedback(
+            True,
+            f"#{best} at RMSE {distances[order[0]]:.4f} (0-1 scale), "
+            f"{metrics.to_article(distances[order[0]]):.5f} on the article's scale. {scope}",
+            "",
+        )
     if value == int(order[0]):
-        return feedback(False, "", f"{value} is the nearest image's position in `seen`, not its dataset index. "
-                                   "Look it up: seen[position].")
+        return feedback(
+            False,
+            "",
+            f"{value} is the nearest image's position in `seen`, not its dataset index. Look it up: seen[position].",
+        )
     if value == int(seen[order[-1]]) or value == int(order[-1]):
         return feedback(False, "", "That is the farthest image: use np.argmin (smallest distance), not np.argmax.")
     if value in seen:
         rank = int(np.flatnonzero(seen[order] == value)[0]) + 1
-        return feedback(False, "", f"#{value} ranks {rank} of {len(seen)} by distance, not 1. Compute the "
-                                   "RMSE to every one of them (metrics.rmse(query, train.images[seen])) and take the "
-                                   "smallest.")
-    return feedback(False, "", f"#{value} is not among the {len(seen)} images the model saw. Search only "
-                               "train.images[seen], then map the position back with seen[position].")
+        return feedback(
+            False,
+            "",
+            f"#{value} ranks {rank} of {len(seen)} by distance, not 1. Compute the "
+            "RMSE to every one of them (metrics.rmse(query, train.images[seen])) and take the "
+            "smallest.",
+        )
+    return feedback(
+        False,
+        "",
+        f"#{value} is not among the {len(seen)} images the model saw. Search only "
+        "train.images[seen], then map the position back with seen[position].",
+    )
 
 
 def closer_in_whole_set(samples, model) -> np.ndarray:
@@ -80,12 +101,18 @@ def check_closer_in_whole_set(answer, samples, model):
         (same,) = model.judge(samples[value], k=1, scope="same class")
         (whole,) = model.judge(samples[value], k=1, scope="whole set")
         its_class = data.DATASETS[whole.dataset][1][whole.neighbours.labels[0, 0]]
-        return feedback(True, f"Sample {value}: the classifier says {same.class_name}, and the nearest image of "
-                              f"that class is at {same.rmse_article:.5f}; the whole set has #{whole.nearest_index} "
-                              f"(class {its_class}) at {whole.rmse_article:.5f}. A same-class search can only be "
-                              "as good as the classifier's guess.", "")
-    hint = (f"For sample {value} both searches find the same nearest image. Compare same_result.rmse[:, 0] with "
-            "whole_result.rmse[:, 0] for every sample, or move the widget's slider with 'whole set' selected.")
+        return feedback(
+            True,
+            f"Sample {value}: the classifier says {same.class_name}, and the nearest image of "
+            f"that class is at {same.rmse_article:.5f}; the whole set has #{whole.nearest_index} "
+            f"(class {its_class}) at {whole.rmse_article:.5f}. A same-class search can only be "
+            "as good as the classifier's guess.",
+            "",
+        )
+    hint = (
+        f"For sample {value} both searches find the same nearest image. Compare same_result.rmse[:, 0] with "
+        "whole_result.rmse[:, 0] for every sample, or move the widget's slider with 'whole set' selected."
+    )
     if not closer.any():
         hint += " (Among these samples there is none: draw more samples and try again.)"
     elif len(samples) > 8:

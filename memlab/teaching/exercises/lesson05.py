@@ -7,7 +7,7 @@ from memlab.judging.metrics import ARTICLE_PER_UNIT
 from memlab.teaching.exercises import feedback
 from memlab.teaching.exercises.answers import as_number, matches
 
-ALLOWED_SHARE = 0.01   # exercise 2: the threshold may flag at most 1 % of unseen test images
+ALLOWED_SHARE = 0.01  # exercise 2: the threshold may flag at most 1 % of unseen test images
 
 
 def check_ratio_share(answer, rmse):
@@ -20,23 +20,35 @@ def check_ratio_share(answer, rmse):
     ratio = criteria.nearest_ratio(d)
     expected = float((ratio < criteria.RATIO_THRESHOLD).mean())
     if matches(value, expected, 1e-6) or abs(value - expected) < 1e-9:
-        return feedback(True, f"{expected:.0%} of these samples sit three times closer to one training image than "
-                              f"to any other (median ratio {np.nanmedian(ratio):.2f}).", "")
+        return feedback(
+            True,
+            f"{expected:.0%} of these samples sit three times closer to one training image than "
+            f"to any other (median ratio {np.nanmedian(ratio):.2f}).",
+            "",
+        )
     with np.errstate(divide="ignore", invalid="ignore"):
         hints = [
             (100 * expected, "That looks like a percentage: give a share between 0 and 1 (e.g. 0.25, not 25)."),
-            (float((d[:, 1] / d[:, 0] < criteria.RATIO_THRESHOLD).mean()),
-             "The ratio is upside down: nearest / second nearest is d[:, 0] / d[:, 1], which is at most 1."),
-            (float((d[:, 0] / d[:, 2] < criteria.RATIO_THRESHOLD).mean()),
-             "Column 1 (the second column) holds the second-nearest distance; d[:, 2] is the third."),
+            (
+                float((d[:, 1] / d[:, 0] < criteria.RATIO_THRESHOLD).mean()),
+                "The ratio is upside down: nearest / second nearest is d[:, 0] / d[:, 1], which is at most 1.",
+            ),
+            (
+                float((d[:, 0] / d[:, 2] < criteria.RATIO_THRESHOLD).mean()),
+                "Column 1 (the second column) holds the second-nearest distance; d[:, 2] is the third.",
+            ),
             (float((ratio <= criteria.RATIO_THRESHOLD).mean()), "Count the ratios strictly below 1/3."),
             (float((ratio < criteria.RATIO_THRESHOLD).sum()), "That is a count: divide by the number of samples."),
         ]
     for wrong, hint in hints:
         if np.isfinite(wrong) and abs(value - wrong) < 1e-9 and abs(wrong - expected) > 1e-9:
             return feedback(False, "", hint)
-    return feedback(False, "", "Recipe: ratio = rmse[:, 0] / rmse[:, 1] (one number per sample), then the share "
-                               "of samples with ratio < 1/3: (ratio < 1/3).mean().")
+    return feedback(
+        False,
+        "",
+        "Recipe: ratio = rmse[:, 0] / rmse[:, 1] (one number per sample), then the share "
+        "of samples with ratio < 1/3: (ratio < 1/3).mean().",
+    )
 
 
 def calibrated_threshold(unseen, allowed: float = ALLOWED_SHARE) -> float:
@@ -56,19 +68,40 @@ def check_calibrated_threshold(answer, unseen, samples=None):
     best = calibrated_threshold(unseen)
     share = float((unseen < value).mean())
     if value > 0.5:
-        return feedback(False, "", "Give the threshold on the article's scale, where distances are around 0.001 "
-                                   "to 0.02.")
+        return feedback(
+            False, "", "Give the threshold on the article's scale, where distances are around 0.001 to 0.02."
+        )
     if share > ALLOWED_SHARE:
-        unit = "" if value < 0.05 else (" (is it on the 0-1 scale? Multiply by "
-                                        f"{ARTICLE_PER_UNIT:.4f} for the article's scale)")
-        return feedback(False, "", f"{value:.5f} flags {share:.1%} of the unseen test images, more than 1 %{unit}. "
-                                   "Go lower, e.g. np.quantile(unseen, 0.01).")
+        unit = (
+            ""
+            if value < 0.05
+            else (f" (is it on the 0-1 scale? Multiply by {ARTICLE_PER_UNIT:.4f} for the article's scale)")
+        )
+        return feedback(
+            False,
+            "",
+            f"{value:.5f} flags {share:.1%} of the unseen test images, more than 1 %{unit}. "
+            "Go lower, e.g. np.quantile(unseen, 0.01).",
+        )
     if value < 0.9 * best:
-        return feedback(False, "", f"{value:.5f} flags {share:.1%} of the unseen images: safe, but you can go higher "
-                                   "before 1 % of them are flagged. Try np.quantile(unseen, 0.01).")
-    flagged = "" if samples is None else (f" It calls {float((np.asarray(samples) < value).mean()):.0%} of the "
-                                          "model's samples copies: those are closer to a training image than "
-                                          "99 % of real unseen images ever get.")
-    return feedback(True, f"{value:.5f} flags {share:.1%} of the unseen test images.{flagged} A threshold set "
-                          "from the natural baseline has a known false-alarm rate; the demo's fixed one does not.",
-                    "")
+        return feedback(
+            False,
+            "",
+            f"{value:.5f} flags {share:.1%} of the unseen images: safe, but you can go higher "
+            "before 1 % of them are flagged. Try np.quantile(unseen, 0.01).",
+        )
+    flagged = (
+        ""
+        if samples is None
+        else (
+            f" It calls {float((np.asarray(samples) < value).mean()):.0%} of the "
+            "model's samples copies: those are closer to a training image than "
+            "99 % of real unseen images ever get."
+        )
+    )
+    return feedback(
+        True,
+        f"{value:.5f} flags {share:.1%} of the unseen test images.{flagged} A threshold set "
+        "from the natural baseline has a known false-alarm rate; the demo's fixed one does not.",
+        "",
+    )

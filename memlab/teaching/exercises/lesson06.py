@@ -10,13 +10,13 @@ from memlab.teaching.exercises.answers import BLANK
 # gets at most one right).
 QUESTIONS = {
     "A": "A generated digit is 0.0005 (article scale) from training image #4. A lawyer asks: is it that very "
-         "picture, whatever the other training images look like?",
+    "picture, whatever the other training images look like?",
     "B": "A generated '1' is 0.0040 (article scale) from its closest training image and 0.0042 from the "
-         "runner-up. Did one particular picture of the training set shape it, or did many alike?",
+    "runner-up. Did one particular picture of the training set shape it, or did many alike?",
     "C": "A generated shirt is 0.003 from its closest training image, while the pictures around it in the "
-         "training set typically lie three times farther. Is it unusually close for its neighbourhood?",
+    "training set typically lie three times farther. Is it unusually close for its neighbourhood?",
     "D": "A newspaper reports that 8 % of a model's images fall under the demo's 0.006. Is that more than "
-         "chance resemblance would give?",
+    "chance resemblance would give?",
 }
 ANSWERS = {"A": "perfect_copy", "B": "nearest_ratio", "C": "calibrated_distance", "D": "natural baseline"}
 CHOICES = ("perfect_copy", "near_copy", "nearest_ratio", "calibrated_distance", "natural baseline")
@@ -43,17 +43,21 @@ def check_which_criterion(answer):
         return feedback(False, "", f"Pick each answer from {', '.join(CHOICES)} ({'; '.join(unknown)}).")
     wrong = [q for q in QUESTIONS if answer[q] != ANSWERS[q]]
     if not wrong:
-        return feedback(True, "Each measurement answers its own question, and only the baseline tells resemblance "
-                              "from copying.", "")
+        return feedback(
+            True, "Each measurement answers its own question, and only the baseline tells resemblance from copying.", ""
+        )
     q = wrong[0]
-    return feedback(False, "", f"{len(wrong)} of 4 not yet right. Question {q}: '{answer[q]}' measures "
-                               f"{WHY[answer[q]]}. Which one fits \"{QUESTIONS[q]}\"?")
+    return feedback(
+        False,
+        "",
+        f"{len(wrong)} of 4 not yet right. Question {q}: '{answer[q]}' measures "
+        f'{WHY[answer[q]]}. Which one fits "{QUESTIONS[q]}"?',
+    )
 
 
 def near_copy_excess(curve: dict) -> dict:
     """Per training-set size: share of samples called near copies minus the share of unseen test images."""
-    return {row["training_images"]: row["samples"]["near_copy"] - row["baseline"]["near_copy"]
-            for row in curve["rows"]}
+    return {row["training_images"]: row["samples"]["near_copy"] - row["baseline"]["near_copy"] for row in curve["rows"]}
 
 
 def check_excess(answer, curve: dict):
@@ -66,8 +70,12 @@ def check_excess(answer, curve: dict):
     expected = near_copy_excess(curve)
     missing = sorted(set(expected) - set(answer))
     if missing:
-        return feedback(False, "", f"One entry per row of the curve: {', '.join(map(str, missing))} missing "
-                                   "(keys are row['training_images']).")
+        return feedback(
+            False,
+            "",
+            f"One entry per row of the curve: {', '.join(map(str, missing))} missing "
+            "(keys are row['training_images']).",
+        )
     try:
         given = {size: float(answer[size]) for size in expected}
     except (TypeError, ValueError):
@@ -76,9 +84,13 @@ def check_excess(answer, curve: dict):
     values, truth = np.array([given[s] for s in sizes]), np.array([expected[s] for s in sizes])
     if np.allclose(values, truth, atol=1e-9):
         last = sizes[-1]
-        return feedback(True, f"With {sizes[0]:,} training image(s) the excess is {truth[0]:+.0%}; with {last:,} it "
-                              f"is {truth[-1]:+.0%}. Near zero means: the samples are no closer to the training set "
-                              "than real unseen images are, so the threshold is measuring resemblance.", "")
+        return feedback(
+            True,
+            f"With {sizes[0]:,} training image(s) the excess is {truth[0]:+.0%}; with {last:,} it "
+            f"is {truth[-1]:+.0%}. Near zero means: the samples are no closer to the training set "
+            "than real unseen images are, so the threshold is measuring resemblance.",
+            "",
+        )
     if np.allclose(values, -truth, atol=1e-9):
         return feedback(False, "", "The sign is flipped: samples' share minus the unseen images' share.")
     if np.allclose(values, 100 * truth, atol=1e-6):
@@ -86,5 +98,8 @@ def check_excess(answer, curve: dict):
     samples_only = np.array([row["samples"]["near_copy"] for row in curve["rows"]])
     if np.allclose(values, samples_only, atol=1e-9):
         return feedback(False, "", "That is the samples' share alone: subtract row['baseline']['near_copy'].")
-    return feedback(False, "", "For each row: row['samples']['near_copy'] - row['baseline']['near_copy'], keyed "
-                               "by row['training_images'].")
+    return feedback(
+        False,
+        "",
+        "For each row: row['samples']['near_copy'] - row['baseline']['near_copy'], keyed by row['training_images'].",
+    )

@@ -25,8 +25,12 @@ def check_tpr(answer, result):
     # memlab.analyses.roc's figure may also count members between that threshold and the next non-member: both right
     if abs(value - truth) < 1e-9 or abs(value - roc(members, others).tpr_at(0.01)) < 1e-9:
         auc = result.roc().auc
-        return feedback(True, f"TPR {truth:.1%} at 1 % FPR, while the AUC is {auc:.3f}. A high AUC can hide an "
-                              "attack that catches almost nobody with confidence.", "")
+        return feedback(
+            True,
+            f"TPR {truth:.1%} at 1 % FPR, while the AUC is {auc:.3f}. A high AUC can hide an "
+            "attack that catches almost nobody with confidence.",
+            "",
+        )
     if abs(value - 100 * truth) < 1e-6:
         return feedback(False, "", "That looks like a percentage: give a share between 0 and 1.")
     threshold = np.sort(others)[max(int(0.01 * len(others)), 1) - 1]
@@ -34,9 +38,13 @@ def check_tpr(answer, result):
         return feedback(False, "", "That is the false positive rate of your threshold; count the *members* below it.")
     if abs(value - float((members >= threshold).mean())) < 1e-9:
         return feedback(False, "", "Lower loss means 'member': count members whose score is at most the threshold.")
-    return feedback(False, "", f"Not {value:.4g}. Sort the non-members' scores, take the threshold that calls 1 % of "
-                               "them 'member' (the k-th smallest, k = 1 % of their number), and count the share of "
-                               "members at or below it.")
+    return feedback(
+        False,
+        "",
+        f"Not {value:.4g}. Sort the non-members' scores, take the threshold that calls 1 % of "
+        "them 'member' (the k-th smallest, k = 1 % of their number), and count the share of "
+        "members at or below it.",
+    )
 
 
 def check_stores_without_copying(answer, summary: dict):
@@ -53,11 +61,23 @@ def check_stores_without_copying(answer, summary: dict):
     copies = summary["near_copy"] > summary["near_copy_baseline"]
     told_apart = summary["auc_interval"][0] > 0.5
     if answer["copies"] == copies and answer["members_told_apart"] == told_apart:
-        return feedback(True, "Its samples are no closer to the training set than unseen images are (no copies), "
-                              "yet its losses tell members from unseen images better than a coin: it stores "
-                              "something about each training image without reproducing it.", "")
+        return feedback(
+            True,
+            "Its samples are no closer to the training set than unseen images are (no copies), "
+            "yet its losses tell members from unseen images better than a coin: it stores "
+            "something about each training image without reproducing it.",
+            "",
+        )
     if answer["copies"] != copies:
-        return feedback(False, "", f"Copies: compare the samples' near-copy share ({summary['near_copy']:.1%}) with "
-                                   f"the unseen images' ({summary['near_copy_baseline']:.1%}).")
-    return feedback(False, "", f"Members told apart: does the AUC's 95 % interval "
-                               f"({summary['auc_interval'][0]:.3f}-{summary['auc_interval'][1]:.3f}) lie above 0.5?")
+        return feedback(
+            False,
+            "",
+            f"Copies: compare the samples' near-copy share ({summary['near_copy']:.1%}) with "
+            f"the unseen images' ({summary['near_copy_baseline']:.1%}).",
+        )
+    return feedback(
+        False,
+        "",
+        f"Members told apart: does the AUC's 95 % interval "
+        f"({summary['auc_interval'][0]:.3f}-{summary['auc_interval'][1]:.3f}) lie above 0.5?",
+    )
