@@ -14,8 +14,8 @@ from matplotlib.figure import Figure
 from memlab.dashboard.widgets.lesson_figure import FigureWidget
 from memlab.dashboard.widgets.tiles import VERDICT_COLOURS, difference_map, verdict_html
 from memlab.data import datasets as data
-from memlab.judgement import SCOPES
 from memlab.judging.metrics import to_article, verdict
+from memlab.judging.nearest import SCOPES
 
 DIFFERENCE_COLOURS = ["black", "red", "yellow"]  # the colours of images.difference_map, 0 -> 0.5 -> 1
 
