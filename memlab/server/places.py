@@ -125,8 +125,8 @@ class PlacesKernelManager(AsyncMappingKernelManager):
         """Called by the kernel's websocket when the page closed it with 1000/1001 (kernel_socket.on_close):
         the tab went on purpose, so the per-address count should not count it for two more minutes."""
         place = self._places.get(kernel_id)
-        if place is not None:
-            place.left_cleanly = True
+        if place is not None:  # connected until now, whether or not a check saw it connected
+            place.left_cleanly, place.last_connected = True, time.monotonic()
 
     # issue 37, defect 9 (end)
 
