@@ -1,6 +1,6 @@
-"""Write every Binder badge and nbgitpuller link of README.md and docs/teaching.md from memlab/teaching/links.py.
+"""Write every Binder badge and nbgitpuller link of README.md, docs/teaching.md and docs/deploy.md from links.py.
 
-    python scripts/update_links.py          # after changing links.REPOSITORY (a fork) or links.BRANCH
+    python scripts/update_links.py          # after changing links.REPOSITORY (a fork) or a branch
     python scripts/update_links.py --check  # exit 1 if a file is not what this script writes
 
 Each block sits between two markers, ``<!-- NAME: written by scripts/update_links.py -->`` and
@@ -25,6 +25,7 @@ LESSONS = [
     ("04 nearest-neighbour search", "04-nearest-neighbour-search"),
     ("05 does the model store its training data?", "05-does-the-model-store-its-training-data"),
     ("06 copies, copyright and evidence", "06-copies-copyright-and-evidence"),
+    ("07 what a model remembers without copying", "07-what-a-model-remembers-without-copying"),
 ]
 BADGE = "https://mybinder.org/badge_logo.svg"
 DASHBOARD_BADGE = "https://img.shields.io/badge/launch-dashboard-579ACA.svg"
@@ -38,26 +39,34 @@ def readme_badges() -> str:
 
 
 def teaching_links() -> str:
+    # The student version opens the student release (branch `student`, lessons at its root); the teacher's
+    # version opens `main`, whose notebooks/ hold the solutions: never give that column to students.
     rows = ["| notebook | student version | teacher's version |", "|---|---|---|"]
     for title, stem in LESSONS:
         rows.append(
-            f"| {title} | [![Binder]({BADGE})]({links.binder_lab(f'student/{stem}.ipynb')}) "
-            f"| [![Binder]({BADGE})]({links.binder_lab(f'notebooks/{stem}.ipynb')}) |"
+            f"| {title} | [![Binder]({BADGE})]({links.binder_lab(f'{stem}.ipynb')}) "
+            f"| [![Binder]({BADGE})]({links.binder_lab(f'notebooks/{stem}.ipynb', links.TEACHER_BRANCH)}) |"
         )
     rows.append(f"| dashboard | [![Dashboard]({DASHBOARD_BADGE})]({links.binder_dashboard()}) | |")
     rows += [
         "",
-        "On a JupyterHub, the nbgitpuller link that copies the repository into each student's home "
-        "folder and opens the student version (replace `https://HUB` with your hub's address):",
+        "On a JupyterHub, the nbgitpuller link that copies the student release (branch `student`) into each "
+        "student's home folder, or merges a newer release into it, and opens the index (replace `https://HUB` "
+        "with your hub's address):",
         "",
         f"    {links.nbgitpuller()}",
     ]
     return "\n".join(rows)
 
 
+def deploy_nbgitpuller() -> str:
+    return f"```\n{links.nbgitpuller()}\n```"
+
+
 BLOCKS = {
     REPO / "README.md": {"badges": readme_badges},
     REPO / "docs" / "teaching.md": {"binder links": teaching_links},
+    REPO / "docs" / "deploy.md": {"nbgitpuller link": deploy_nbgitpuller},
 }
 
 

@@ -14,6 +14,7 @@ ADDRESS = re.compile(r"(?:mybinder\.org/v2/gh|github\.com|github\.com%2F)/?([\w.
 OURS = [
     REPO / "README.md",
     REPO / "docs" / "teaching.md",
+    REPO / "docs" / "deploy.md",
     *sorted((REPO / "notebooks").glob("*.ipynb")),
     *sorted((REPO / "student").glob("*.ipynb")),
 ]
@@ -40,8 +41,6 @@ def test_every_repository_address_is_the_one_in_links():
         for owner, name in ADDRESS.findall(text):
             if f"{owner}/{name}" not in NOT_REPOSITORIES:
                 assert f"{owner}/{name}" == links.REPOSITORY, f"{path.name} points at {owner}/{name}"
-    assert links.binder_lab().endswith("student/00-index.ipynb"), "Binder should open the student version"
-    assert "student%2F00-index.ipynb" in links.nbgitpuller()
 
 
 def test_article_and_demo_are_cited_with_their_date():
@@ -57,3 +56,31 @@ def test_article_and_demo_are_cited_with_their_date():
             assert what in text, f"{name} does not cite {what}"
     step3 = lesson01[lesson01.index("## Step 3") : lesson01.index("| verdict |")]
     assert links.ARTICLE_URL in step3, "lesson 01 should cite the article where the thresholds first appear"
+
+
+# A link that a student gets: Binder (lab or Voila) or nbgitpuller, as written in the docs and the README
+BINDER = re.compile(r"https://mybinder\.org/v2/gh/[\w.-]+/[\w.-]+/([\w.-]+)\?urlpath=([^)\s]+)")
+PULLER = re.compile(r"git-pull\?repo=[^&\s]+&branch=([\w.-]+)&urlpath=([^)\s`]+)")
+
+
+def test_students_links_open_the_student_release():
+    """Every Binder badge and nbgitpuller link opens the branch ``student`` (the release without solutions),
+    except the teacher's-version column of docs/teaching.md, which opens ``main``'s notebooks/."""
+    assert (
+        links.binder_lab() == f"https://mybinder.org/v2/gh/{links.REPOSITORY}/student?urlpath=lab/tree/00-index.ipynb"
+    )
+    assert links.binder_dashboard().endswith("/student?urlpath=voila/render/dashboard.ipynb")
+    assert "&branch=student&" in links.nbgitpuller() and "lab%2Ftree%2Fmemlab%2F00-index.ipynb" in links.nbgitpuller()
+    found = 0
+    for path in (REPO / "README.md", REPO / "docs" / "teaching.md", REPO / "docs" / "deploy.md"):
+        for line in path.read_text().splitlines():
+            teacher = line.split("|")[3] if line.startswith("| 0") and line.count("|") >= 4 else ""
+            for branch, urlpath in BINDER.findall(line) + PULLER.findall(line):
+                found += 1
+                target = urlpath.replace("%2F", "/")
+                if target.startswith("lab/tree/notebooks/"):  # the teacher's version: main, in its own column
+                    assert branch == links.TEACHER_BRANCH and target in teacher, f"{path.name}: {line}"
+                else:
+                    assert branch == links.STUDENT_BRANCH, f"{path.name} sends students to {branch}: {line}"
+                    assert "student/" not in target and "notebooks/" not in target, f"{path.name}: {line}"
+    assert found >= 20, f"only {found} Binder and nbgitpuller links found"
