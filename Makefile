@@ -18,7 +18,7 @@ export MEMLAB_DATA := $(abspath ../shared/data)
 endif
 endif
 
-.PHONY: test check lint dashboard lab setup bench loadtest crowd clean
+.PHONY: test check lint dashboard lab setup bench loadtest crowd clean student-release
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,7 +35,7 @@ $(VENV)/.installed: pyproject.toml
 
 setup: $(VENV)/.installed
 
-test: setup lint
+test: setup lint hub-proxy
 	$(PY) -m pytest -q --durations=5
 
 # ruff: the lint rules and the format of pyproject.toml's [tool.ruff], zero findings (`ruff format .` fixes the layout)
@@ -54,6 +54,11 @@ dashboard: setup
 lab: setup
 	$(VENV)/bin/jupyter lab student/00-index.ipynb
 
+# The student release: branch `student` (the student lessons, the dashboard, memlab, binder/; no solutions),
+# a new commit made from HEAD without touching the working tree. Publish it: git push origin student
+student-release: setup
+	$(PY) -m memlab.teaching.release
+
 # benchmarks/results.json and docs/benchmarks.md (about 15 minutes; BENCH_ARGS=--quick for 3)
 bench: setup
 	cd benchmarks && ../$(PY) run.py $(BENCH_ARGS)
@@ -68,5 +73,33 @@ crowd: setup
 	$(PY) -m pip install -q -e '.[bench]'
 	cd benchmarks && ../$(PY) crowd.py --students $(N)
 
+# Two dashboard servers behind Debian's nginx (docs/deploy.md "Several servers"), on loopback, against one
+# server alone: prints visitors per server and click p50/p95 (test-artifacts/several-servers/figures.json)
+.PHONY: several-servers
+several-servers: setup
+	$(PY) -m pytest tests/server/test_several_servers.py -s -q -p no:cacheprovider
+
+# A class on JupyterHub (deploy/jupyterhub/), on loopback: the proxy is configurable-http-proxy from npm,
+# installed into .hub-node/ (never globally). `make hub` prints the address and the login; Ctrl-C stops it.
+HUB_PROXY := .hub-node/node_modules/.bin/configurable-http-proxy
+HUB_PORT ?= 8000
+.PHONY: hub hub-proxy hub-test
+$(HUB_PROXY):
+	npm install --prefix .hub-node --no-audit --no-fund --loglevel=error configurable-http-proxy@5
+hub-proxy: $(HUB_PROXY)
+
+hub: setup $(HUB_PROXY)
+	@password=$${MEMLAB_HUB_PASSWORD:-$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(9))')}; \
+	teacher=$${MEMLAB_HUB_TEACHER_PASSWORD:-$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(24))')}; \
+	echo "memlab hub: http://127.0.0.1:$(HUB_PORT)/  students: any name, password $$password"; \
+	echo "            teacher (admin): name teacher, password $$teacher"; \
+	echo "lessons (after make student-release): http://127.0.0.1:$(HUB_PORT)/hub/user-redirect/git-pull?repo=file://$(CURDIR)&branch=student&targetpath=memlab&urlpath=lab/tree/memlab/00-index.ipynb"; \
+	MEMLAB_HUB_PASSWORD=$$password MEMLAB_HUB_TEACHER_PASSWORD=$$teacher MEMLAB_HUB_PORT=$(HUB_PORT) \
+	  $(VENV)/bin/jupyterhub -f deploy/jupyterhub/jupyterhub_config.py
+
+# 10 students on that hub (tests/server/test_jupyterhub.py), with its figures (test-artifacts/jupyterhub/figures.json)
+hub-test: setup $(HUB_PROXY)
+	$(PY) -m pytest tests/server/test_jupyterhub.py -s -q -p no:cacheprovider
+
 clean:
-	rm -rf $(VENV) runs test-artifacts .binder-venv
+	rm -rf $(VENV) runs test-artifacts .binder-venv .hub-node .nbgrader-venv

@@ -5,6 +5,7 @@ import contextlib
 import http.cookies
 import json
 import re
+import socket
 import time
 import urllib.request
 import uuid
@@ -57,13 +58,28 @@ def answers(base_url, within=2.0) -> float | None:
 class KernelClient:
     """One websocket to a kernel; ``send`` a message, ``receive`` what comes back."""
 
-    def __init__(self, base_url, kernel_id, subprotocols=(PROTOCOL,), timeout=30, as_its_page=True):
-        """``as_its_page``: send the page's secret (False: connect as another page or address would)."""
+    def __init__(
+        self, base_url, kernel_id, subprotocols=(PROTOCOL,), timeout=30, as_its_page=True, cookies=None, source=None
+    ):
+        """``as_its_page``: send the page's secret (False: connect as another page or address would);
+        ``cookies``: more cookies its browser sends (e.g. a load balancer's); ``source``: the loopback
+        address to connect from (127.0.0.2, ...: another visitor's address, as a proxy sees it)."""
         url = base_url.replace("http://", "ws://") + f"/api/kernels/{kernel_id}/channels"
         self.session = uuid.uuid4().hex
         cookie = page_cookie(kernel_id) if as_its_page else {}
+        if cookies:
+            sent = [cookie["Cookie"]] if cookie else []
+            cookie = {"Cookie": "; ".join(sent + [f"{name}={value}" for name, value in cookies.items()])}
+        sock = None
+        if source:
+            host, port = base_url.split("://", 1)[1].rstrip("/").rsplit(":", 1)
+            sock = socket.create_connection((host, int(port)), timeout=timeout, source_address=(source, 0))
         self.ws = websocket.create_connection(
-            url + f"?session_id={self.session}", header=cookie, subprotocols=list(subprotocols) or None, timeout=timeout
+            url + f"?session_id={self.session}",
+            header=cookie,
+            subprotocols=list(subprotocols) or None,
+            timeout=timeout,
+            socket=sock,
         )
 
     def send(self, msg_type, content, channel="shell", buffers=(), metadata=None) -> str:

@@ -74,6 +74,62 @@ def server(command, cwd=REPO, env=None, log=None, ready_path="/", timeout=120):
             out.close()
 
 
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+
+
+def documented_nginx(containing: str) -> str:
+    """The one nginx configuration block of docs/deploy.md that contains ``containing`` (the docs show one
+    for a single server and one for several)."""
+    text = (REPO / "docs" / "deploy.md").read_text()
+    blocks = [block for block in re.findall(r"```nginx\n(.*?)```", text, re.S) if containing in block]
+    assert len(blocks) == 1, f"docs/deploy.md has {len(blocks)} nginx blocks with {containing!r}, not one"
+    return blocks[0]
+
+
+def nginx_config(folder, block: str) -> str:
+    """``block`` (what goes in nginx's ``http {}``: docs/deploy.md's configuration with its ports changed)
+    wrapped in what a whole nginx.conf needs to run as this user from ``folder``. The access log names the
+    server that answered each request (``$upstream_addr``), for tests to read."""
+    temp = " ".join(
+        f"{name}_temp_path {folder}/{name};" for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    return (
+        f"daemon off; worker_processes 1; pid {folder}/nginx.pid; error_log {folder}/error.log;\n"
+        f"events {{ worker_connections 512; }}\n"
+        f"http {{ log_format upstreams '$remote_addr $status \"$request\" $upstream_addr';\n"
+        f"access_log {folder}/access.log upstreams; {temp}\n{block}}}\n"
+    )
+
+
+@contextmanager
+def nginx(folder, block: str, port: int):
+    """Debian's nginx, run as this user from ``folder`` with ``block`` (listening on ``port``), until the
+    block ends; yields its URL."""
+    folder = Path(folder)
+    (folder / "nginx.conf").write_text(nginx_config(folder, block))
+    process = subprocess.Popen(
+        [NGINX, "-p", str(folder), "-e", str(folder / "error.log"), "-c", str(folder / "nginx.conf")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        if not wait_until(lambda: listens(port) or process.poll() is not None, timeout=20) or not listens(port):
+            raise RuntimeError(f"nginx did not start: {(folder / 'error.log').read_text()}")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop(process)
+
+
+def listens(port) -> bool:
+    """True when something accepts connections on 127.0.0.1:``port``."""
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
 def stop(process, timeout=20):
     """Stop a server we started, then any kernels it left behind (by their process ids)."""
     if process.poll() is not None:

@@ -17,7 +17,6 @@ Every loop is bounded in count and time; nothing leaves 127.0.0.1; every process
 import re
 import shutil
 import socket
-import subprocess
 import threading
 import time
 import urllib.error
@@ -30,22 +29,23 @@ import websocket
 from kernel_client import KernelClient, answers, open_page, page_cookie
 from servers import (
     CHROMIUM,
+    NGINX,
     REPO,
     click_generate_and_wait,
+    documented_nginx,
     free_port,
     kernels,
     launch_chromium,
     server,
-    stop,
     wait_until,
 )
+from servers import nginx as run_nginx
 
 from memlab.server import serve
 
 ARTIFACTS = REPO / "test-artifacts" / "public-server-round2"
 CAP, PER_ADDRESS = 6, 4  # the cap is above the per-address limit: a 429 says which rule held
 CONNECT_S, GONE_S, CHECK_S = 20, 12, 1
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
 
 @pytest.fixture(scope="module")
@@ -251,51 +251,20 @@ def test_a_hundred_simultaneous_websockets_get_at_most_four(dashboard):
 
 
 # ---- 3. the visitor's address behind the documented nginx ----------------------------------------------
-def nginx_config(folder, listen_port, upstream_port) -> str:
-    """docs/deploy.md's nginx configuration as written, with only its port numbers changed (and no TLS:
-    loopback), wrapped in what a whole nginx.conf needs to run as this user from ``folder``."""
-    text = (REPO / "docs" / "deploy.md").read_text()
-    (block,) = re.findall(r"```nginx\n(.*?)```", text, re.S)
-    assert "listen 443 ssl;" in block and "http://127.0.0.1:8866" in block, "docs/deploy.md's nginx block changed"
-    block = block.replace("listen 443 ssl;", f"listen 127.0.0.1:{listen_port};").replace(
-        "http://127.0.0.1:8866", f"http://127.0.0.1:{upstream_port}"
-    )
-    temp = " ".join(
-        f"{name}_temp_path {folder}/{name};" for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-    )
-    return (
-        f"daemon off; worker_processes 1; pid {folder}/nginx.pid; error_log {folder}/error.log;\n"
-        f"events {{ worker_connections 512; }}\n"
-        f"http {{ access_log {folder}/access.log; {temp}\n{block}}}\n"
-    )
-
-
 @pytest.fixture
 def nginx(dashboard, tmp_path):
-    """A real nginx in front of the dashboard, configured by docs/deploy.md; yields its URL."""
+    """A real nginx in front of the dashboard, configured by docs/deploy.md (its one-server block, as
+    written, with only its port numbers changed and no TLS: loopback); yields its URL."""
     if not shutil.which(NGINX) and not (REPO / NGINX).exists():
         pytest.skip("needs Debian's nginx")
+    block = documented_nginx("proxy_pass http://127.0.0.1:8866;")
+    assert "listen 443 ssl;" in block, "docs/deploy.md's nginx block changed"
     port = free_port()
-    (tmp_path / "nginx.conf").write_text(nginx_config(tmp_path, port, dashboard.url.rsplit(":", 1)[1]))
-    process = subprocess.Popen(
-        [NGINX, "-p", str(tmp_path), "-e", str(tmp_path / "error.log"), "-c", str(tmp_path / "nginx.conf")],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
+    block = block.replace("listen 443 ssl;", f"listen 127.0.0.1:{port};").replace(
+        "http://127.0.0.1:8866", f"http://127.0.0.1:{dashboard.url.rsplit(':', 1)[1]}"
     )
-    try:
-        assert wait_until(lambda: _listens(port), timeout=20), (tmp_path / "error.log").read_text()
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        stop(process)
-
-
-def _listens(port) -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=1).close()
-        return True
-    except OSError:
-        return False
+    with run_nginx(tmp_path, block, port) as url:
+        yield url
 
 
 def test_behind_the_documented_nginx_a_spoofed_address_gets_the_real_addresses_limits(dashboard, nginx):
