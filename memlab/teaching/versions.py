@@ -1,24 +1,37 @@
 """The student version of the lessons, made from their one source: ``python -m memlab.teaching.versions``.
 
 The lessons in ``notebooks/`` are the source and the **instructor version**: every exercise's worked
-solution, and a model answer under every "Think!" box and every list of discussion questions. The
-**student version** in ``student/`` is made from them by this module, with nbgrader's conventions
-(https://nbgrader.readthedocs.io/en/stable/user_guide/creating_and_grading_assignments.html):
+solution, and a model answer under every "Think!" box and every list of discussion questions. Each exercise
+is marked up for nbgrader 0.9 (https://nbgrader.readthedocs.io/en/stable/user_guide/creating_and_grading_assignments.html),
+in the ``nbgrader`` cell metadata (schema version 3):
 
-* in a code cell, the lines from ``### BEGIN SOLUTION`` to ``### END SOLUTION`` are cut (nbgrader puts its
-  code stub there; ours stands on the line above the region, ``answer = ...   # your code``, so the check
-  below it says "not answered yet" until the student writes an answer);
-* a cell tagged ``solution`` (a model answer in markdown) is dropped whole;
+* a **read-only** cell with what is given (``locked``), where the exercise needs set-up code;
+* the **answer** cell (``solution``, an "autograded answer"): the stub ``answer = ...   # your code`` and the
+  worked solution between ``### BEGIN SOLUTION`` and ``### END SOLUTION``;
+* the **check** cell (``grade``, ``locked``, 1 point, an "autograder test"): one call of the exercise's check
+  (``memlab.teaching.exercises``), which shows a hint in a student's notebook and fails the cell under
+  nbgrader's autograder when the answer is not right.
+
+So a teacher can grade a class with nbgrader (``nbgrader generate_assignment`` on these lessons, then
+``autograde``; docs/teaching.md, tests/notebooks/test_nbgrader.py) or with nothing at all: the
+**student version** in ``student/`` is made from the source by this module, the way nbgrader's
+``generate_assignment`` makes its release, without nbgrader and its gradebook:
+
+* in a code cell, the lines from ``### BEGIN SOLUTION`` to ``### END SOLUTION`` are cut (the stub on the line
+  above stays, so the check says "Not yet." until the student writes an answer; nbgrader puts its own code
+  stub in their place, configured in the course's ``nbgrader_config.py``);
+* a markdown cell tagged ``solution`` (a model answer) is dropped whole (nbgrader would keep it: the course
+  configuration removes it with nbconvert's ``TagRemovePreprocessor``);
+* check cells and given cells are made read-only and answer cells undeletable in JupyterLab, as nbgrader's
+  ``LockCells`` does (the ``editable`` and ``deletable`` cell metadata); the ``nbgrader`` metadata stays;
 * outputs and execution counts are cleared.
 
-So "Run All" in the student version runs no solution: every check answers "Not yet." and the student's
+"Run All" in the student version runs no solution: every check answers "Not yet." and the student's
 variables are theirs. ``student/`` is committed (Binder, nbgitpuller and the index open it);
 ``tests/notebooks/test_versions.py`` fails when it is not what this module makes from ``notebooks/``.
-
-Why not nbgrader itself: nbgrader 0.9.6 (PyPI, read 2026-12-05) fits JupyterLab 4, but it brings
-Notebook 7, SQLAlchemy and Alembic, its ``generate_assignment`` step wants a course folder and a gradebook
-database, and it installs its JupyterLab extensions (formgrader, assignment list) into the environment,
-which here is also the students' Binder. Cutting the regions it defines takes the few lines below.
+nbgrader itself is not needed for this and is not installed in the students' environment (it brings
+Notebook 7, SQLAlchemy and Alembic, and JupyterLab extensions into the environment that is also the
+students' Binder); the test that grades with it installs it into a separate one.
 """
 
 import argparse
@@ -59,12 +72,34 @@ def is_solution_cell(cell) -> bool:
     return SOLUTION_TAG in cell.get("metadata", {}).get("tags", [])
 
 
+def nbgrader_role(cell) -> str | None:
+    """``"check"``, ``"answer"`` or ``"given"`` for an exercise's cells (their nbgrader metadata), else None."""
+    marks = cell.get("metadata", {}).get("nbgrader")
+    if not marks:
+        return None
+    if marks.get("grade"):
+        return "check"
+    if marks.get("solution"):
+        return "answer"
+    return "given" if marks.get("locked") else None
+
+
+def lock(cell) -> None:
+    """Make a check or given cell read-only and an answer cell undeletable, as nbgrader's LockCells does."""
+    role = nbgrader_role(cell)
+    if role is not None:
+        cell.metadata["deletable"] = False
+    if role in ("check", "given"):
+        cell.metadata["editable"] = False
+
+
 def student_notebook(notebook):
-    """A copy of ``notebook`` (an nbformat notebook) with every solution cut and no outputs."""
+    """A copy of ``notebook`` (an nbformat notebook) with every solution cut, its exercises locked, no outputs."""
     student = nbformat.from_dict(notebook)
     student.cells = [cell for cell in student.cells if not is_solution_cell(cell)]
     for cell in student.cells:
         cell.source = cut_solutions(cell.source)
+        lock(cell)
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
     return student

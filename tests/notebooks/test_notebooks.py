@@ -7,10 +7,12 @@ The shape a lesson must have (/work/shared/STYLE.md items 9-13, issue 14):
   with "learn" or "objectives"), the time needed in full and with ``MEMLAB_QUICK=1``, and what you need
   to know first ("prerequisites" or "know first");
 * at least one widget from ``memlab.dashboard.widgets`` that shows up as a widget when run;
-* at least two exercises: a markdown cell with "Your turn", followed (before the next "Your turn") by a
-  code cell that calls a check (``check...(``) after its worked solution, written between nbgrader's
-  ``### BEGIN SOLUTION`` and ``### END SOLUTION``; run as it is (the instructor version) the check says
-  "Correct" (the student version, without the solutions, is tested in tests/notebooks/test_versions.py);
+* at least two exercises: a markdown cell with "Your turn", followed (before the next "Your turn") by
+  nbgrader's cells: an answer cell (``solution``) with the worked solution between ``### BEGIN SOLUTION``
+  and ``### END SOLUTION``, and a read-only check cell (``grade``, ``locked``) that calls a check
+  (``check...(``); run as it is (the instructor version) the check says "Correct" (the student version,
+  without the solutions, is tested in tests/notebooks/test_versions.py; nbgrader's round trip in
+  tests/notebooks/test_nbgrader.py);
 * a summary and discussion questions in the last markdown cells;
 * no ``assert`` in any cell: what a lesson must produce is checked here and in tests/test_lessons_*.py.
 """
@@ -37,14 +39,25 @@ def source(cell) -> str:
     return "".join(cell["source"])
 
 
-def is_exercise(cell) -> bool:
-    """A code cell with a worked solution (nbgrader's markers) and a check after it."""
+def nbgrader(cell) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def is_answer(cell) -> bool:
+    """An exercise's answer cell: nbgrader's autograded answer, its worked solution between the markers."""
     text = source(cell)
+    return cell["cell_type"] == "code" and nbgrader(cell).get("solution") is True and BEGIN in text and END in text
+
+
+def is_check(cell) -> bool:
+    """An exercise's check cell: nbgrader's read-only autograded test (with points), calling a check."""
+    marks = nbgrader(cell)
     return (
         cell["cell_type"] == "code"
-        and BEGIN in text
-        and END in text
-        and CHECK_CALL.search(text.split(END)[-1]) is not None
+        and marks.get("grade") is True
+        and marks.get("locked") is True
+        and marks.get("points", 0) > 0
+        and CHECK_CALL.search(source(cell)) is not None
     )
 
 
@@ -103,8 +116,10 @@ def test_lesson_has_two_exercises_with_check_and_marked_solution(path):
     assert len(found) >= 2, f"{path.name}: {len(found)} 'Your turn' exercises, want at least 2"
     for exercise in found:
         title = source(exercise[0]).splitlines()[0]
-        assert any(is_exercise(c) for c in exercise), (
-            f"{path.name}, {title}: no cell with a marked solution and a check"
+        answers = [i for i, c in enumerate(exercise) if is_answer(c)]
+        checks = [i for i, c in enumerate(exercise) if is_check(c)]
+        assert answers and checks and answers[0] < checks[-1], (
+            f"{path.name}, {title}: no answer cell with a marked solution followed by a check cell"
         )
     hidden = [c for c in cells(path) if c.get("metadata", {}).get("jupyter", {}).get("source_hidden")]
     assert not hidden, f"{path.name}: a folded cell still shows its first line and runs with Run All"
@@ -119,7 +134,7 @@ def test_lesson_runs_with_a_widget_and_its_solutions_pass(path):
     assert lesson.count("application/vnd.jupyter.widget-view+json") >= 1, f"{path.name}: no widget displayed"
     assert lesson.count("image/png") >= 1, f"{path.name}: no static figure (what a headless run shows)"
     for i, cell in enumerate(lesson.notebook.cells):
-        if is_exercise(cell):
+        if is_check(cell):
             said = json.dumps(cell.get("outputs", []))
             assert "Correct" in said and "Not yet" not in said, f"{path.name}: exercise cell {i} fails its check"
 

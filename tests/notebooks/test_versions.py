@@ -3,7 +3,8 @@
 
 * in sync: regenerating it from ``notebooks/`` gives the committed files, byte for byte;
 * nothing of a solution is left in it: no solution marker, no worked solution, no model answer, no folded cell;
-* run top to bottom (quick mode, as "Run All" does) every exercise's check says "Not yet", no cell says
+* its exercises are locked as nbgrader's release locks them: check cells read-only, answer cells undeletable;
+* run top to bottom (quick mode, as "Run All" does) every exercise's check cell says "Not yet", no cell says
   "Correct", and every variable a student is asked for is still ``...``.
 """
 
@@ -49,6 +50,10 @@ def test_student_version_holds_no_solution(path):
         assert "Model answer" not in cell.source, cell.source
         assert not cell.metadata.get("jupyter", {}).get("source_hidden"), "a folded cell shows its first line"
         assert not versions.is_solution_cell(cell)
+        if versions.nbgrader_role(cell) in ("check", "given"):
+            assert cell.metadata["editable"] is False and cell.metadata["deletable"] is False, cell.source
+        if versions.nbgrader_role(cell) == "answer":
+            assert cell.metadata["deletable"] is False and cell.metadata.get("editable", True), cell.source
 
 
 @pytest.mark.parametrize("path", STUDENT_LESSONS, ids=lambda p: p.stem)
@@ -56,9 +61,15 @@ def test_student_run_all_answers_no_exercise(path):
     lesson = run_notebook(f"student/{path.stem}")
     said = json.dumps(lesson.outputs)
     assert "Correct" not in said, f"{path.name}: Run All answered an exercise"
-    exercises = [c for c in lesson.code_cells if re.search(r"\bcheck\w*\(", c.source) and STUB.search(c.source)]
-    assert len(exercises) >= 2
-    for cell in exercises:
+    checks = [c for c in lesson.code_cells if versions.nbgrader_role(c) == "check"]
+    answers = [c for c in lesson.code_cells if versions.nbgrader_role(c) == "answer"]
+    assert len(checks) >= 2 and len(answers) == len(checks), (
+        f"{path.name}: {len(answers)} answers, {len(checks)} checks"
+    )
+    for cell in checks:
+        assert re.search(r"\bcheck\w*\(", cell.source), cell.source
         assert "Not yet" in json.dumps(cell.outputs), f"{path.name}: no 'Not yet' under\n{cell.source}"
+    for cell in answers:
+        assert STUB.search(cell.source), f"{path.name}: an answer cell without a stub:\n{cell.source}"
         for name, stub in STUB.findall(cell.source):
             assert lesson.value(f"bool({name} == ({stub.strip()}))") is True, f"{path.name}: Run All answered `{name}`"

@@ -1,11 +1,11 @@
-"""Checks for lesson 04 (nearest-neighbour search). Each returns a ``Feedback`` with a hint; none raises."""
+"""Checks for lesson 04 (nearest-neighbour search). Each returns a ``Feedback`` with a hint (``@check``)."""
 
 import numpy as np
 
 from memlab.data import datasets as data
 from memlab.data.pixels import as_unit_images
 from memlab.judging import metrics
-from memlab.teaching.exercises import feedback
+from memlab.teaching.exercises import check, feedback
 from memlab.teaching.exercises.answers import as_number
 
 
@@ -19,6 +19,7 @@ def _whole_number(answer, what: str):
     return int(value)
 
 
+@check
 def check_nearest_index(answer, query, seen, scored=None):
     """Exercise 1: the dataset index of the training image in ``seen`` (dataset indices of the images a
     model was trained on) that is nearest to ``query`` by RMSE, found by brute force.
@@ -37,8 +38,8 @@ def check_nearest_index(answer, query, seen, scored=None):
         return feedback(
             False,
             "",
-            f"You scored {what}; the model saw {len(seen)}. Search "
-            "only those: metrics.rmse(samples[1], train.images[seen]), one distance each.",
+            f"You scored {what}; the model saw {len(seen)}. The question is about the images it saw: "
+            "one distance for each of them, no more.",
         )
     distances = metrics.rmse(as_unit_images(query, "query"), train[seen])  # (len(seen),), 0-1 scale
     order = np.argsort(distances, kind="stable")
@@ -59,35 +60,28 @@ def check_nearest_index(answer, query, seen, scored=None):
         return feedback(
             False,
             "",
-            f"{value} is the nearest image's position in `seen`, not its dataset index. Look it up: seen[position].",
+            f"{value} is the nearest image's position in `seen`, not its dataset index: `seen` says which dataset "
+            "image stands at each position.",
         )
     if value == int(seen[order[-1]]) or value == int(order[-1]):
-        return feedback(False, "", "That is the farthest image: use np.argmin (smallest distance), not np.argmax.")
+        return feedback(False, "", "That is the farthest image: the nearest one has the smallest distance.")
     if value in seen:
         rank = int(np.flatnonzero(seen[order] == value)[0]) + 1
         return feedback(
             False,
             "",
-            f"#{value} ranks {rank} of {len(seen)} by distance, not 1. Compute the "
-            "RMSE to every one of them (metrics.rmse(query, train.images[seen])) and take the "
-            "smallest.",
+            f"#{value} ranks {rank} of {len(seen)} by distance, not 1: some image the model saw is closer. "
+            "Did you score every one of them, and keep the smallest distance?",
         )
     return feedback(
         False,
         "",
-        f"#{value} is not among the {len(seen)} images the model saw. Search only "
-        "train.images[seen], then map the position back with seen[position].",
+        f"#{value} is not among the {len(seen)} images the model saw. Did you search only those, and turn "
+        "the position you found into a dataset index?",
     )
 
 
-def closer_in_whole_set(samples, model) -> np.ndarray:
-    """Which samples have a nearer training image in the whole set than in their predicted class, among
-    the images ``model`` (``zoo.open(id)``) saw."""
-    same = model.judge(samples, k=1, scope="same class")
-    whole = model.judge(samples, k=1, scope="whole set")
-    return np.array([w.rmse < s.rmse - 1e-12 for s, w in zip(same, whole)])
-
-
+@check
 def check_closer_in_whole_set(answer, samples, model):
     """Exercise 2: the number of a sample whose nearest training image is closer in the whole set than in
     the class the classifier predicts (the same-class search missed it)."""
@@ -96,10 +90,9 @@ def check_closer_in_whole_set(answer, samples, model):
         return value
     if value >= len(samples):
         return feedback(False, "", f"There are only {len(samples)} samples, numbered 0 to {len(samples) - 1}.")
-    closer = closer_in_whole_set(samples, model)
-    if closer[value]:
-        (same,) = model.judge(samples[value], k=1, scope="same class")
-        (whole,) = model.judge(samples[value], k=1, scope="whole set")
+    (same,) = model.judge(samples[value], k=1, scope="same class")
+    (whole,) = model.judge(samples[value], k=1, scope="whole set")
+    if whole.rmse < same.rmse - 1e-12:
         its_class = data.DATASETS[whole.dataset][1][whole.neighbours.labels[0, 0]]
         return feedback(
             True,
@@ -113,8 +106,12 @@ def check_closer_in_whole_set(answer, samples, model):
         f"For sample {value} both searches find the same nearest image. Compare same_result.rmse[:, 0] with "
         "whole_result.rmse[:, 0] for every sample, or move the widget's slider with 'whole set' selected."
     )
-    if not closer.any():
+    # how many qualify (never which): a search of both scopes for every sample
+    same_all = model.judge(samples, k=1, scope="same class")
+    whole_all = model.judge(samples, k=1, scope="whole set")
+    qualify = sum(w.rmse < s.rmse - 1e-12 for s, w in zip(same_all, whole_all))
+    if not qualify:
         hint += " (Among these samples there is none: draw more samples and try again.)"
     elif len(samples) > 8:
-        hint += f" ({np.count_nonzero(closer)} of the {len(samples)} samples qualify.)"
+        hint += f" ({qualify} of the {len(samples)} samples qualify.)"
     return feedback(False, "", hint)

@@ -1,9 +1,9 @@
-"""Checks for lesson 06 (copies, copyright and evidence). Each returns a ``Feedback``; none raises."""
+"""Checks for lesson 06 (copies, copyright and evidence). Each returns a ``Feedback`` (``@check``)."""
 
 import numpy as np
 
-from memlab.teaching.exercises import Feedback, feedback
-from memlab.teaching.exercises.answers import BLANK
+from memlab.teaching.exercises import Feedback, check, feedback
+from memlab.teaching.exercises.answers import BLANK, digest
 
 # Exercise 1: which measurement answers which question? Each question is a case with numbers to reason
 # about, not a definition to match word for word (tests/notebooks/test_lessons_04_06.py checks that matching words
@@ -18,7 +18,13 @@ QUESTIONS = {
     "D": "A newspaper reports that 8 % of a model's images fall under the demo's 0.006. Is that more than "
     "chance resemblance would give?",
 }
-ANSWERS = {"A": "perfect_copy", "B": "nearest_ratio", "C": "calibrated_distance", "D": "natural baseline"}
+# The right choice for each question, kept only as a hash (answers.digest): reading this file does not answer it.
+ANSWER_DIGESTS = {
+    "A": "00409fd31bd9c45a3749477852816eeee5225da499fbfb4131e9601814f901cc",
+    "B": "68d77a573cf86a6fdd0348299f77dbd36f23a38665ac45f9f7ec5f0723ddb216",
+    "C": "692c4c01c93cd046b7545a2074923394b7390d8444731544755d2cb09f416706",
+    "D": "6cc4771e18a133914c9d30c2904f0425c953fae23b4e2c0b15c1b3738c2e834c",
+}
 CHOICES = ("perfect_copy", "near_copy", "nearest_ratio", "calibrated_distance", "natural baseline")
 WHY = {
     "perfect_copy": "a fixed distance so small (under 3.7 grey levels of RMSE) that nothing but a copy gets there",
@@ -29,6 +35,7 @@ WHY = {
 }
 
 
+@check
 def check_which_criterion(answer):
     """Exercise 1: ``{"A": choice, ...}`` for the four questions of ``QUESTIONS``; choices in ``CHOICES``."""
     if answer is None or answer is Ellipsis:
@@ -41,7 +48,7 @@ def check_which_criterion(answer):
     unknown = [f"{q}: {answer[q]!r}" for q in QUESTIONS if answer[q] not in CHOICES]
     if unknown:
         return feedback(False, "", f"Pick each answer from {', '.join(CHOICES)} ({'; '.join(unknown)}).")
-    wrong = [q for q in QUESTIONS if answer[q] != ANSWERS[q]]
+    wrong = [q for q in QUESTIONS if digest(f"lesson06 question {q}", answer[q]) != ANSWER_DIGESTS[q]]
     if not wrong:
         return feedback(
             True, "Each measurement answers its own question, and only the baseline tells resemblance from copying.", ""
@@ -55,11 +62,7 @@ def check_which_criterion(answer):
     )
 
 
-def near_copy_excess(curve: dict) -> dict:
-    """Per training-set size: share of samples called near copies minus the share of unseen test images."""
-    return {row["training_images"]: row["samples"]["near_copy"] - row["baseline"]["near_copy"] for row in curve["rows"]}
-
-
+@check
 def check_excess(answer, curve: dict):
     """Exercise 2: ``{training images: near-copy share of samples - near-copy share of unseen images}``
     for every row of ``curve`` (the result of ``memlab.analyses.audit.curve``), shares on 0..1."""
@@ -67,7 +70,9 @@ def check_excess(answer, curve: dict):
         return BLANK
     if not isinstance(answer, dict):
         return Feedback(False, f"Give a dict {{training images: excess}}, got {type(answer).__name__}.")
-    expected = near_copy_excess(curve)
+    expected = {
+        row["training_images"]: row["samples"]["near_copy"] - row["baseline"]["near_copy"] for row in curve["rows"]
+    }
     missing = sorted(set(expected) - set(answer))
     if missing:
         return feedback(
@@ -101,5 +106,5 @@ def check_excess(answer, curve: dict):
     return feedback(
         False,
         "",
-        "For each row: row['samples']['near_copy'] - row['baseline']['near_copy'], keyed by row['training_images'].",
+        "Not the excess yet. Check one row by hand: which two shares does the excess compare, and which comes first?",
     )

@@ -1,83 +1,97 @@
-"""Checks for lesson 07 (what a model remembers without copying). Each returns a ``Feedback``; none raises."""
+"""Checks for lesson 07 (what a model remembers without copying). Each returns a ``Feedback`` (``@check``)."""
 
 import numpy as np
 
-from memlab.analyses.roc import roc
-from memlab.teaching.exercises import Feedback, feedback
+from memlab.teaching.exercises import Feedback, check, feedback
 from memlab.teaching.exercises.answers import BLANK, as_number
 
 
-def tpr_at_one_percent(member_scores, non_member_scores) -> float:
-    """The share of members whose score is at most the k-th smallest non-member score, k = 1 % of the
-    non-members (the threshold that calls 1 % of them 'member'; at least one)."""
-    others = np.sort(np.asarray(non_member_scores, float))
-    threshold = others[max(int(0.01 * len(others)), 1) - 1]
-    return float((np.asarray(member_scores, float) <= threshold).mean())
-
-
+@check
 def check_tpr(answer, result):
-    """Exercise 1: the TPR at 1 % FPR of ``result`` (a ``memlab.analyses.membership.Membership``), on 0..1."""
+    """Exercise 1: the TPR at 1 % FPR of ``result`` (a ``memlab.analyses.membership.Membership``), on 0..1:
+    the share of members scoring at most the k-th smallest non-member score, k = 1 % of the non-members
+    (at least 1)."""
     value = as_number(answer)
     if isinstance(value, Feedback):
         return value
-    members, others = result.scores("members"), result.scores("non_members")
-    truth = tpr_at_one_percent(members, others)
-    # memlab.analyses.roc's figure may also count members between that threshold and the next non-member: both right
-    if abs(value - truth) < 1e-9 or abs(value - roc(members, others).tpr_at(0.01)) < 1e-9:
-        auc = result.roc().auc
+    members, others = np.asarray(result.scores("members"), float), np.sort(result.scores("non_members"))
+    k = max(int(0.01 * len(others)), 1)
+
+    def share_at(position):  # the share of members at or below the non-member score at ``position``
+        return float((members <= others[position]).mean())
+
+    if abs(value - share_at(k - 1)) < 1e-9:
         return feedback(
             True,
-            f"TPR {truth:.1%} at 1 % FPR, while the AUC is {auc:.3f}. A high AUC can hide an "
-            "attack that catches almost nobody with confidence.",
+            f"TPR {value:.1%} at {k / len(others):.1%} FPR ({k} of {len(others)} unseen images accused), while "
+            f"the AUC is {result.roc().auc:.3f}. A high AUC can hide an attack that catches almost nobody with "
+            "confidence.",
             "",
         )
-    if abs(value - 100 * truth) < 1e-6:
+    if abs(value - 100 * share_at(k - 1)) < 1e-6:
         return feedback(False, "", "That looks like a percentage: give a share between 0 and 1.")
-    threshold = np.sort(others)[max(int(0.01 * len(others)), 1) - 1]
-    if abs(value - float((others <= threshold).mean())) < 1e-9:
+    if k < len(others) and abs(value - share_at(k)) < 1e-9:
+        return feedback(
+            False,
+            "",
+            f"Your threshold accuses {k + 1} of the {len(others)} non-members, one more than 1 % of them "
+            "allows. Which position in the sorted array holds the k-th smallest, when positions count from 0?",
+        )
+    if abs(value - float((others <= others[k - 1]).mean())) < 1e-9:
         return feedback(False, "", "That is the false positive rate of your threshold; count the *members* below it.")
-    if abs(value - float((members >= threshold).mean())) < 1e-9:
+    if abs(value - float((members >= others[k - 1]).mean())) < 1e-9:
         return feedback(False, "", "Lower loss means 'member': count members whose score is at most the threshold.")
     return feedback(
         False,
         "",
-        f"Not {value:.4g}. Sort the non-members' scores, take the threshold that calls 1 % of "
-        "them 'member' (the k-th smallest, k = 1 % of their number), and count the share of "
-        "members at or below it.",
+        f"Not {value:.4g}. Print your threshold and how many non-members lie at or below it: it should be 1 % "
+        "of them (at least one). Then count members, not non-members.",
     )
 
 
-def check_stores_without_copying(answer, summary: dict):
-    """Exercise 2: ``{"copies": bool, "members_told_apart": bool}`` for the 3 000-image model, read from
-    ``summary`` (its near-copy excess over the baseline, and its membership AUC's 95 % interval)."""
+@check
+def check_stores_without_copying(answer, extracted, result):
+    """Exercise 2: ``{"near_copy_excess": ..., "auc": ...}`` for one model: the share of its samples that are
+    near copies minus the share of unseen test images that are (``extracted``, a
+    ``memlab.analyses.extraction`` result), and the AUC computed by hand from ``result``'s scores (the chance
+    that a member's loss is below a non-member's)."""
     if answer is None or answer is Ellipsis:
         return BLANK
-    if not isinstance(answer, dict) or set(answer) != {"copies", "members_told_apart"}:
-        return Feedback(False, "Give a dict {'copies': True or False, 'members_told_apart': True or False}.")
-    if any(v is Ellipsis for v in answer.values()):
-        return BLANK
-    if any(not isinstance(v, (bool, np.bool_)) for v in answer.values()):
-        return Feedback(False, "Each value should be True or False.")
-    copies = summary["near_copy"] > summary["near_copy_baseline"]
-    told_apart = summary["auc_interval"][0] > 0.5
-    if answer["copies"] == copies and answer["members_told_apart"] == told_apart:
+    if not isinstance(answer, dict) or set(answer) != {"near_copy_excess", "auc"}:
+        return Feedback(False, "Give a dict {'near_copy_excess': a number, 'auc': a number}.")
+    given = {key: as_number(value) for key, value in answer.items()}
+    for value in given.values():
+        if isinstance(value, Feedback):
+            return value
+    excess = extracted.copy_shares["near_copy_share"] - extracted.baseline_copy_shares["near_copy_share"]
+    roc = result.roc()
+    excess_right, auc_right = abs(given["near_copy_excess"] - excess) < 1e-9, abs(given["auc"] - roc.auc) < 1e-6
+    if excess_right and auc_right:
+        low, high = result.summary(reps=200)["plain"]["interval_95"]["auc"]
+        copies = "more" if excess > 0 else "no more"
         return feedback(
             True,
-            "Its samples are no closer to the training set than unseen images are (no copies), "
-            "yet its losses tell members from unseen images better than a coin: it stores "
-            "something about each training image without reproducing it.",
+            f"Excess {excess:+.1%}: its samples are {copies} near copies than unseen images are. AUC "
+            f"{roc.auc:.3f} (95 % interval {low:.3f}–{high:.3f}): "
+            + ("above a coin's 0.5, so its members are told apart. " if low > 0.5 else "not surely above 0.5. ")
+            + "Copying and storing are two questions, and each needs its own test.",
             "",
         )
-    if answer["copies"] != copies:
+    if not excess_right:
+        if abs(given["near_copy_excess"] + excess) < 1e-9:
+            return feedback(False, "", "The excess has its sign flipped: the samples' share comes first.")
+        if abs(given["near_copy_excess"] - 100 * excess) < 1e-6:
+            return feedback(False, "", "That excess looks like percentage points: keep shares between 0 and 1.")
         return feedback(
-            False,
-            "",
-            f"Copies: compare the samples' near-copy share ({summary['near_copy']:.1%}) with "
-            f"the unseen images' ({summary['near_copy_baseline']:.1%}).",
+            False, "", "The excess compares two near-copy shares: the samples' and the unseen images'. Which two?"
         )
+    if abs(given["auc"] - (1 - roc.auc)) < 1e-6:
+        return feedback(False, "", "Your AUC is upside down: lower loss means 'member'.")
+    if abs(given["auc"] - roc.auc) < 6e-4:
+        return feedback(False, "", "That is the table's AUC, rounded: compute it from the two arrays of scores.")
     return feedback(
         False,
         "",
-        f"Members told apart: does the AUC's 95 % interval "
-        f"({summary['auc_interval'][0]:.3f}-{summary['auc_interval'][1]:.3f}) lie above 0.5?",
+        "Not the AUC yet. Step 2 defines it as a chance over pairs: one member and one non-member. "
+        "Over how many pairs is the share taken?",
     )
