@@ -9,7 +9,7 @@
 
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.ticker import NullFormatter
+from matplotlib.ticker import FormatStrFormatter, LogLocator, NullFormatter
 
 from memlab.models.registry import get_spec
 
@@ -45,11 +45,18 @@ def losses_and_roc(result, threshold: float, calibrated: bool = False) -> Figure
     left.axvspan(bins[0], threshold, color="black", alpha=0.07)
     if positive:
         left.set_xscale("log")
+        # often about a decade wide: label 1, 2 and 5 of each decade (only 1 over many decades), plainly, and
+        # no minor tick labels (they collide)
+        narrow = np.log10(bins[-1] / bins[0]) < 1.5
+        left.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0) if narrow else (1.0,)))
+        left.xaxis.set_major_formatter(FormatStrFormatter("%g"))
+        left.xaxis.set_minor_formatter(NullFormatter())
     what = f"loss minus {result.reference_id}'s loss" if calibrated else "denoising loss"
     left.set_xlabel(f"{what} at t = {result.t}" + (" (log axis)" if positive else "") + "; lower = 'member'")
     left.set_ylabel("number of images")
     left.set_title(f"{result.model_id}: left of the threshold is called 'member'", fontsize=10)
-    left.legend(fontsize=8)
+    left.set_ylim(0, left.get_ylim()[1] * 1.4)  # headroom: the legend sits above the bars, never over them
+    left.legend(fontsize=8, loc="upper right")
     right.plot(curve.fpr, curve.tpr, color=MEMBER, label=f"ROC (AUC {curve.auc:.3f})")
     right.plot([0, 1], [0, 1], color=NON_MEMBER, linestyle="--", label="a coin (AUC 0.5)")
     right.plot([fpr], [tpr], "o", color="black", markersize=9, label=f"threshold: TPR {tpr:.0%}, FPR {fpr:.0%}")
@@ -65,15 +72,20 @@ def losses_and_roc(result, threshold: float, calibrated: bool = False) -> Figure
 
 def roc_curves(results: list, calibrated: bool = False) -> Figure:
     """ROC curves of several models on log-log axes (low false positive rates made visible)."""
-    figure = Figure(figsize=(6.4, 4.6))
+    figure = Figure(figsize=(6.4, 5.6), layout="constrained")
     ax = figure.subplots()
     floor = 1 / max(len(r.rows["non_members"]) for r in results)
-    for r in results:
+    # curves that coincide (two models caught completely) stay visible: the first drawn is the widest,
+    # each later one thinner and dashed differently, so a curve under another shows at its edges
+    styles = ["-", "--", "-.", ":"]
+    for i, r in enumerate(results):
         curve = r.roc(calibrated and bool(r.ref_loss))
         ax.plot(
             np.maximum(curve.fpr, floor / 2),
             np.maximum(curve.tpr, floor / 2),
             drawstyle="steps-post",
+            linestyle=styles[i % len(styles)],
+            linewidth=max(4.5 - 1.2 * i, 1.5),
             label=f"{get_spec(r.model_id).train_size:,} images: AUC {curve.auc:.3f}, "
             f"TPR {curve.tpr_at(0.01):.1%} at 1 % FPR",
         )
@@ -85,7 +97,7 @@ def roc_curves(results: list, calibrated: bool = False) -> Figure:
     ax.set_xlabel("false positive rate (log axis)")
     ax.set_ylabel("true positive rate (log axis)")
     ax.set_title("Membership inference by denoising loss" + (" (calibrated)" if calibrated else ""), fontsize=10)
-    ax.legend(fontsize=7, loc="lower right")
+    figure.legend(loc="outside lower center", fontsize=8, frameon=False)  # under the plot, never over a curve
     return figure
 
 
@@ -94,16 +106,17 @@ def leakage_curve(rows: list) -> Figure:
     training-set size. ``rows``: dicts with ``training_images``, ``perfect_copy``, ``near_copy``,
     ``near_copy_baseline``, ``auc``, ``tpr_at_0.01_fpr`` (and optional ``calibrated_...`` keys)."""
     sizes = [r["training_images"] for r in rows]
-    figure = Figure(figsize=(8, 4.4))
+    figure = Figure(figsize=(8, 5.4), layout="constrained")
     ax = figure.subplots()
     ax.plot(sizes, [r["perfect_copy"] for r in rows], "s-", color="#7a1020", label="samples: perfect copies")
     ax.plot(sizes, [r["near_copy"] for r in rows], "s-", color="#e07000", label="samples: near copies")
     ax.plot(
         sizes,
         [r["near_copy_baseline"] for r in rows],
-        "s:",
+        "x:",
         color="#e07000",
-        alpha=0.6,
+        markersize=8,
+        linewidth=1.8,
         label="unseen test images: 'near copies' (baseline)",
     )
     ax.plot(
@@ -125,11 +138,11 @@ def leakage_curve(rows: list) -> Figure:
             label="membership, calibrated by the 60 000-image model: 2 x AUC - 1",
         )
     ax.set_xscale("log")
-    ax.set_ylim(-0.05, 1.05)
+    ax.set_ylim(-0.1, 1.05)  # a share of 0 sits above the x-axis, visible
     ax.set_xlabel("training images (log axis)")
     ax.set_ylabel("share of samples / leakage (0..1)")
     ax.set_title("Copying stops around 1 000 training images; membership leakage does not", fontsize=10)
-    ax.legend(fontsize=7, loc="center left")
+    figure.legend(loc="outside lower center", fontsize=8, frameon=False, ncol=2)  # under the plot, never over a line
     return figure
 
 

@@ -41,9 +41,9 @@ CRITERIA = ("perfect_copy", "near_copy", "nearest_ratio", "calibrated_distance")
 DESCRIPTIONS = {
     "perfect_copy": "article-scale RMSE < 0.0009 (the original demo)",
     "near_copy": "article-scale RMSE < 0.006 (the original demo)",
-    "nearest_ratio": "nearest / second-nearest l2 < 1/3 (Yoon et al. 2023; Gu et al. 2023)",
-    "calibrated_distance": f"l2 to nearest / ({CARLINI_ALPHA} x mean l2 to the {CARLINI_NEIGHBOURS} nearest) "
-    f"< {CARLINI_THRESHOLD:g} (after Carlini et al. 2023)",
+    "nearest_ratio": "distance to nearest / to second nearest < 1/3 (Yoon et al. 2023; Gu et al. 2023)",
+    "calibrated_distance": f"distance to nearest / ({CARLINI_ALPHA} x mean distance to the {CARLINI_NEIGHBOURS} "
+    f"nearest) < {CARLINI_THRESHOLD:g} (after Carlini et al. 2023)",
 }
 
 

@@ -55,29 +55,43 @@ class FakeResult:
 
         return roc(self.members, self.others)
 
+    def summary(self, reps=200):
+        auc = self.roc().auc
+        return {"plain": {"interval_95": {"auc": [auc - 0.05, auc + 0.05]}}}
+
 
 def test_lesson07_tpr_check_gives_hints():
     rng = np.random.default_rng(0)
     r = FakeResult(rng.normal(0, 1, 300), rng.normal(1, 1, 300))
-    truth = lesson07.tpr_at_one_percent(r.members, r.others)
+    ordered = np.sort(r.others)  # k = 3: the threshold is the 3rd smallest, ordered[2]
+    truth = float((r.members <= ordered[2]).mean())
     assert lesson07.check_tpr(truth, r).correct
+    off_by_one = lesson07.check_tpr(float((r.members <= ordered[3]).mean()), r)  # sort(others)[k]
+    assert not off_by_one.correct and "accuses 4 of the 300" in str(off_by_one)
+    assert not lesson07.check_tpr(r.roc().tpr_at(0.01), r).correct  # the same off-by-one, as the legend counts
     assert "percentage" in str(lesson07.check_tpr(100 * truth, r))
-    threshold = np.sort(r.others)[2]
-    assert "false positive rate" in str(lesson07.check_tpr(float((r.others <= threshold).mean()), r))
+    assert "false positive rate" in str(lesson07.check_tpr(float((r.others <= ordered[2]).mean()), r))
     assert "`...`" in str(lesson07.check_tpr(..., r))
     assert not lesson07.check_tpr(0.5, r).correct
 
 
+class FakeExtraction:
+    copy_shares = {"near_copy_share": 0.05}
+    baseline_copy_shares = {"near_copy_share": 0.08}
+
+
 def test_lesson07_copies_or_traces_check():
-    facts = {"near_copy": 0.05, "near_copy_baseline": 0.08, "auc_interval": [0.68, 0.74]}
-    assert lesson07.check_stores_without_copying({"copies": False, "members_told_apart": True}, facts).correct
-    assert "near-copy share" in str(
-        lesson07.check_stores_without_copying({"copies": True, "members_told_apart": True}, facts)
-    )
-    assert "interval" in str(
-        lesson07.check_stores_without_copying({"copies": False, "members_told_apart": False}, facts)
-    )
-    assert "`...`" in str(lesson07.check_stores_without_copying({"copies": ..., "members_told_apart": True}, facts))
-    assert "True or False" in str(
-        lesson07.check_stores_without_copying({"copies": "no", "members_told_apart": True}, facts)
-    )
+    rng = np.random.default_rng(1)
+    r, e = FakeResult(rng.normal(0, 1, 200), rng.normal(0.8, 1, 200)), FakeExtraction()
+    auc = float((r.members[:, None] < r.others[None, :]).mean())  # Step 2's definition, over all pairs
+    right = lesson07.check_stores_without_copying({"near_copy_excess": 0.05 - 0.08, "auc": auc}, e, r)
+    assert right.correct and "no more near copies" in str(right) and "told apart" in str(right)
+    flipped = lesson07.check_stores_without_copying({"near_copy_excess": 0.03, "auc": auc}, e, r)
+    assert "sign flipped" in str(flipped)
+    upside_down = lesson07.check_stores_without_copying({"near_copy_excess": -0.03, "auc": 1 - auc}, e, r)
+    assert "upside down" in str(upside_down)
+    rounded = lesson07.check_stores_without_copying({"near_copy_excess": -0.03, "auc": round(auc, 3)}, e, r)
+    assert not rounded.correct and "rounded" in str(rounded), "the table's rounded AUC is a lookup, not the exercise"
+    assert "`...`" in str(lesson07.check_stores_without_copying(..., e, r))
+    assert "`...`" in str(lesson07.check_stores_without_copying({"near_copy_excess": ..., "auc": auc}, e, r))
+    assert "a number" in str(lesson07.check_stores_without_copying({"copies": False}, e, r))

@@ -18,6 +18,30 @@ from notebook_runner import run_notebook  # noqa: E402
 
 
 # ---- lesson 01: the verdict is a cut-off on a distance ---------------------------------------------
+# ---- the exercises' answers: the tests compute them; the checks (memlab.teaching.exercises) must not ------
+def first_non_perfect_sigma(image, seed: int = 0) -> int:
+    """Lesson 01, exercise 2: the smallest whole sigma at which ``image`` plus noise is no perfect copy."""
+    return next(
+        s
+        for s in range(81)
+        if metrics.verdict(metrics.rmse_article(image, add_grey_noise(image, s, seed))[0]) != "perfect copy"
+    )
+
+
+def half_signal_step() -> int:
+    """Lesson 02, exercise 2: the first t at which sqrt(alpha-bar_t) falls below 0.5."""
+    return int(np.argmax(np.sqrt(NoiseSchedule().alphas_cumprod) < 0.5))
+
+
+def settle_distances(model, seed: int = 0) -> dict:
+    """Lesson 03, exercise 2: RMSE of the DDIM image at each step choice to the 50-step image."""
+    reference = model.sample(1, seed, steps=50, sampler="ddim")
+    return {
+        n: float(metrics.rmse(model.sample(1, seed, steps=n, sampler="ddim"), reference)[0])
+        for n in lesson03.STEP_CHOICES
+    }
+
+
 def test_01_verdict_changes_with_noise_in_order():
     verdicts = run_notebook("01-data-and-the-question").value("verdicts")
     order = [verdicts[s] for s in sorted(verdicts, key=int)]
@@ -43,13 +67,13 @@ def test_01_checks_hint_at_the_usual_mistakes(mnist):
     right = float(metrics.rmse_article(a, b)[0])
     assert lesson01.check_rmse_article(right, a, b).correct
     unit = lesson01.check_rmse_article(float(metrics.rmse(a, b)[0]), a, b)
-    assert not unit.correct and "255 / 4095" in unit.message
+    assert not unit.correct and "0–1 scale" in unit.message
     wrapped = lesson01.check_rmse_article(np.sqrt(np.mean((a - b) ** 2)) / 4095, a, b)  # uint8 wraps around
     assert not wrapped.correct and "wraps around" in wrapped.message
     for junk in (..., None, "0.02", [1, 2]):
         said = lesson01.check_rmse_article(junk, a, b)
         assert not said.correct and said.message
-    truth = lesson01.first_non_perfect_sigma(a)
+    truth = first_non_perfect_sigma(a)
     assert metrics.verdict(metrics.rmse_article(a, add_grey_noise(a, truth))[0]) != "perfect copy"
     assert metrics.verdict(metrics.rmse_article(a, add_grey_noise(a, truth - 1))[0]) == "perfect copy"
     assert lesson01.check_first_non_perfect_sigma(truth, a).correct
@@ -95,13 +119,15 @@ def test_02_checks_hint_at_the_usual_mistakes():
     abar, alpha = schedule.alphas_cumprod[300], schedule.alphas[300]
     assert lesson02.check_forward(np.sqrt(abar) * x0 + np.sqrt(1 - abar) * noise, x0, noise, 300).correct
     one_step = lesson02.check_forward(np.sqrt(alpha) * x0 + np.sqrt(1 - alpha) * noise, x0, noise, 300)
-    assert not one_step.correct and "alphas_cumprod" in one_step.message
+    assert not one_step.correct and "alpha-bar_t" in one_step.message
     assert "shape" in lesson02.check_forward(torch.zeros(3, 3), x0, noise, 300).message
-    truth = lesson02.half_signal_step()
+    truth = half_signal_step()
     assert np.sqrt(schedule.alphas_cumprod[truth]) < 0.5 <= np.sqrt(schedule.alphas_cumprod[truth - 1])
     assert lesson02.check_half_signal(truth).correct
     wrong = lesson02.check_half_signal(int(np.argmax(schedule.alphas_cumprod < 0.5)))
-    assert not wrong.correct and "square root" in wrong.message
+    assert not wrong.correct and "alpha-bar_t itself" in wrong.message
+    assert "earlier" in lesson02.check_half_signal(truth + 1).message
+    assert "look later" in lesson02.check_half_signal(truth - 1).message
 
 
 # ---- lesson 03: reverse diffusion ----------------------------------------------------------------------
@@ -143,7 +169,7 @@ def test_03_fewest_steps_check_measures_for_itself():
     from memlab import zoo
 
     model = zoo.open("mnist-diffusion-60000")
-    distances = lesson03.settle_distances(model, seed=0)
+    distances = settle_distances(model, seed=0)
     settled = [s for s, d in distances.items() if d < lesson03.SETTLED_RMSE]
     assert settled and settled[0] != max(lesson03.STEP_CHOICES), "the answer should not be 'the most steps'"
     assert lesson03.check_fewest_steps(settled[0], model).correct
@@ -163,7 +189,7 @@ def markdown_after(lesson, code_marker: str) -> str:
 def test_01_each_exercise_answer_is_a_value_the_slider_reaches():
     lesson = run_notebook("01-data-and-the-question")
     low, high, step = lesson.value("[slider.sigma.min, slider.sigma.max, slider.sigma.step]")
-    answer = lesson01.first_non_perfect_sigma(np.array(lesson.value("a.tolist()"), dtype=np.uint8))
+    answer = first_non_perfect_sigma(np.array(lesson.value("a.tolist()"), dtype=np.uint8))
     assert answer == 5
     assert low <= answer <= high and (answer - low) % step == 0, f"σ = {answer} is not on the slider ({step=})"
 
@@ -193,7 +219,7 @@ def test_02_one_image_figure_shows_the_image_the_model_was_trained_on():
 def test_02_each_exercise_answer_is_a_value_the_slider_reaches():
     lesson = run_notebook("02-training")
     low, high, step = lesson.value("[forward.t.min, forward.t.max, forward.t.step]")
-    answer = lesson02.half_signal_step()
+    answer = half_signal_step()
     assert answer == 368 and low <= answer <= high and (answer - low) % step == 0, (answer, step)
     lesson.value(f"setattr(forward.t, 'value', {answer})")
     assert lesson.value("forward.t.value") == answer and f"t = {answer}" in lesson.value("forward.sentence")

@@ -15,6 +15,7 @@ import pytest
 from memlab import zoo
 from memlab.data import datasets as data
 from memlab.judging import metrics
+from memlab.teaching import court_cases, law_table
 from memlab.teaching.exercises import lesson04, lesson05, lesson06
 
 pytest.importorskip("nbclient")
@@ -25,6 +26,16 @@ NOTEBOOK_06 = NOTEBOOKS / "06-copies-copyright-and-evidence.ipynb"
 
 def said(feedback) -> str:
     return str(feedback)
+
+
+# Lesson 06, exercise 1: the right choices (the check keeps only their hashes; the tests may know them)
+ANSWERS_06 = {"A": "perfect_copy", "B": "nearest_ratio", "C": "calibrated_distance", "D": "natural baseline"}
+
+
+def closer_in_whole_set(samples, model) -> np.ndarray:
+    """Lesson 04, exercise 2: which samples have a nearer training image in the whole set than in their class."""
+    same, whole = model.judge(samples, k=1, scope="same class"), model.judge(samples, k=1, scope="whole set")
+    return np.array([w.rmse < s.rmse - 1e-12 for s, w in zip(same, whole)])
 
 
 # ---- lesson 04: nearest-neighbour search -------------------------------------------------------
@@ -64,7 +75,9 @@ def test_lesson04_checks_give_hints():
     best, position = int(seen[np.argmin(d)]), int(np.argmin(d))
     assert lesson04.check_nearest_index(best, query, seen).correct
     assert "position in `seen`" in said(lesson04.check_nearest_index(position, query, seen))
-    assert "np.argmin" in said(lesson04.check_nearest_index(int(seen[np.argmax(d)]), query, seen))
+    assert "farthest" in said(lesson04.check_nearest_index(int(seen[np.argmax(d)]), query, seen))
+    second = int(seen[np.argsort(d)[1]])
+    assert "ranks 2 of 300" in said(lesson04.check_nearest_index(second, query, seen))
     assert "not among" in said(lesson04.check_nearest_index(5, query, seen))
     assert "`...`" in said(lesson04.check_nearest_index(..., query, seen))
     assert "one number" in said(lesson04.check_nearest_index("seven", query, seen))
@@ -77,7 +90,7 @@ def test_lesson04_checks_give_hints():
 
 def test_lesson04_closer_in_whole_set_check():
     images = data.load("mnist", "test").images[:40]
-    closer = lesson04.closer_in_whole_set(images, zoo.open("mnist-diffusion-300"))
+    closer = closer_in_whole_set(images, zoo.open("mnist-diffusion-300"))
     assert closer.any() and not closer.all()
     right, wrong = int(np.flatnonzero(closer)[0]), int(np.flatnonzero(~closer)[0])
     assert lesson04.check_closer_in_whole_set(right, images, zoo.open("mnist-diffusion-300")).correct
@@ -123,9 +136,14 @@ def test_lesson05_checks_give_hints():
     assert "percentage" in said(lesson05.check_ratio_share(100 * share, rmse))
     assert "upside down" in said(lesson05.check_ratio_share(float((rmse[:, 1] / rmse[:, 0] < 1 / 3).mean()), rmse))
     assert "count" in said(lesson05.check_ratio_share(float((rmse[:, 0] / rmse[:, 1] < 1 / 3).sum()), rmse))
+    assert "by hand" in said(lesson05.check_ratio_share(0.5, rmse))
 
     unseen = np.random.default_rng(1).uniform(0.004, 0.02, 2000)
     assert lesson05.check_calibrated_threshold(np.quantile(unseen, 0.01), unseen).correct
+    best = np.sort(unseen)[20]  # the largest threshold flagging at most 1 % (20 of 2000 lie below it)
+    assert lesson05.check_calibrated_threshold(0.91 * best, unseen).correct
+    assert not lesson05.check_calibrated_threshold(0.89 * best, unseen).correct
+    assert not lesson05.check_calibrated_threshold(1.001 * best, unseen).correct
     assert "more than 1 %" in said(lesson05.check_calibrated_threshold(0.006, unseen))
     assert "go higher" in said(lesson05.check_calibrated_threshold(0.001, unseen))
     assert "0-1 scale" in said(lesson05.check_calibrated_threshold(0.1, unseen))
@@ -151,12 +169,12 @@ def test_lesson06_training_size_widget_moves():
         "(setattr(explorer.size, 'value', '300'), [explorer.size.value, explorer.sentence,"
         " explorer.shares()['near_copy']])[1]"
     )
-    assert first[0] == "1" and "100%" in first[1]
+    assert first[0] == "1" and "100\u00a0%" in first[1]
     assert moved[1] != first[1] and moved[2][0] > moved[2][1]  # more samples than unseen images flagged
 
 
 def test_lesson06_checks_give_hints():
-    right = dict(lesson06.ANSWERS)
+    right = dict(ANSWERS_06)
     assert lesson06.check_which_criterion(right).correct
     swapped = {**right, "B": "calibrated_distance", "C": "nearest_ratio"}
     assert "2 of 4" in said(lesson06.check_which_criterion(swapped)) and "Question B" in said(
@@ -177,6 +195,7 @@ def test_lesson06_checks_give_hints():
     assert "percentage points" in said(lesson06.check_excess({1: 100.0, 60000: -2.0}, curve))
     assert "missing" in said(lesson06.check_excess({1: 1.0}, curve))
     assert "samples' share alone" in said(lesson06.check_excess({1: 1.0, 60000: 0.09}, curve))
+    assert "which comes first" in said(lesson06.check_excess({1: 0.5, 60000: 0.5}, curve))
 
 
 # ---- issue 24: what a teacher would have been embarrassed by ----------------------------------------
@@ -218,14 +237,14 @@ def test_lesson05_exercise2_answer_is_a_value_the_threshold_slider_reaches():
     reachable = 10 ** np.arange(low, high + step / 2, step)  # a FloatLogSlider moves in log10 steps
     unseen, samples = (np.array(v) for v in lesson.value("[unseen.tolist(), samples.tolist()]"))
     accepted = [v for v in reachable if lesson05.check_calibrated_threshold(float(v), unseen, samples).correct]
-    assert accepted, f"no slider value passes the check (best {lesson05.calibrated_threshold(unseen):.5f})"
+    assert accepted, f"no slider value passes the check (best {np.sort(unseen)[int(0.01 * len(unseen))]:.5f})"
 
 
 def test_lesson06_training_size_widget_calls_perfect_copies_perfect():
     lesson = run_notebook("06-copies-copyright-and-evidence")
     lesson.value("setattr(explorer.size, 'value', '1')")
     sentence = lesson.value("explorer.sentence")
-    assert "100% of the samples are perfect copies" in sentence, sentence
+    assert "100\u00a0% of the samples are perfect copies" in sentence, sentence
 
 
 def test_lesson06_own_image_panel_has_a_static_view():
@@ -265,14 +284,14 @@ def word_matching_score() -> int:
         }
         best = max(overlap.values())
         picked = [c for c, n in overlap.items() if n == best]
-        right += picked == [lesson06.ANSWERS[key]]
+        right += picked == [ANSWERS_06[key]]
     return right
 
 
 def test_lesson06_exercise1_is_not_solved_by_matching_words():
     assert word_matching_score() <= 1
     for key, question in lesson06.QUESTIONS.items():
-        given_away = [w for w in DEFINING_WORDS[lesson06.ANSWERS[key]] if w in question.lower()]
+        given_away = [w for w in DEFINING_WORDS[ANSWERS_06[key]] if w in question.lower()]
         assert not given_away, f"question {key} repeats the definition's words {given_away}"
     assert all(any(ch.isdigit() for ch in q) for q in lesson06.QUESTIONS.values()), (
         "each question is a case with numbers"
@@ -316,7 +335,8 @@ def test_lesson06_every_case_has_a_date_and_a_source():
         assert DATE.search(latest), f"{name}: its latest step has no date"
         assert LINK.search(source) and DATE.search(source), f"{name}: no dated source link"
     text = NOTEBOOK_06.read_text()
-    assert "as of 5 december 2026" in text.lower().replace("**", "") and "not legal advice" in text.lower()
+    as_of = f"as of {law_table.long_date(court_cases.AS_OF)}".lower()  # the table's date (tests/fast/test_law_table.py)
+    assert as_of in text.lower().replace("**", "") and "not legal advice" in text.lower()
     assert "94 exact and 109 near copies" in text and "arxiv.org/abs/2301.13188" in text
 
 

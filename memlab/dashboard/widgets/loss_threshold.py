@@ -6,6 +6,7 @@ import numpy as np
 
 from memlab.analyses.membership_plots import losses_and_roc, rates_at
 from memlab.dashboard.widgets.lesson_figure import FigureWidget
+from memlab.number_format import percent
 
 
 class LossThresholdExplorer(FigureWidget):
@@ -20,10 +21,24 @@ class LossThresholdExplorer(FigureWidget):
         self.results = results
         self.model = w.Dropdown(options=list(results), value=list(results)[0], description="model")
         self.calibrated = w.Checkbox(
-            value=False, description="calibrated by the 60 000-image model", disabled=not self._result().ref_loss
+            value=False,
+            description="calibrated by the 60 000-image model",
+            disabled=not self._result().ref_loss,
+            indent=False,
+            layout=w.Layout(width="auto"),  # the whole label, never cut
         )
+        # the slider's position is the share of all scores below the threshold; its readout shows that share
         self.position = w.FloatSlider(
-            value=0.5, min=0.0, max=1.0, step=0.01, description="threshold", readout=False, continuous_update=False
+            value=0.5,
+            min=0.0,
+            max=1.0,
+            step=0.01,
+            description="threshold: share of all losses below it",
+            readout=True,
+            readout_format=".0%",
+            continuous_update=False,
+            style={"description_width": "initial"},
+            layout=w.Layout(width="min(100%, 520px)"),
         )
         self.controls = [self.model, self.position, self.calibrated]
         self.model.observe(self._model_changed, names="value")
@@ -53,8 +68,8 @@ class LossThresholdExplorer(FigureWidget):
         threshold = self.threshold()
         tpr, fpr = self.rates()
         sentence = (
-            f"Calling every image with a score of at most {threshold:.4g} a member catches {tpr:.0%} of the "
-            f"{len(r.rows['members'])} training images (true positives) and wrongly accuses {fpr:.0%} of the "
+            f"Calling every image with a score of at most {threshold:.4g} a member catches {percent(tpr)} of the "
+            f"{len(r.rows['members'])} training images (true positives) and wrongly accuses {percent(fpr)} of the "
             f"{len(r.rows['non_members'])} unseen test images (false positives)."
         )
         return losses_and_roc(r, threshold, calibrated), sentence, None
