@@ -17,7 +17,8 @@ Where things live, bottom layer first: each folder imports only those before it,
 * ``teaching``: the lessons' computations, exercise checks, your own image, student versions, links;
 * ``dashboard``: the app and its widgets, the only folder that imports ipywidgets;
 * ``server``: the public Voila server: places, guarded websockets, kernels forked from one parent;
-* modules beside them: ``cli`` (the ``memlab`` command), ``errors``, ``memory``, ``private_folder``.
+* modules beside them: ``cli`` (the ``memlab`` command), ``errors``, ``memory``, ``private_folder``,
+  ``number_format`` ("60 000", "62 %": one way to write numbers everywhere).
 """
 
 import os

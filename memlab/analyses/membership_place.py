@@ -12,6 +12,7 @@ import numpy as np
 
 from memlab.analyses.membership import TIMESTEP, Membership, denoising_loss, membership, open_model
 from memlab.models.registry import get_spec
+from memlab.number_format import count, percent
 
 PANEL_IMAGES = 200  # members and non-members behind the dashboard's distributions
 
@@ -39,14 +40,14 @@ class Placement:
     def sentence(self) -> str:
         spec = get_spec(self.model_id)
         head = (
-            f"{spec.label} ({spec.train_size:,} training images) gives this picture a denoising loss of "
-            f"{self.score:.4f}; {self.unseen_lower:.0%} of {len(self.non_members)} unseen test images and "
-            f"{self.members_lower:.0%} of {len(self.members)} of its training images score as low or lower."
+            f"{spec.label} ({count(spec.train_size)} training images) gives this picture a denoising loss of "
+            f"{self.score:.4f}; {percent(self.unseen_lower)} of {len(self.non_members)} unseen test images and "
+            f"{percent(self.members_lower)} of {len(self.members)} of its training images score as low or lower."
         )
         if self.score <= self.threshold:
             return (
                 head + f" It is below the line only 1 % of unseen images reach: the test says 'in its training "
-                f"set' (right for {self.tpr_at_threshold:.0%} of the training images, wrong for 1 % of unseen ones)."
+                f"set' (right for {percent(self.tpr_at_threshold)} of the training images, wrong for 1 % of unseen ones)."
             )
         if self.auc < 0.6:
             return head + (

@@ -17,6 +17,7 @@ from memlab.data import datasets as data
 from memlab.data.datasets import DATASET_NAMES, check_dataset_name
 from memlab.data.disk_cache import fingerprint, load_or_compute, read_rows
 from memlab.judging.search import SKETCH_DIMS, SearchIndex
+from memlab.number_format import count
 
 
 @functools.cache
@@ -54,7 +55,7 @@ class TrainingSet:
     @property
     def words(self) -> str:
         """E.g. "the 300 MNIST training images of MNIST-diffusion-threeHundredImages"."""
-        pool = f"the {len(self):,} {DATASET_NAMES[self.dataset]} training images"
+        pool = f"the {count(len(self))} {DATASET_NAMES[self.dataset]} training images"
         return pool if self.owner is None else f"{pool} of {self.owner}"
 
     @functools.cached_property

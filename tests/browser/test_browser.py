@@ -30,7 +30,7 @@ def test_the_one_image_model_gives_a_perfect_copy(page):
 
 
 def test_a_60000_image_model_gives_a_result(page):
-    generate(page, "MNIST-diffusion (60,000 images)")
+    generate(page, "MNIST-diffusion (60\u00a0000 images)")
     expect(page.get_by_text("top 5 of")).to_be_visible()
 
 
@@ -101,7 +101,7 @@ def test_three_sessions_at_once_each_get_their_own_result(browser, dashboard_url
             "nearest of 1 training image",
             f"Predicted class: {training_class('fashion-diffusion-1', 'fashion')} (",
         ],
-        "MNIST-GAN (60,000 images)": ["Result: MNIST-GAN (60,000 images)", "Distance to the nearest of"],
+        "MNIST-GAN (60\u00a0000 images)": ["Result: MNIST-GAN (60\u00a0000 images)", "Distance to the nearest of"],
     }
     pages = {label: open_dashboard(browser, dashboard_url, 1200, 1400) for label in wanted}
     for label, session in pages.items():

@@ -55,7 +55,7 @@ def test_1_a_result_names_what_made_it_and_a_model_change_clears_it_at_once(page
     while not page.evaluate(PROGRESS_OR_RESULT) and time.monotonic() < deadline:
         page.wait_for_timeout(50)
     assert page.evaluate("window.progressSeen"), "no 'N of 250 steps' progress line was shown"
-    choose_model(page, "MNIST-GAN (60,000 images)")  # the run may still be going, or have just finished
+    choose_model(page, "MNIST-GAN (60\u00a0000 images)")  # the run may still be going, or have just finished
     expect(page.locator(".memlab-result-title")).to_be_hidden(timeout=3_000)  # ...cleared at once
     expect(page.locator(".memlab-verdict:visible")).to_have_count(0)  # the late result is not shown as the GAN's
     generate(page)  # the abandoned run is cancelled: the GAN's click is not refused
@@ -69,7 +69,7 @@ def test_2_noise_is_not_called_novel(page, tmp_path):
     panel = section(page, UPLOAD).locator(".memlab-verdict-panel")
     expect(panel).to_contain_text("not like the dataset", timeout=SLOW)
     assert "novel" not in panel.inner_text()
-    choose_model(page, "MNIST-diffusion (60,000 images)")  # first: a new model resets the steps
+    choose_model(page, "MNIST-diffusion (60\u00a0000 images)")  # first: a new model resets the steps
     set_slider(inputs(page), 1)  # one step: noise (or, with trailing spacing, a blur)
     generate(page)
     text = page.locator(".memlab-results").first.inner_text()
@@ -83,7 +83,7 @@ def test_3_every_verdict_places_the_distance_among_unseen_images(page, tmp_path,
     upload(page, save_png(mnist_test.images[seven], tmp_path / "seven.png"))
     panel = section(page, UPLOAD).locator(".memlab-verdict-panel")
     expect(panel).to_contain_text("real unseen digits", timeout=SLOW)
-    generate(page, "MNIST-GAN (60,000 images)")
+    generate(page, "MNIST-GAN (60\u00a0000 images)")
     expect(page.locator(".memlab-results").first).to_contain_text("real unseen digits")
 
 
@@ -149,7 +149,7 @@ def test_8_tiles_line_up_whole_names_show_and_no_null_tooltips(page):
         "ts => ts.filter(t => t.offsetParent).map(t => [t.offsetWidth, t.offsetHeight])",
     )
     assert len(sizes) == 4 and len({tuple(s) for s in sizes[:3]}) == 1, sizes
-    generate(page, "MNIST-GAN (60,000 images)")
+    generate(page, "MNIST-GAN (60\u00a0000 images)")
     captions = page.eval_on_selector_all(
         ".memlab-strip .memlab-caption",
         "cs => cs.filter(c => c.offsetParent).map(c => Math.round(c.getBoundingClientRect().top))",
@@ -173,10 +173,10 @@ def test_9_wording_names_the_demo_the_sizes_and_the_class_in_whole_set_search(pa
     assert "article's scale" in details.inner_text()
     model_list = inputs(page).locator("select").first  # the Model list (other sections have lists too)
     options = [o.replace("\xa0", " ") for o in model_list.locator("option").all_inner_texts()]
-    assert "MNIST-diffusion (60,000 images)" in options
+    assert "MNIST-diffusion (60\u00a0000 images)" in options
     assert all(o.startswith("extra:") for o in options[8:]) and not any(o.startswith("extra") for o in options[:8])
     inputs(page).get_by_role("button", name="whole set").click()
-    generate(page, "MNIST-GAN (60,000 images)")
+    generate(page, "MNIST-GAN (60\u00a0000 images)")
     verdict = page.locator(".memlab-results .memlab-verdict-panel").inner_text()
     assert "Predicted class: " in verdict and "Predicted class: –" not in verdict
 
@@ -189,7 +189,7 @@ def test_10_the_seed_takes_whole_numbers_only_and_nothing_comes_from_a_cdn(page)
     set_seed(page, "-3")
     expect(inputs(page).get_by_text("between 0 and")).to_be_visible(timeout=SLOW)
     set_seed(page, "15")
-    generate(page, "MNIST-GAN (60,000 images)")
+    generate(page, "MNIST-GAN (60\u00a0000 images)")
     assert "seed 15" in page.locator(".memlab-result-title").inner_text()
     icon = page.locator(".memlab-inputs .fa").first
     assert icon.evaluate("e => getComputedStyle(e, '::before').fontFamily").startswith('"Font Awesome')

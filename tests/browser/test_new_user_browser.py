@@ -50,13 +50,13 @@ def shot(page, element, name):
 
 
 def test_changing_the_model_mid_run_cancels_it_and_generate_starts_at_once(page):
-    choose_model(page, "MNIST-diffusion (60,000 images)")
+    choose_model(page, "MNIST-diffusion (60\u00a0000 images)")
     inputs(page).get_by_role("button", name="DDPM").click()
     set_slider(inputs(page), 250)
     page.get_by_role("button", name="Generate").click()
     progress = inputs(page).get_by_text(re.compile(r"Working… \d+ of 250 steps"))  # steps, not only "Working…"
     expect(progress).to_be_visible(timeout=SLOW)
-    choose_model(page, "MNIST-GAN (60,000 images)")
+    choose_model(page, "MNIST-GAN (60\u00a0000 images)")
     page.get_by_role("button", name="Generate").click()
     # before: refused for the ~100 s the DDPM run still had to go ("Still working on …")
     expect(page.locator(".memlab-result-title", has_text="MNIST-GAN")).to_be_visible(timeout=MINUTE)
@@ -83,7 +83,7 @@ def test_a_1x1_upload_and_pure_noise_name_no_class(page, tmp_path):
     expect(where.get_by_text("dot.png").first).to_be_visible(timeout=SLOW)
     expect(where.locator(".memlab-verdict-panel")).to_be_visible(timeout=SLOW)
     assert "Predicted class" not in where.inner_text()
-    choose_model(page, "MNIST-diffusion (60,000 images)")
+    choose_model(page, "MNIST-diffusion (60\u00a0000 images)")
     set_slider(inputs(page), 1)  # one step of a large model: noise
     page.get_by_role("button", name="Generate").click()
     expect(page.locator(".memlab-result-title", has_text="1 step ")).to_be_visible(timeout=SLOW)

@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts" / "own-image"
 STEPS = int(os.environ.get("MEMLAB_OWN_IMAGE_TEST_STEPS", "500"))
 TRAINING_TIMEOUT_MS = 20 * 60_000  # two shared CPU cores under load: 500 steps take 30 s to 6 min
-PROGRESS = re.compile(r"^Step [\d,]+ of [\d,]+")  # the status line while training (not the intro's "steps")
+PROGRESS = re.compile(r"^Step [\d,\u00a0]+ of [\d,\u00a0]+")  # the status line while training (not the intro's "steps")
 OFFLINE = "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"  # no host but loopback resolves
 LOOPBACK = ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:", "about:")
 # Voila's lab template links FontAwesome from a CDN on every page (icons only; the panel uses none)

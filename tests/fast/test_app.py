@@ -27,7 +27,7 @@ def app():
 def test_every_generator_is_in_the_dropdown_with_its_label_and_size(app):
     labels = dict((v, k) for k, v in app.model.options)
     assert labels["mnist-diffusion-1"] == "MNIST-diffusion-oneImage (1 image)"
-    assert labels["mnist-diffusion-60000"] == "MNIST-diffusion (60,000 images)"
+    assert labels["mnist-diffusion-60000"] == "MNIST-diffusion (60\u00a0000 images)"
     assert labels["mnist-diffusion-10"].startswith("extra: ")
     ids = [v for _, v in app.model.options]
     assert ids.index("fashion-diffusion-60000") < ids.index("mnist-diffusion-10")  # the demo's eight first

@@ -61,7 +61,7 @@ def test_search_json_layout_on_real_test_images(tmp_path, mnist_test):
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout)
     assert len(out["queries"]) == 3
-    assert out["scope"] == "same class" and out["searched"].endswith("the 60,000 MNIST training images")
+    assert out["scope"] == "same class" and out["searched"].endswith("the 60\u00a0000 MNIST training images")
     first = out["queries"][0]
     assert first["predicted_label"] == int(mnist_test.labels[0])
     assert [set(n) for n in first["neighbours"]] == [{"index", "label", "rmse", "rmse_article"}] * 2

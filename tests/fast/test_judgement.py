@@ -34,14 +34,14 @@ def test_a_training_image_is_a_perfect_copy_placed_among_real_images(mnist):
     assert j.predicted_label == mnist.labels[7] and j.searched == (mnist.labels == j.predicted_label).sum()
     assert j.neighbours.indices.shape == (1, 3) and j.neighbour_images.shape == (3, 28, 28)
     assert (j.nearest_image == mnist.images[7]).all()  # the evidence: no widget fetches it again
-    assert "closer to a training image than all 2,000 real unseen digits" in j.sentence()
+    assert "closer to a training image than all 2\u00a0000 real unseen digits" in j.sentence()
     # a near-all share is never rounded up to "100 %", nor a near-none down to "0 %"
-    assert "than more than 99 % of 2,000 real" in dataclasses.replace(j, closer_than=0.9995).sentence()
+    assert "than more than 99\u00a0% of 2\u00a0000 real" in dataclasses.replace(j, closer_than=0.9995).sentence()
     # a small share is said the other way round ("closer than fewer than 1 % of" was garbled)
     assert dataclasses.replace(j, closer_than=0.004).sentence() == (
-        "More than 99 % of 2,000 real unseen digits are at least as close to a training image as this one is."
+        "More than 99\u00a0% of 2\u00a0000 real unseen digits are at least as close to a training image as this one is."
     )
-    assert "than 42% of 2,000 real" in dataclasses.replace(j, closer_than=0.42).sentence()
+    assert "than 42\u00a0% of 2\u00a0000 real" in dataclasses.replace(j, closer_than=0.42).sentence()
 
 
 def test_a_same_class_search_that_had_to_search_every_class_says_so(mnist):

@@ -13,7 +13,7 @@ import memlab
 
 PACKAGE = Path(memlab.__file__).parent
 LAYERS = [
-    {"errors", "memory", "private_folder", "data"},  # plain utilities and the images
+    {"errors", "memory", "private_folder", "number_format", "data"},  # plain utilities and the images
     {"nets"},  # PyTorch networks and their configs
     {"sampling"},  # seed -> noise -> image, for both engines
     {"models"},  # the registry, files, the two engines

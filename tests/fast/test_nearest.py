@@ -17,7 +17,7 @@ def test_whole_set_search_still_names_the_predicted_class(mnist_test):
     assert ((nearest.confidences > 0) & (nearest.confidences <= 1)).all()
     assert nearest.searched == 60000 and (nearest.searched_per_query == 60000).all()
     assert not nearest.whole_set_fallback.any()
-    assert nearest.what == "the 60,000 MNIST training images"
+    assert nearest.what == "the 60\u00a0000 MNIST training images"
     # equals brute force over every training image
     brute = SearchIndex(whole_split("mnist").index.pixels.reshape(-1, 28, 28), np.zeros(60000)).search(queries, k=3)
     np.testing.assert_allclose(nearest.result.rmse, brute.rmse)

@@ -232,7 +232,7 @@ def test_the_comparison_searches_all_60000_training_images_of_the_big_model(mnis
     run = OwnImageRun()
     try:
         drawn = run.compare(seven())
-        assert drawn.searched == 60000 and drawn.searched_what == "the 60,000 MNIST training images"
+        assert drawn.searched == 60000 and drawn.searched_what == "the 60\u00a0000 MNIST training images"
         assert drawn.verdict != "perfect copy"
         member = run.compare(mnist.images[123])  # a training image is found, exactly
         assert member.nearest_index == 123 and member.rmse == 0 and member.verdict == "perfect copy"
@@ -253,7 +253,7 @@ def test_the_panel_shows_a_sample_grid_and_the_comparison_sentence():
         assert panel.result is not None and len(panel.result.samples) == 3
         assert len(panel.samples.children) == 1 + 3  # heading + one tile per seed
         text = panel.comparison.children[0].children[-1].value
-        assert "never saw your image" in text and LESSON in text and "<a " not in text and "60,000" in text
+        assert "never saw your image" in text and LESSON in text and "<a " not in text and "60\u00a0000" in text
         assert "Trained in" in panel.status.value and "perfect copies" in panel.status.value
     finally:
         panel.close()

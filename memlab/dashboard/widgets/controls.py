@@ -11,6 +11,7 @@ from memlab import zoo
 from memlab.dashboard.widgets.style import UPLOAD_LABEL
 from memlab.judging.nearest import SCOPES
 from memlab.models.registry import GENERATORS
+from memlab.number_format import count
 from memlab.sampling.schedule import SAMPLERS
 
 MAX_SEED = 2**31 - 1
@@ -46,7 +47,7 @@ def labelled(label: str, control, help_text: str = "") -> w.VBox:
 
 def model_label(model) -> str:
     """What the model list shows for ``zoo.open(id)``: the demo's name and how many images it learned from."""
-    size = f"{model.spec.train_size:,} image{'s' if model.spec.train_size != 1 else ''}"
+    size = f"{count(model.spec.train_size)} image{'s' if model.spec.train_size != 1 else ''}"
     extra = "" if model.id in DEMO_MODELS else "extra: "
     trained = "" if model.is_trained else " (not trained yet)"
     return f"{extra}{model.label} ({size}){trained}"
@@ -68,7 +69,7 @@ def parse_seed(text: str) -> int:
     except ValueError:
         raise ValueError(f"“{text}” is not a whole number: a seed is a whole number such as 0, 1 or 42.") from None
     if not 0 <= seed <= MAX_SEED:
-        raise ValueError(f"The seed must be between 0 and {MAX_SEED:,}; {seed:,} is not.")
+        raise ValueError(f"The seed must be between 0 and {count(MAX_SEED)}; {count(seed)} is not.")
     return seed
 
 
@@ -153,7 +154,7 @@ class Request:
         elif (self.sampler, self.steps) != (None, None):
             raise ValueError("A GAN takes no sampler and no steps.")
         if not isinstance(self.seed, int) or not 0 <= self.seed <= MAX_SEED:
-            raise ValueError(f"The seed must be between 0 and {MAX_SEED:,}.")
+            raise ValueError(f"The seed must be between 0 and {count(MAX_SEED)}.")
         if self.scope not in SCOPES:
             raise ValueError("Choose a search: same class or whole set.")
         return self

@@ -13,6 +13,7 @@ from IPython.display import display
 from matplotlib.figure import Figure
 
 from memlab.dashboard.widgets.lesson_figure import FigureWidget
+from memlab.number_format import percent
 from memlab.teaching.lessons import forward_frames, signal_and_noise
 
 SAMPLER_COLOURS = {"ddpm": "#c05600", "ddim": "#1f5fbf"}
@@ -59,7 +60,7 @@ class ForwardSlider(FigureWidget):
         figure.tight_layout()
         sentence = (
             f"t = {t}: x_t = {self.signal[t]:.2f} × the image + {self.noise[t]:.2f} × noise "
-            f"(the image's share of the variance: {self.signal[t] ** 2:.0%})."
+            f"(the image's share of the variance: {percent(self.signal[t] ** 2)})."
         )
         return figure, sentence, None
 

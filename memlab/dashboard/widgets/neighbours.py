@@ -16,6 +16,7 @@ from memlab.dashboard.widgets.tiles import VERDICT_COLOURS, difference_map, verd
 from memlab.data import datasets as data
 from memlab.judging.metrics import to_article, verdict
 from memlab.judging.nearest import SCOPES
+from memlab.number_format import count
 
 DIFFERENCE_COLOURS = ["black", "red", "yellow"]  # the colours of images.difference_map, 0 -> 0.5 -> 1
 
@@ -81,7 +82,7 @@ class NeighbourBrowser(FigureWidget):
         index, scope = self.sample_slider.value, self.scope.value
         (judgement,) = self.model.judge(self.samples[index], self.k, scope)
         how = "whole set, too few of its class" if judgement.whole_set_fallback else scope
-        searched = f"{judgement.searched:,} training images compared" + (
+        searched = f"{count(judgement.searched)} training images compared" + (
             f", class {judgement.class_name}" if how == "same class" else ""
         )
         title = f"Sample {index} of {self.made_by}: its {self.k} nearest training images\n({how} search: {searched})"

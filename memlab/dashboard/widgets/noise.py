@@ -17,6 +17,7 @@ from memlab.dashboard.widgets.tiles import VERDICT_COLOURS, verdict_html
 from memlab.data import datasets as data
 from memlab.judgement import judge
 from memlab.judging.training_set import whole_split
+from memlab.number_format import count
 from memlab.teaching.lessons import add_grey_noise
 
 
@@ -64,13 +65,22 @@ class NoiseSlider(FigureWidget):
             min=0,
             max=80,
             step=1,
-            description="noise σ",
+            description="noise σ (grey levels)",  # also the handle's name (FigureWidget's script)
             continuous_update=False,
             style={"description_width": "initial"},
         )
         self.controls = [self.sigma]
         self.judgement = None
         self._build(main)
+
+    def alt_text(self) -> str:
+        j, sigma = self.judgement, self.sigma.value
+        same = "the one it was made from" if j.nearest_index == self.index else "a different one"
+        return (
+            f"Three pictures side by side: training image {self.index}; the same image with noise of "
+            f"σ = {sigma} grey levels added; and the nearest training image found, image {j.nearest_index}, "
+            f"{same}. Title: verdict {j.verdict}."
+        )
 
     def draw(self):
         original = self.train.images[self.index]
@@ -82,7 +92,7 @@ class NoiseSlider(FigureWidget):
             if self.judgement.nearest_index == self.index
             else "a different training image"
         )
-        found = f"The nearest of {self.judgement.searched:,} training images is {same}."
+        found = f"The nearest of {count(self.judgement.searched)} training images is {same}."
         sentence = (
             f"σ = {self.sigma.value} grey levels: verdict '{self.judgement.verdict}'. {found} "
             + self.judgement.sentence()

@@ -1,4 +1,4 @@
-"""Your own image, memorized in a minute: draw or upload a picture, train a model on it, get it back.
+"""Your own image, memorized in about two minutes: draw or upload a picture, train a model on it, get it back.
 
     panel = OwnImagePanel()       # OwnImagePanel(steps=300, sample_steps=20) shortens it for tests
     panel                         # a notebook displays it (a static view shows what it does, in words)
@@ -12,6 +12,7 @@ stacked on a phone. The computation lives in ``memlab.teaching.own_image``; each
 """
 
 import html
+import math
 
 import ipywidgets as w
 import numpy as np
@@ -22,7 +23,8 @@ from memlab.dashboard.widgets.tiles import VERDICT_COLOURS, distance_text, png
 from memlab.data.image_files import image_from_bytes
 from memlab.data.pixels import SIZE
 from memlab.errors import MemlabError
-from memlab.teaching.own_image import BRUSH, PAD, Drawing, OwnImageRun, TrainingCancelled
+from memlab.number_format import count
+from memlab.teaching.own_image import BRUSH, PAD, TRAINING_WORDS, Drawing, OwnImageRun, TrainingCancelled
 
 # Named, not linked: the public dashboard serves no notebook but itself (a link there answered 403),
 # and in JupyterLab this panel already sits inside lesson 06.
@@ -68,9 +70,9 @@ class OwnImagePanel:
             [
                 w.HTML(
                     "<p>Draw a digit or a sketch (or upload a picture), press <b>Train</b>: memlab trains a "
-                    f"diffusion model on your picture alone ({steps:,} steps of the one-image recipe, on this "
-                    "computer's CPU), then asks it for new images. Your picture stays in your session and is "
-                    "deleted with it.</p>"
+                    f"diffusion model on your picture alone ({count(steps)} steps of the one-image recipe, on "
+                    f"this computer's CPU: {TRAINING_WORDS}), then asks it for new images. Your picture stays in "
+                    "your session and is deleted with it.</p>"
                 ),
                 w.Box([inputs, outputs], layout=w.Layout(display="flex", flex_flow="row wrap")),
             ]
@@ -242,11 +244,13 @@ class OwnImagePanel:
     def _on_progress(self, p):
         self.progress.value = p.step
         loss = "" if p.loss is None else f" · loss {p.loss:.4f}"
-        self.status.value = (
-            f"Step {p.step:,} of {p.total:,}{loss} · about {p.seconds_left:.0f} s left"
-            if p.step < p.total
-            else "Trained. Sampling and searching…"
-        )
+        if p.step < p.total:
+            left = "measuring the speed…" if p.seconds_left is None else f"about {math.ceil(p.seconds_left)} s left"
+            self.status.value = f"Step {count(p.step)} of {count(p.total)}{loss} · {left}"
+        elif p.samples:
+            self.status.value = f"Trained. Drawing new image {p.sampled + 1} of {p.samples}…"
+        else:
+            self.status.value = "Trained. Drawing new images…"
 
     def _on_done(self, result, error):
         self.progress.layout.visibility = "hidden"
@@ -261,7 +265,7 @@ class OwnImagePanel:
         self.result = result
         self.message.value = ""
         self.status.value = (
-            f"Trained in {result.train_seconds:.0f} s ({result.steps:,} steps). "
+            f"Trained in {result.train_seconds:.0f} s ({count(result.steps)} steps). "
             f"{result.perfect_copies} of {len(result.samples)} samples are perfect copies."
         )
         self.samples.children = [
@@ -280,7 +284,8 @@ class OwnImagePanel:
             [
                 _tile(result.image, "your picture"),
                 _tile(
-                    nearest, f"nearest of {j.searched:,}: training image {j.nearest_index}<br>{distance_text(j.rmse)}"
+                    nearest,
+                    f"nearest of {count(j.searched)}: training image {j.nearest_index}<br>{distance_text(j.rmse)}",
                 ),
             ]
         )

@@ -10,6 +10,7 @@ from matplotlib.figure import Figure
 
 from memlab.dashboard.widgets.lesson_figure import FigureWidget
 from memlab.judging.metrics import ARTICLE_PER_UNIT, NEAR_COPY, PERFECT_COPY
+from memlab.number_format import percent
 
 DEMO_THRESHOLDS = ((PERFECT_COPY, "perfect copy", "#b00020"), (NEAR_COPY, "near copy", "#e07000"))
 # The slider starts between the demo's two thresholds, on its grid (10 ** -2.5): starting on 0.006 drew
@@ -82,8 +83,8 @@ class ThresholdExplorer(FigureWidget):
         (n_samples, samples), (n_unseen, unseen) = counts["samples"], counts["unseen"]
         sentence = (
             f"Threshold {threshold:.4f} (article scale) = {threshold / ARTICLE_PER_UNIT:.3f} (0-1 scale) "
-            f"calls {n_samples} of {len(audit.samples.rmse)} samples ({samples:.0%}) copies, and "
-            f"{n_unseen} of {len(audit.baseline.rmse)} real unseen test images ({unseen:.0%}), "
+            f"calls {n_samples} of {len(audit.samples.rmse)} samples ({percent(samples)}) copies, and "
+            f"{n_unseen} of {len(audit.baseline.rmse)} real unseen test images ({percent(unseen)}), "
             "which the model cannot have copied."
         )
         if unseen > 0 and samples <= unseen:

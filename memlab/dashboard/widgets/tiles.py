@@ -22,7 +22,9 @@ import numpy as np
 from PIL import Image
 
 from memlab.data.datasets import DATASETS
+from memlab.judgement import NO_EVIDENCE
 from memlab.judging.metrics import NEAR_COPY, NEAR_COPY_UNIT, PERFECT_COPY, PERFECT_COPY_UNIT, to_article
+from memlab.number_format import count, percent
 
 VERDICT_COLOURS = {
     "perfect copy": "#b00020",
@@ -30,6 +32,7 @@ VERDICT_COLOURS = {
     "novel": "#1b7f3b",
     "not like the dataset": "#555555",
     "no evidence of copying": "#1b7f3b",
+    "novel, but unusual": "#555555",  # not green: "novel" far from every real image is no good news
 }
 TILE = 140  # default tile side in CSS pixels
 THUMB = 84  # default neighbour thumbnail side
@@ -104,7 +107,7 @@ def strip_html(judgement, wanted: int | None = None, size: int = THUMB, title: s
     exist), a legend, then one tile per neighbour."""
     classes = DATASETS[judgement.dataset][1]
     found = len(judgement.neighbour_images)
-    heading = f"{title}: top {found} of {judgement.searched:,} searched"
+    heading = f"{title}: top {found} of {count(judgement.searched)} searched"
     if wanted is not None and found < wanted:
         heading += f" (top {wanted} asked for, but only {found} exist{'s' if found == 1 else ''})"
     legend = (
@@ -134,15 +137,15 @@ def verdict_html(judgement, produced_by: str = "", hint: str = "") -> str:
     ``hint`` is shown when the image does not look like the dataset (e.g. "Try more steps.")."""
     j = judgement
     colour = VERDICT_COLOURS.get(j.headline, "#000000")
-    images = f"{j.searched:,} training image{'s' if j.searched != 1 else ''}"
+    images = f"{count(j.searched)} training image{'s' if j.searched != 1 else ''}"
     parts = [
         f"<div class='memlab-verdict' style='font-size:1.5em'>Verdict: "
         f"<b style='color:{colour}'>{html.escape(j.headline)}</b></div>"
     ]
-    if j.headline != j.verdict:
+    if j.headline == NO_EVIDENCE:
         parts.append(
             f"<p><b>The original demo would say “{html.escape(j.verdict)}”</b> (its threshold), but "
-            f"{j.as_close_share:.0%} of real {'digits' if j.dataset == 'mnist' else 'pieces of clothing'} "
+            f"{percent(j.as_close_share)} of real {'digits' if j.dataset == 'mnist' else 'pieces of clothing'} "
             "that are not in the training set are just as close to a training image: being this close "
             "is ordinary resemblance, not a sign of copying.</p>"
         )
@@ -151,6 +154,8 @@ def verdict_html(judgement, produced_by: str = "", hint: str = "") -> str:
             "<p><b>This does not look like a picture from the dataset</b>, so asking whether it is "
             f"a copy makes no sense. {html.escape(hint)}</p>"
         )
+    if j.unusual_words():
+        parts.append(f"<p><b>{html.escape(j.unusual_words())}</b></p>")
     parts.append(f"<p>{html.escape(j.sentence())}</p>")
     parts.append(
         f"<p>Distance to the nearest of {images}: <b>{j.rmse:.4f}</b> RMSE on the 0–1 scale, "
@@ -163,7 +168,7 @@ def verdict_html(judgement, produced_by: str = "", hint: str = "") -> str:
     label = (
         ""
         if j.class_name is None or not j.looks_like_data
-        else f"Predicted class: {html.escape(str(j.class_name))} ({j.confidence:.0%} confident). "
+        else f"Predicted class: {html.escape(str(j.class_name))} ({percent(j.confidence)} confident). "
     )
     parts.append(f"<p class='memlab-provenance'>{label}Search: {html.escape(j.search_words())}.{made}</p>")
     return "".join(parts)

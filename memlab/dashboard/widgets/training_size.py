@@ -13,6 +13,8 @@ from memlab.dashboard.widgets.lesson_figure import FigureWidget
 from memlab.data import datasets as data
 from memlab.judging.criteria import CRITERIA
 from memlab.models.registry import get_spec
+from memlab.number_format import count
+from memlab.number_format import percent as as_percent
 
 CRITERION_WORDS = {
     "perfect_copy": "perfect copy (fixed threshold)",
@@ -24,7 +26,7 @@ CRITERION_WORDS = {
 
 def percent(share) -> str:
     """A share (0..1) in words; None: the criterion does not apply (one training image)."""
-    return "n/a" if share is None else f"{share:.0%}"
+    return "n/a" if share is None else as_percent(share)
 
 
 def pairs_figure(audit, train_images, shown: int = 8) -> Figure:
@@ -43,7 +45,7 @@ def pairs_figure(audit, train_images, shown: int = 8) -> Figure:
     axes[1, 0].set_ylabel("nearest\ntraining image", fontsize=9)
     size = get_spec(audit.model_id).train_size
     figure.suptitle(
-        f"Trained on {size:,} image{'s' if size != 1 else ''}: samples (top) and the nearest of "
+        f"Trained on {count(size)} image{'s' if size != 1 else ''}: samples (top) and the nearest of "
         "the images the model saw (bottom; article-scale RMSE under each)",
         fontsize=9,
     )
@@ -61,7 +63,7 @@ class TrainingSizeExplorer(FigureWidget):
 
     def __init__(self, audits: list, main: bool = False):
         ordered = sorted(audits, key=lambda a: get_spec(a.model_id).train_size)
-        self.audits = {f"{get_spec(a.model_id).train_size:,}": a for a in ordered}
+        self.audits = {count(get_spec(a.model_id).train_size): a for a in ordered}
         self.train_images = data.load(get_spec(ordered[0].model_id).dataset, "train").images
         self.size = w.SelectionSlider(
             options=list(self.audits), value=list(self.audits)[0], description="trained on", continuous_update=False
