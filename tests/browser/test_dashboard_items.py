@@ -173,7 +173,7 @@ def test_9_wording_names_the_demo_the_sizes_and_the_class_in_whole_set_search(pa
     assert "article's scale" in details.inner_text()
     model_list = inputs(page).locator("select").first  # the Model list (other sections have lists too)
     options = [o.replace("\xa0", " ") for o in model_list.locator("option").all_inner_texts()]
-    assert "MNIST-diffusion (60\u00a0000 images)" in options
+    assert "MNIST-diffusion (60 000 images)" in options
     assert all(o.startswith("extra:") for o in options[8:]) and not any(o.startswith("extra") for o in options[:8])
     inputs(page).get_by_role("button", name="whole set").click()
     generate(page, "MNIST-GAN (60\u00a0000 images)")

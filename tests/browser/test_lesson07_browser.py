@@ -31,7 +31,11 @@ def test_lesson07_runs_in_jupyterlab_and_its_figures_read_back(chromium, lab):  
     try:
         run_all(page)
         assert failures(page) == [], "a cell failed in JupyterLab"
-        assert page.locator(".jp-RenderedImage img").count() >= 3, "the lesson's figures are not shown as pictures"
+        # the figures are <img alt> in HTML outputs (memlab.teaching.alt_text), each with a text alternative
+        figures = page.locator(".jp-OutputArea-output img[src^='data:image/png']")
+        assert figures.count() >= 3, "the lesson's figures are not shown as pictures"
+        alts = [figures.nth(i).get_attribute("alt") or "" for i in range(figures.count())]
+        assert all(len(alt) > 40 for alt in alts), f"a figure without a description: {alts}"
         widget = page.locator(MAIN).first
         expect(widget).to_be_visible(timeout=60_000)
         widget.scroll_into_view_if_needed()

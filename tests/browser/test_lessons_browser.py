@@ -193,7 +193,7 @@ def test_lesson_01_exercise_answers_a_wrong_answer_with_a_hint(chromium, lab):
         page.keyboard.press("Shift+Enter")
         hint = stub.locator(".jp-OutputArea-output")
         expect(hint).to_contain_text("Not yet", timeout=60_000)
-        expect(hint).to_contain_text("255 / 4095")
+        expect(hint).to_contain_text("0–1 scale")  # the hint names the mistake, not the solution
         stub.scroll_into_view_if_needed()
         page.screenshot(path=str(SHOTS / "01-exercise-hint.png"))
     finally:
@@ -212,6 +212,16 @@ def answer(page, cells, index: int, code: str):
     return cell.locator(".jp-OutputArea-output")
 
 
+def answer_and_check(page, cells, index: int, code: str):
+    """Answer in the answer cell ``index`` and run the read-only check cell under it (nbgrader's layout),
+    as a student does: Shift+Enter twice. The check cell's output."""
+    answer(page, cells, index, code)  # JupyterLab then selects the check cell below
+    check = cells.nth(index + 1)
+    expect(check).to_contain_text("check_rmse_article(")
+    page.keyboard.press("Shift+Enter")
+    return check.locator(".jp-OutputArea-output")
+
+
 def test_student_run_all_answers_nothing_then_one_exercise_wrong_and_right(chromium, lab):
     """The student version, as a student takes it: Run All (as the index says) leaves both exercises
     unanswered and says Correct nowhere; then exercise 1 answered wrongly (0-1 scale), then rightly."""
@@ -226,21 +236,11 @@ def test_student_run_all_answers_nothing_then_one_exercise_wrong_and_right(chrom
         index = cells.evaluate_all("cs => cs.findIndex(c => c.innerText.includes('my_rmse = ...'))")
         cells.nth(index).scroll_into_view_if_needed()
         page.screenshot(path=str(SHOTS / "student-01-run-all.png"))
-        said = answer(
-            page,
-            cells,
-            index,
-            "my_rmse = np.sqrt(np.mean((a.astype(float) - b) ** 2)) / 255\ncheck_rmse_article(my_rmse, a, b)",
-        )
+        said = answer_and_check(page, cells, index, "my_rmse = np.sqrt(np.mean((a.astype(float) - b) ** 2)) / 255")
         expect(said).to_contain_text("Not yet", timeout=60_000)
-        expect(said).to_contain_text("255 / 4095")
+        expect(said).to_contain_text("0–1 scale")
         page.screenshot(path=str(SHOTS / "student-01-wrong.png"))
-        said = answer(
-            page,
-            cells,
-            index,
-            "my_rmse = np.sqrt(np.mean((a.astype(float) - b) ** 2)) / 4095\ncheck_rmse_article(my_rmse, a, b)",
-        )
+        said = answer_and_check(page, cells, index, "my_rmse = np.sqrt(np.mean((a.astype(float) - b) ** 2)) / 4095")
         expect(said).to_contain_text("Correct!", timeout=60_000)
         page.screenshot(path=str(SHOTS / "student-01-right.png"))
     except Exception:
