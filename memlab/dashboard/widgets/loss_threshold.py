@@ -27,22 +27,26 @@ class LossThresholdExplorer(FigureWidget):
             indent=False,
             layout=w.Layout(width="auto"),  # the whole label, never cut
         )
-        # the slider's position is the share of all scores below the threshold; its readout shows that share
+        # the slider's position is the share of all scores below the threshold; the label beside it shows that
+        # share as every number is written ("62 %", memlab.number_format: ipywidgets' own readout says "62%")
         self.position = w.FloatSlider(
             value=0.5,
             min=0.0,
             max=1.0,
             step=0.01,
             description="threshold: share of all losses below it",
-            readout=True,
-            readout_format=".0%",
+            readout=False,
             continuous_update=False,
             style={"description_width": "initial"},
-            layout=w.Layout(width="min(100%, 520px)"),
+            layout=w.Layout(width="min(100%, 460px)"),
         )
+        self.readout = w.Label(percent(self.position.value))
+        self.position.observe(lambda change: setattr(self.readout, "value", percent(change["new"])), names="value")
         self.controls = [self.model, self.position, self.calibrated]
         self.model.observe(self._model_changed, names="value")
         self._build(main)
+        row = self.widget.children[0]  # the controls' row: the readout beside its slider, not a control itself
+        row.children = (self.model, self.position, self.readout, self.calibrated)
 
     def _result(self):
         return self.results[self.model.value]
