@@ -367,7 +367,12 @@ def test_every_lesson_ends_with_a_next_link():
         tail = "".join(student[-2]["source"]) + "".join(student[-1]["source"])
         assert re.search(r"Next: \[[^]]+\]\([^)]+\)", tail), f"{path.name}: no 'Next' link at its end"
         target = re.search(r"Next: \[[^]]+\]\(([^)]+)\)", tail).group(1)
-        assert (path.parent / target).resolve().is_file(), f"{path.name}: 'Next' points at a missing {target}"
+        file, _, section = target.partition("#")
+        assert (path.parent / file).resolve().is_file(), f"{path.name}: 'Next' points at a missing {target}"
+        if section:  # a section of a notebook: one of its headings (JupyterLab's anchor: spaces become '-')
+            headings = [line.lstrip("#").strip().replace(" ", "-") for cell in json.loads((path.parent / file).read_text(encoding="utf-8"))["cells"]
+                        if cell["cell_type"] == "markdown" for line in "".join(cell["source"]).splitlines() if line.startswith("#")]  # fmt: skip
+            assert section in headings, f"{path.name}: 'Next' points at {target}, a heading {file} lacks"
 
 
 def test_stated_times_sum_in_the_guide():
