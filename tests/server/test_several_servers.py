@@ -390,7 +390,9 @@ def test_a_stopped_servers_visitors_are_told_and_reload_onto_the_live_one(pair):
         assert new_kernel != browser_kernel
         assert {c["name"]: c["value"] for c in context.cookies()}[ROUTE] == "2"
         click_s = click_generate_and_wait(page, timeout_ms=CLICK_S * 1000)
-        assert len(kernels(second)) >= 3  # the pool's, the staying visitor's, the reloaded page's
+        # the staying visitor's kernel and the reloaded page's (the pool's ready kernel is refilled later, when
+        # the machine gets to it: not counted, so a busy machine cannot decide the outcome)
+        assert len(kernels(second)) >= 2
         # and a new visitor, without a cookie, is sent to the live server
         newcomer = open_page_from(pair.url, "127.0.0.71")
         assert newcomer.status == 200 and newcomer.route == "2"
