@@ -158,14 +158,17 @@ class Visitor:
         return self.clicks_s[-1]
 
 
-def arrive(url, source, clicks=0, route=None) -> Visitor:
+def arrive(url, source, clicks=0, route=None, balanced=True) -> Visitor:
     """A visitor from ``source``: the page, its websocket (with the page's cookies), the widgets'
-    states (what the page asks for to draw them), then ``clicks`` presses of Generate, 1 s apart."""
+    states (what the page asks for to draw them), then ``clicks`` presses of Generate, 1 s apart.
+    ``balanced=False``: the one-server configuration, which sets no server cookie."""
     started = time.time()
     page = open_page_from(url, source, route)
     assert page.status == 200, f"{source}: HTTP {page.status}: {page.text[:300]}"
-    assert page.route in ("1", "2"), f"nginx set no server cookie: {page.route!r}"
-    client = KernelClient(url, page.kernel_id, cookies={ROUTE: page.route}, source=source, timeout=OPEN_S)
+    if balanced:
+        assert page.route in ("1", "2"), f"nginx set no server cookie: {page.route!r}"
+    cookies = {ROUTE: page.route} if balanced else None
+    client = KernelClient(url, page.kernel_id, cookies=cookies, source=source, timeout=OPEN_S)
     generate = find_widget(client.widget_states(), "ButtonModel", description="Generate")
     visitor = Visitor(source, page, client, generate, time.time() - started)
     for press in range(clicks):
@@ -256,7 +259,7 @@ def test_one_server_alone_answers_n_visitors(tmp_path):
                 with ThreadPoolExecutor(N) as pool:
                     futures = []
                     for i in range(N):
-                        futures.append(pool.submit(arrive_alone, url, f"127.0.0.{10 + i}"))
+                        futures.append(pool.submit(arrive, url, f"127.0.0.{10 + i}", CLICKS, None, False))
                         time.sleep(0.5)
                     visitors = [future.result() for future in futures]
                 found = figures(visitors, [alone])
@@ -265,21 +268,6 @@ def test_one_server_alone_answers_n_visitors(tmp_path):
                     visitor.client.close()
     assert found["visitors_per_server"] == [N]
     save("one server", found)
-
-
-def arrive_alone(url, source) -> Visitor:
-    """A visitor of the one-server configuration (which sets no cookie): as ``arrive``."""
-    started = time.time()
-    page = open_page_from(url, source)
-    assert page.status == 200, f"{source}: HTTP {page.status}: {page.text[:300]}"
-    client = KernelClient(url, page.kernel_id, source=source, timeout=OPEN_S)
-    generate = find_widget(client.widget_states(), "ButtonModel", description="Generate")
-    visitor = Visitor(source, page, client, generate, time.time() - started)
-    for press in range(CLICKS):
-        if press:
-            time.sleep(1)
-        visitor.click()
-    return visitor
 
 
 # ---- 2. two servers: spread, websockets, cap --------------------------------------------------------
